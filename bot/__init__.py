@@ -1,0 +1,1 @@
+"""The Slack app (Bolt): one module per listener kind, each with a `register(app)`."""

@@ -1,0 +1,1 @@
+"""Scheduled work (APScheduler): manager digests, advocate briefings, promise reminders."""

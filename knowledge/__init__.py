@@ -1,0 +1,1 @@
+"""The knowledge base: ingestion, chunking, embeddings, the vector store and retrieval."""

@@ -1,0 +1,85 @@
+"""Cutting documents into passages that read on their own.
+
+Passages follow the document's structure: they never cross a heading, short paragraphs are joined
+with their neighbours, long ones are cut at sentence ends. Small passages keep retrieval focused:
+an answer is judged on the first few thousand characters returned, so a page-sized chunk wastes it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.documents import Block
+
+TARGET_CHARS = 650
+MAX_CHARS = 900
+MIN_CHARS = 150
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
+
+
+@dataclass
+class Passage:
+    text: str
+    heading: str
+    position: int
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _cut_long(text: str) -> list[str]:
+    """Cut a paragraph longer than MAX_CHARS at sentence ends into pieces near TARGET_CHARS."""
+    if len(text) <= MAX_CHARS:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for sentence in split_sentences(text):
+        while len(sentence) > MAX_CHARS:  # a run-on "sentence": cut at a word boundary
+            cut = sentence.rfind(" ", 0, TARGET_CHARS)
+            cut = cut if cut > 0 else TARGET_CHARS
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(sentence[:cut].strip())
+            sentence = sentence[cut:].strip()
+        if current and len(current) + 1 + len(sentence) > TARGET_CHARS:
+            pieces.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}".strip()
+    if current:
+        # A short tail reads better joined to the piece before it.
+        if pieces and len(current) < MIN_CHARS and len(pieces[-1]) + len(current) < MAX_CHARS + MIN_CHARS:
+            pieces[-1] = f"{pieces[-1]} {current}"
+        else:
+            pieces.append(current)
+    return pieces
+
+
+def chunk_blocks(blocks: list[Block], *, joiner: str = "\n\n") -> list[Passage]:
+    """Group blocks into passages under the same heading path."""
+    passages: list[Passage] = []
+    current: list[str] = []
+    current_heading: tuple[str, ...] | None = None
+
+    def flush() -> None:
+        if current:
+            text = joiner.join(current).strip()
+            heading = " › ".join(current_heading or ())
+            passages.append(Passage(text=text, heading=heading, position=len(passages)))
+            current.clear()
+
+    for block in blocks:
+        if block.headings != current_heading:
+            flush()
+            current_heading = block.headings
+        for piece in _cut_long(block.text.strip()):
+            size = sum(len(c) + len(joiner) for c in current)
+            if current and size + len(piece) > TARGET_CHARS and size >= MIN_CHARS:
+                flush()
+            current.append(piece)
+    flush()
+    return passages

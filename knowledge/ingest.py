@@ -1,0 +1,267 @@
+"""Ingestion: files → chunks with metadata → the knowledge store, incrementally.
+
+LangChain's indexing API with a SQL record manager decides what is new, changed or unchanged: each
+file is one source group, indexed with `scoped_full` cleanup so a changed file's old chunks go once
+its new ones are in. Writes go to the vector store first and the record manager after, so an
+interrupted run leaves nothing half-recorded: re-running finishes the job.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langchain_classic.indexes import SQLRecordManager
+from langchain_core.documents import Document
+from langchain_core.indexing import index
+from sqlalchemy import Engine, text
+
+from knowledge.chunking import chunk_blocks
+from knowledge.documents import DOCUMENT_SUFFIXES, UnreadableInput, load_document
+from knowledge.feedback_rows import FEEDBACK_SUFFIXES, FeedbackRow, RowProblem, read_feedback
+from knowledge.kinds import KINDS, VISIBILITIES, infer_kind
+from knowledge.vector_store import KnowledgeStore
+
+SUPPORTED_SUFFIXES = DOCUMENT_SUFFIXES + FEEDBACK_SUFFIXES
+
+
+@dataclass
+class Rejection:
+    path: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class IngestSummary:
+    added: int = 0  # chunks of files seen for the first time
+    updated: int = 0  # chunks written for files that changed
+    skipped: int = 0  # chunks already stored unchanged
+    deleted: int = 0  # chunks removed: replaced parts of changed files, and pruned files
+    rejections: list[Rejection] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # path → new / updated / unchanged / pruned
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejections)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "deleted": self.deleted,
+            "rejected": self.rejected,
+            "rejections": [str(r) for r in self.rejections],
+            "files": self.files,
+        }
+
+
+def make_record_manager(*, engine: Engine, collection: str) -> SQLRecordManager:
+    manager = SQLRecordManager(f"chroma/{collection}", engine=engine)
+    manager.create_schema()
+    return manager
+
+
+def display_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Files to ingest, in a stable order; folders are walked, hidden files and folders skipped."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+                found.extend(Path(root) / f for f in sorted(files) if not f.startswith("."))
+        else:
+            found.append(path)
+    return found
+
+
+class Ingestor:
+    def __init__(self, *, store: KnowledgeStore, record_manager: SQLRecordManager) -> None:
+        # The knowledge store the chunks go to.
+        self.store = store
+        # LangChain's SQL record manager: what is stored, by content hash and source.
+        self.record_manager = record_manager
+
+    def ingest(
+        self,
+        paths: list[Path],
+        *,
+        kind: str | None = None,
+        visibility: str = "internal",
+        mapping: dict[str, str] | None = None,
+        prune: bool = False,
+        on_file: Callable[[Path, int], None] | None = None,
+    ) -> IngestSummary:
+        """Ingest files and folders. `on_file(path, total)` is called as each file is done."""
+        if kind is not None and kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+        if visibility not in VISIBILITIES:
+            raise ValueError(f"unknown visibility {visibility!r}; use one of {', '.join(VISIBILITIES)}")
+        summary = IngestSummary()
+        existing = [p for p in paths if p.exists()]
+        for missing in (p for p in paths if not p.exists()):
+            if not prune:
+                summary.rejections.append(Rejection(display_path(missing), None, "no such file or folder"))
+        files = discover(existing)
+        for path in files:
+            self._ingest_file(path.resolve(), kind, visibility, mapping or {}, summary)
+            if on_file:
+                on_file(path, len(files))
+        if prune:
+            self._prune([p.resolve() for p in paths], summary)
+        return summary
+
+    # -- one file ----------------------------------------------------------------------------------
+    def _ingest_file(
+        self, path: Path, kind: str | None, visibility: str, mapping: dict[str, str], summary: IngestSummary
+    ) -> None:
+        shown = display_path(path)
+        file_kind = kind or infer_kind(path)
+        suffix = path.suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            summary.rejections.append(Rejection(
+                shown, None,
+                f"unknown file type '{suffix or path.name}'; supported: {', '.join(SUPPORTED_SUFFIXES)}",
+            ))
+            return
+        if file_kind is None:
+            file_kind = "feedback" if suffix in FEEDBACK_SUFFIXES else None
+        if file_kind is None:
+            summary.rejections.append(Rejection(
+                shown, None,
+                f"cannot tell the kind: pass --kind ({', '.join(KINDS)}) or put it in a folder named after one",
+            ))
+            return
+        try:
+            if suffix in FEEDBACK_SUFFIXES:
+                documents = self._feedback_documents(path, visibility, mapping, summary)
+            else:
+                documents = self._passage_documents(path, file_kind, visibility)
+        except UnreadableInput as exc:
+            summary.rejections.append(Rejection(shown, exc.line, exc.reason))
+            return
+        except OSError as exc:
+            summary.rejections.append(Rejection(shown, None, f"cannot read the file ({exc.strerror})"))
+            return
+        if not documents:
+            summary.rejections.append(Rejection(shown, None, "nothing to ingest: no usable rows or text"))
+            return
+        source = str(path)
+        seen_before = bool(self.record_manager.list_keys(group_ids=[source], limit=1))
+        result = index(
+            documents,
+            self.record_manager,
+            self.store,
+            cleanup="scoped_full",
+            source_id_key="source",
+            key_encoder="sha256",
+            batch_size=256,
+        )
+        written, deleted = result["num_added"] + result["num_updated"], result["num_deleted"]
+        summary.skipped += result["num_skipped"]
+        summary.deleted += deleted
+        if not seen_before:
+            summary.added += written
+            summary.files[shown] = "new"
+        elif written or deleted:
+            summary.updated += written
+            summary.files[shown] = "updated"
+        else:
+            summary.files[shown] = "unchanged"
+
+    def _feedback_documents(
+        self, path: Path, visibility: str, mapping: dict[str, str], summary: IngestSummary
+    ) -> list[Document]:
+        shown = display_path(path)
+        documents: list[Document] = []
+        for item in read_feedback(path, mapping=mapping):
+            if isinstance(item, RowProblem):
+                summary.rejections.append(Rejection(shown, item.line, item.reason))
+                continue
+            documents.append(feedback_document(item, source=str(path), source_name=shown, visibility=visibility))
+        return documents
+
+    def _passage_documents(self, path: Path, kind: str, visibility: str) -> list[Document]:
+        loaded = load_document(path, line_blocks=kind == "transcript")
+        passages = chunk_blocks(loaded.blocks, joiner="\n" if kind == "transcript" else "\n\n")
+        return [
+            Document(
+                page_content=p.text,
+                metadata={
+                    "kind": kind,
+                    "source": str(path),
+                    "source_name": display_path(path),
+                    "title": loaded.title,
+                    "heading": p.heading,
+                    "date": loaded.date,
+                    "customer_id": loaded.fields.get("customer_id", ""),
+                    "channel": loaded.fields.get("channel", ""),
+                    "visibility": visibility,
+                    "position": p.position,
+                },
+            )
+            for p in passages
+        ]
+
+    # -- pruning -----------------------------------------------------------------------------------
+    def source_groups(self) -> list[str]:
+        with self.record_manager.engine.connect() as conn:  # type: ignore[union-attr]
+            rows = conn.execute(
+                text("SELECT DISTINCT group_id FROM upsertion_record WHERE namespace = :ns"),
+                {"ns": self.record_manager.namespace},
+            ).all()
+        return sorted(r[0] for r in rows if r[0])
+
+    def remove_source(self, source: str) -> int:
+        """Remove every chunk of one source from the store and the record manager."""
+        removed = 0
+        while keys := self.record_manager.list_keys(group_ids=[source], limit=1000):
+            self.store.delete(keys)
+            self.record_manager.delete_keys(keys)
+            removed += len(keys)
+        return removed
+
+    def _prune(self, roots: list[Path], summary: IngestSummary) -> None:
+        for source in self.source_groups():
+            if not source.startswith("/"):
+                continue  # not a file (e.g. a Slack message)
+            path = Path(source)
+            inside = any(path == root or root in path.parents for root in roots)
+            if inside and not path.exists():
+                summary.deleted += self.remove_source(source)
+                summary.files[display_path(path)] = "pruned"
+
+
+def feedback_document(row: FeedbackRow, *, source: str, source_name: str, visibility: str) -> Document:
+    metadata: dict[str, object] = {
+        "kind": "feedback",
+        "source": source,
+        "source_name": source_name,
+        "title": f"Feedback {row.id}".strip() if row.id else f"Feedback, line {row.line}",
+        "heading": "",
+        "date": row.date,
+        "customer_id": row.customer_id,
+        "channel": row.channel,
+        "visibility": visibility,
+        "record_id": row.id,
+        # Without an id the line is the row's identity; with one, leave the line out so that inserting
+        # rows above does not make every later row look changed.
+        "line": 0 if row.id else row.line,
+    }
+    if row.score is not None:
+        metadata["score"] = row.score
+    return Document(page_content=row.verbatim, metadata=metadata)

@@ -1,0 +1,155 @@
+"""A lexical (keyword) index beside the vector store, in the records database.
+
+Dense embeddings miss exact terms (product names, "IVR", "exit fee"); a keyword index finds them.
+SQLite uses FTS5 with BM25 ranking; PostgreSQL uses a tsvector column with a GIN index. Both live in
+the records database so that every process sharing that database sees the same index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, text
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*[a-z0-9]|[a-z0-9]")
+
+# Words that carry no topic in a decision question; left in, they match half the corpus.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just let me
+    more most my myself no nor not now of off on once only or other our ours ourselves out over own same
+    she should so some such than that the their theirs them themselves then there these they this those
+    through to too under until up very was we were what when where which while who whom why will with
+    would you your yours yourself yourselves thinking plan planning want wants going consider considering
+    considered affect affects impact impacts mean means customer customers decision decisions idea
+    think does doesn't don't we're we've it's that's what's""".split()
+)
+
+
+def query_terms(question: str, *, limit: int = 24) -> list[str]:
+    """Distinct topic words of a question, in order, without stop words."""
+    seen: list[str] = []
+    for word in _WORD.findall(question.lower()):
+        word = word.replace("’", "'").strip("'-")
+        if len(word) < 2 or word in STOPWORDS or word in seen:
+            continue
+        seen.append(word)
+        if len(seen) >= limit:
+            break
+    return seen
+
+
+class LexicalIndex:
+    """Keyword search over chunk texts of one collection."""
+
+    def __init__(self, *, engine: Engine, collection: str) -> None:
+        # The records database engine (SQLite or PostgreSQL).
+        self.engine = engine
+        # The vector-store collection this index mirrors; several may share a database.
+        self.collection = collection
+        self.dialect = engine.dialect.name
+        self._ensure_schema()
+
+    def _ensure_schema(self) -> None:
+        with self.engine.begin() as conn:
+            if self.dialect == "sqlite":
+                conn.execute(text(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS knowledge_fts USING fts5("
+                    "chunk_id UNINDEXED, collection UNINDEXED, kind UNINDEXED, visibility UNINDEXED, "
+                    "body, tokenize='porter unicode61')"
+                ))
+            else:
+                conn.execute(text(
+                    "CREATE TABLE IF NOT EXISTS knowledge_lexical ("
+                    "collection TEXT NOT NULL, chunk_id TEXT NOT NULL, kind TEXT, visibility TEXT, "
+                    "body TEXT NOT NULL, "
+                    "tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', body)) STORED, "
+                    "PRIMARY KEY (collection, chunk_id))"
+                ))
+                conn.execute(text(
+                    "CREATE INDEX IF NOT EXISTS knowledge_lexical_tsv ON knowledge_lexical USING GIN (tsv)"
+                ))
+
+    def upsert(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
+        """rows: (chunk_id, kind, visibility, body)."""
+        if not rows:
+            return
+        ids = [r[0] for r in rows]
+        with self.engine.begin() as conn:
+            self._delete(conn, ids)
+            table = "knowledge_fts" if self.dialect == "sqlite" else "knowledge_lexical"
+            conn.execute(
+                text(
+                    f"INSERT INTO {table} (chunk_id, collection, kind, visibility, body) "
+                    "VALUES (:id, :collection, :kind, :visibility, :body)"
+                ),
+                [
+                    {"id": cid, "collection": self.collection, "kind": kind, "visibility": vis, "body": body}
+                    for cid, kind, vis, body in rows
+                ],
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if ids:
+            with self.engine.begin() as conn:
+                self._delete(conn, list(ids))
+
+    def _delete(self, conn, ids: list[str]) -> None:  # type: ignore[no-untyped-def]
+        table = "knowledge_fts" if self.dialect == "sqlite" else "knowledge_lexical"
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ", ".join(f":i{n}" for n in range(len(part)))
+            params = {f"i{n}": value for n, value in enumerate(part)}
+            params["collection"] = self.collection
+            conn.execute(
+                text(f"DELETE FROM {table} WHERE collection = :collection AND chunk_id IN ({marks})"), params
+            )
+
+    def drop_collection(self) -> None:
+        table = "knowledge_fts" if self.dialect == "sqlite" else "knowledge_lexical"
+        with self.engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM {table} WHERE collection = :c"), {"c": self.collection})
+
+    def search(
+        self,
+        question: str,
+        *,
+        k: int = 40,
+        kinds: Sequence[str] | None = None,
+        visibilities: Sequence[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, score) best first; higher score is better."""
+        terms = query_terms(question)
+        if not terms:
+            return []
+        params: dict[str, object] = {"collection": self.collection, "k": k}
+        filters = ""
+        for name, values in (("kind", kinds), ("visibility", visibilities)):
+            if values:
+                marks = ", ".join(f":{name}{n}" for n in range(len(values)))
+                filters += f" AND {name} IN ({marks})"
+                params.update({f"{name}{n}": v for n, v in enumerate(values)})
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                params["q"] = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+                rows = conn.execute(
+                    text(
+                        "SELECT chunk_id, bm25(knowledge_fts) AS rank FROM knowledge_fts "
+                        f"WHERE knowledge_fts MATCH :q AND collection = :collection{filters} "
+                        "ORDER BY rank LIMIT :k"
+                    ),
+                    params,
+                ).all()
+                return [(row[0], -float(row[1])) for row in rows]
+            params["q"] = " | ".join(re.sub(r"[^a-z0-9]", "", t) for t in terms if re.sub(r"[^a-z0-9]", "", t))
+            rows = conn.execute(
+                text(
+                    "SELECT chunk_id, ts_rank_cd(tsv, query) AS rank "
+                    "FROM knowledge_lexical, to_tsquery('english', :q) AS query "
+                    f"WHERE tsv @@ query AND collection = :collection{filters} ORDER BY rank DESC LIMIT :k"
+                ),
+                params,
+            ).all()
+            return [(row[0], float(row[1])) for row in rows]

@@ -1,0 +1,169 @@
+"""Retrieval: the passages most useful for a decision question, best first.
+
+Hybrid: dense search (our embeddings, Chroma) on the question and on a rewrite of it, plus keyword
+search (BM25 / full text), fused by reciprocal rank, then spread across sources so one long
+document cannot fill the answer. What each step adds is measured by `advocate eval retrieval`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from knowledge.embeddings import as_vectors
+from knowledge.vector_store import Hit, KnowledgeStore
+
+RRF_K = 60
+CANDIDATES = 40
+
+# Framing that makes a question about a decision rather than about customers; stripping it leaves
+# the substance ("we plan to outsource night calls" → "outsource night calls").
+_FRAMING = re.compile(
+    r"^\s*(?:so\s+)?(?:we(?:'re| are)?\s+(?:plan(?:ning)?|think(?:ing)?(?: of| about)?|consider(?:ing)?|"
+    r"want(?:ing)?|going|propos(?:e|ing)|intend(?:ing)?|about)\s+(?:to\s+)?|"
+    r"should\s+we\s+|what\s+if\s+we\s+|how\s+would\s+|what\s+happens\s+if\s+we\s+|"
+    r"is\s+it\s+(?:ok|okay|wise|a good idea)\s+to\s+|can\s+we\s+|could\s+we\s+|"
+    r"(?:decision|proposal)\s*:\s*)",
+    re.IGNORECASE,
+)
+_TAIL = re.compile(
+    r"[\s,;:–—-]*(?:—|-|–|,)?\s*(?:so\s+)?(?:how\s+(?:does|would|will)\s+(?:this|that|it)\s+"
+    r"(?:affect|impact|land with|change things for)\s+(?:our\s+)?customers|what\s+does\s+(?:this|that|it)\s+mean\s+"
+    r"for\s+(?:our\s+)?customers|any\s+risks?|what\s+are\s+the\s+risks?|is\s+that\s+(?:ok|wise|a good idea))\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Source:
+    id: str
+    kind: str
+    source: str
+    title: str
+    text: str
+    score: float
+    customer_id: str = ""
+    date: str = ""
+    channel: str = ""
+    heading: str = ""
+    source_name: str = ""
+    visibility: str = "internal"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_hit(cls, hit: Hit, score: float) -> Source:
+        meta = hit.metadata
+        return cls(
+            id=hit.id,
+            kind=str(meta.get("kind", "")),
+            source=str(meta.get("source", "")),
+            title=str(meta.get("title", "")),
+            text=hit.text,
+            score=round(score, 6),
+            customer_id=str(meta.get("customer_id", "")),
+            date=str(meta.get("date", "")),
+            channel=str(meta.get("channel", "")),
+            heading=str(meta.get("heading", "")),
+            source_name=str(meta.get("source_name", "")),
+            visibility=str(meta.get("visibility", "internal")),
+            extra={k: v for k, v in meta.items() if k in ("score", "record_id", "line", "position", "permalink")},
+        )
+
+    @property
+    def feedback_score(self) -> int | None:
+        value = self.extra.get("score")
+        return int(value) if isinstance(value, (int, float)) else None
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("extra")
+        data["feedback_score"] = self.feedback_score
+        return data
+
+
+def decision_core(question: str) -> str:
+    """The substance of a decision question, without "we plan to …" framing or "how does it affect …"."""
+    core = _TAIL.sub("", _FRAMING.sub("", question.strip(), count=1)).strip(" ?.")
+    return core or question
+
+
+class Retriever:
+    def __init__(self, *, store: KnowledgeStore, embedder: Embeddings) -> None:
+        # The knowledge store (dense + lexical halves).
+        self.store = store
+        # The embedding model used for queries (the same one that embedded the chunks).
+        self.embedder = embedder
+
+    def search(
+        self,
+        question: str,
+        *,
+        k: int = 8,
+        kinds: Sequence[str] | None = None,
+        visibilities: Sequence[str] | None = ("internal",),
+        hybrid: bool = True,
+        per_source: int = 3,
+    ) -> list[Source]:
+        """Best passages for the question. `per_source` caps passages from one document among the
+        first results (feedback rows are each their own source of words, so they are not capped)."""
+        question = " ".join(question.split())
+        if not question:
+            return []
+        where = _where(kinds, visibilities)
+        core = decision_core(question)
+        queries = [question] if core == question else [question, core]
+        vectors = as_vectors(self.embedder, queries)
+        ranked_lists: list[list[str]] = []
+        hits: dict[str, Hit] = {}
+        for vector in vectors:
+            dense = self.store.dense_search(vector, k=CANDIDATES, where=where)
+            ranked_lists.append([h.id for h in dense])
+            for h in dense:
+                hits.setdefault(h.id, h)
+        if not hybrid:
+            ranked_lists = ranked_lists[:1]
+        else:
+            lexical = self.store.lexical.search(question, k=CANDIDATES, kinds=kinds, visibilities=visibilities)
+            ranked_lists.append([cid for cid, _ in lexical])
+        fused: dict[str, float] = {}
+        for ranked in ranked_lists:
+            for rank, cid in enumerate(ranked):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        missing = [cid for cid in fused if cid not in hits]
+        hits.update(self.store.get(missing))
+        order = sorted((cid for cid in fused if cid in hits), key=lambda c: -fused[c])
+        chosen = _spread(order, hits, k=k, per_source=per_source)
+        return [Source.from_hit(hits[cid], fused[cid]) for cid in chosen]
+
+
+def _spread(order: list[str], hits: dict[str, Hit], *, k: int, per_source: int) -> list[str]:
+    """Keep rank order but let no single document take more than `per_source` of the first places."""
+    chosen: list[str] = []
+    deferred: list[str] = []
+    counts: dict[str, int] = {}
+    for cid in order:
+        meta = hits[cid].metadata
+        key = str(meta.get("source", "")) if meta.get("kind") != "feedback" else cid
+        if counts.get(key, 0) >= per_source:
+            deferred.append(cid)
+            continue
+        counts[key] = counts.get(key, 0) + 1
+        chosen.append(cid)
+        if len(chosen) >= k:
+            return chosen
+    return (chosen + deferred)[:k]
+
+
+def _where(kinds: Sequence[str] | None, visibilities: Sequence[str] | None) -> dict | None:
+    clauses: list[dict] = []
+    if kinds:
+        clauses.append({"kind": {"$in": list(kinds)}})
+    if visibilities:
+        clauses.append({"visibility": {"$in": list(visibilities)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -1,0 +1,191 @@
+"""The knowledge store: a Chroma collection (embedded or server) kept in step with the lexical index.
+
+It is a LangChain `VectorStore`, so LangChain's indexing API (`langchain_core.indexing.index`) drives
+adds and deletes; every write goes to both halves. Vectors always come from our own embedding
+model: Chroma is never asked to embed (its default would try to download a model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.vectorstores import VectorStore
+
+from knowledge.embeddings import as_vectors
+from knowledge.lexical_index import LexicalIndex
+
+ADD_BATCH = 256
+
+
+class StoreMismatch(Exception):
+    """The collection was built with another embedding model than the one configured."""
+
+
+@dataclass
+class Hit:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float
+
+
+def open_chroma(*, chroma_url: str, path: str) -> chromadb.ClientAPI:
+    """A persistent client on `path`, or an HTTP client when `chroma_url` is set."""
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if chroma_url:
+        parsed = urlparse(chroma_url)
+        return chromadb.HttpClient(
+            host=parsed.hostname or "localhost",
+            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+            ssl=parsed.scheme == "https",
+            settings=settings,
+        )
+    return chromadb.PersistentClient(path=path, settings=settings)
+
+
+class KnowledgeStore(VectorStore):
+    def __init__(
+        self,
+        *,
+        client: chromadb.ClientAPI,
+        collection_name: str,
+        embeddings: Embeddings,
+        lexical: LexicalIndex,
+        model_label: str,
+    ) -> None:
+        # The Chroma client (persistent or HTTP).
+        self.client = client
+        # The collection's name; the record manager's namespace is derived from it.
+        self.collection_name = collection_name
+        # Our embedding model; the only source of vectors.
+        self.embedder = embeddings
+        # The keyword index kept in step with the collection.
+        self.lexical = lexical
+        # The EMBEDDING_MODEL setting, stored on the collection to detect a model change.
+        self.model_label = model_label
+        self._collection: Any = None
+
+    @property
+    def embeddings(self) -> Embeddings:
+        return self.embedder
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            collection = self.client.get_or_create_collection(
+                self.collection_name,
+                metadata={"hnsw:space": "cosine", "embedding_model": self.model_label},
+                embedding_function=None,
+            )
+            stored = (collection.metadata or {}).get("embedding_model")
+            if stored and stored != self.model_label:
+                raise StoreMismatch(
+                    f"the knowledge collection '{self.collection_name}' was built with EMBEDDING_MODEL "
+                    f"{stored!r}, but {self.model_label!r} is configured; set it back, or rebuild "
+                    "with a new ADVOCATE_COLLECTION and re-ingest"
+                )
+            self._collection = collection
+        return self._collection
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    # -- writes (driven by LangChain's indexing API) ---------------------------------------------
+    def add_documents(self, documents: list[Document], **kwargs: Any) -> list[str]:
+        ids: list[str] = list(kwargs.get("ids") or [d.id for d in documents])
+        if len(ids) != len(documents) or any(i is None for i in ids):
+            raise ValueError("every document needs an id")
+        for start in range(0, len(documents), ADD_BATCH):
+            part = documents[start : start + ADD_BATCH]
+            part_ids = ids[start : start + ADD_BATCH]
+            metadatas = [_clean_metadata(d.metadata) for d in part]
+            # The passage alone is embedded: prefixing title and heading did not help on real text
+            # (docs/BENCHMARKS.md); the lexical index gets them instead.
+            vectors = as_vectors(self.embedder, [d.page_content for d in part])
+            self.collection.upsert(
+                ids=part_ids, embeddings=vectors, documents=[d.page_content for d in part], metadatas=metadatas
+            )
+            self.lexical.upsert(
+                [
+                    (cid, m.get("kind", ""), m.get("visibility", "internal"), _lexical_body(d.page_content, m))
+                    for cid, d, m in zip(part_ids, part, metadatas)
+                ]
+            )
+        return ids
+
+    def add_texts(
+        self, texts: Iterable[str], metadatas: list[dict] | None = None, **kwargs: Any
+    ) -> list[str]:
+        texts = list(texts)
+        docs = [Document(page_content=t, metadata=(metadatas or [{}] * len(texts))[n]) for n, t in enumerate(texts)]
+        return self.add_documents(docs, **kwargs)
+
+    def delete(self, ids: list[str] | None = None, **kwargs: Any) -> bool | None:
+        if not ids:
+            return True
+        for start in range(0, len(ids), 1000):
+            self.collection.delete(ids=ids[start : start + 1000])
+        self.lexical.delete(ids)
+        return True
+
+    @classmethod
+    def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: list[dict] | None = None, **kwargs: Any):  # type: ignore[override]
+        raise NotImplementedError("build a KnowledgeStore through advocate.services")
+
+    # -- reads -------------------------------------------------------------------------------------
+    def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
+        vector = as_vectors(self.embedder, [query])[0]
+        return [
+            Document(page_content=h.text, metadata=h.metadata, id=h.id)
+            for h in self.dense_search(vector, k=k, where=kwargs.get("filter"))
+        ]
+
+    def dense_search(self, vector: np.ndarray, *, k: int, where: dict | None = None) -> list[Hit]:
+        if self.count() == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[vector],
+            n_results=k,
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            Hit(id=cid, text=doc or "", metadata=dict(meta or {}), score=1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]
+            )
+        ]
+
+    def get(self, ids: Sequence[str]) -> dict[str, Hit]:
+        if not ids:
+            return {}
+        result = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        return {
+            cid: Hit(id=cid, text=doc or "", metadata=dict(meta or {}), score=0.0)
+            for cid, doc, meta in zip(result["ids"], result["documents"], result["metadatas"])
+        }
+
+    def by_metadata(self, where: dict, *, limit: int | None = None) -> list[Hit]:
+        result = self.collection.get(where=where, limit=limit, include=["documents", "metadatas"])
+        return [
+            Hit(id=cid, text=doc or "", metadata=dict(meta or {}), score=0.0)
+            for cid, doc, meta in zip(result["ids"], result["documents"], result["metadatas"])
+        ]
+
+
+def _clean_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    # Chroma accepts str/int/float/bool only, and no None.
+    return {k: v for k, v in metadata.items() if isinstance(v, (str, int, float, bool)) and v != ""}
+
+
+def _lexical_body(text: str, metadata: dict[str, Any]) -> str:
+    extra = " ".join(str(metadata.get(k, "")) for k in ("title", "heading"))
+    return f"{extra}\n{text}" if extra.strip() and metadata.get("kind") != "feedback" else text

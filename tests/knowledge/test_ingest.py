@@ -1,0 +1,153 @@
+"""Ingestion logic on real Chroma and real SQLite, with LangChain's deterministic fake embedding."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from advocate.services import Services
+from knowledge.vector_store import KnowledgeStore
+
+FEEDBACK = (
+    "id,date,channel,customer_id,score,verbatim\n"
+    "F1,2026-01-05,chat,C00001,9,The engineer texted me twenty minutes before arriving.\n"
+    "F2,2026-01-06,phone,C00002,2,I was promised a callback on Tuesday and nobody rang.\n"
+    "F3,2026-01-07,email,C00003,7,Fine overall but the bill was confusing.\n"
+)
+
+
+def pack(root: Path) -> Path:
+    (root / "definition").mkdir(parents=True)
+    (root / "feedback").mkdir()
+    (root / "research").mkdir()
+    (root / "definition" / "def.md").write_text(
+        "# Our definition\n\n## The imperative\n\nEvery customer leaves better off than they came.\n\n"
+        "## Promises\n\nWhen we say we will call back, we call back at the time we said.\n"
+    )
+    (root / "feedback" / "f.csv").write_text(FEEDBACK)
+    (root / "research" / "note.txt").write_text("Survey timing\n\nShort surveys right after a call get more replies.\n")
+    return root
+
+
+def chunk_count(svc: Services) -> tuple[int, int, int]:
+    with svc.engine.connect() as conn:
+        lexical = conn.execute(text("SELECT count(*) FROM knowledge_fts")).scalar_one()
+        records = conn.execute(text("SELECT count(*) FROM upsertion_record")).scalar_one()
+    return svc.store.count(), lexical, records
+
+
+def test_first_ingest_then_unchanged_adds_nothing(fake_services: Services, tmp_path: Path) -> None:
+    root = pack(tmp_path / "pack")
+    first = fake_services.ingestor.ingest([root])
+    assert (first.added, first.updated, first.skipped, first.deleted, first.rejected) == (6, 0, 0, 0, 0)
+    assert chunk_count(fake_services) == (6, 6, 6)
+    second = fake_services.ingestor.ingest([root])
+    assert (second.added, second.updated, second.skipped, second.deleted) == (0, 0, 6, 0)
+    assert set(second.files.values()) == {"unchanged"}
+    assert chunk_count(fake_services) == (6, 6, 6)
+
+
+def test_every_chunk_carries_its_metadata(fake_services: Services, tmp_path: Path) -> None:
+    root = pack(tmp_path / "pack")
+    fake_services.ingestor.ingest([root])
+    rows = fake_services.store.by_metadata({"kind": "feedback"})
+    assert len(rows) == 3  # one row, one chunk
+    f2 = next(r for r in rows if r.metadata["record_id"] == "F2")
+    assert f2.text == "I was promised a callback on Tuesday and nobody rang."
+    assert {k: f2.metadata[k] for k in ("customer_id", "score", "channel", "date", "visibility")} == {
+        "customer_id": "C00002", "score": 2, "channel": "phone", "date": "2026-01-06", "visibility": "internal",
+    }
+    definition = fake_services.store.by_metadata({"kind": "definition"})
+    assert {d.metadata["heading"] for d in definition} == {"The imperative", "Promises"}
+    assert {d.metadata["title"] for d in definition} == {"Our definition"}
+    assert all(d.metadata["source"].endswith("def.md") for d in definition)
+
+
+def test_changed_file_replaces_its_chunks(fake_services: Services, tmp_path: Path) -> None:
+    root = pack(tmp_path / "pack")
+    fake_services.ingestor.ingest([root])
+    csv = root / "feedback" / "f.csv"
+    csv.write_text(FEEDBACK.replace("nobody rang", "nobody rang until Friday") .replace(
+        "F3,2026-01-07,email,C00003,7,Fine overall but the bill was confusing.\n", ""))
+    summary = fake_services.ingestor.ingest([root])
+    assert (summary.added, summary.updated, summary.deleted, summary.skipped) == (0, 1, 2, 4)
+    assert summary.files[str(Path("pack/feedback/f.csv"))] == "updated"
+    texts = sorted(r.text for r in fake_services.store.by_metadata({"kind": "feedback"}))
+    assert texts == [
+        "I was promised a callback on Tuesday and nobody rang until Friday.",
+        "The engineer texted me twenty minutes before arriving.",
+    ]
+    assert chunk_count(fake_services) == (5, 5, 5)
+
+
+def test_prune_removes_chunks_of_deleted_files(fake_services: Services, tmp_path: Path) -> None:
+    root = pack(tmp_path / "pack")
+    fake_services.ingestor.ingest([root])
+    (root / "research" / "note.txt").unlink()
+    kept = fake_services.ingestor.ingest([root])
+    assert chunk_count(fake_services)[0] == 6, "without --prune nothing is removed"
+    assert kept.deleted == 0
+    pruned = fake_services.ingestor.ingest([root], prune=True)
+    assert pruned.deleted == 1
+    assert chunk_count(fake_services) == (5, 5, 5)
+    assert fake_services.store.lexical.search("surveys replies") == []
+
+
+def test_bad_input_is_reported_and_the_rest_ingested(fake_services: Services, tmp_path: Path) -> None:
+    root = pack(tmp_path / "pack")
+    (root / "research" / "slides.pptx").write_bytes(b"PK\x03\x04")
+    (root / "research" / "empty.md").write_text("")
+    (root / "research" / "scan.pdf").write_bytes(b"%PDF-1.4 garbage")
+    (root / "feedback" / "f.csv").write_text(FEEDBACK + "F4,2026-13-45,chat,C1,5,bad date here\n")
+    (root / "loose.md").write_text("# No kind folder\n\nText.\n")
+    summary = fake_services.ingestor.ingest([root, tmp_path / "missing"])
+    found = {(Path(r.path).name, r.line): r.reason for r in summary.rejections}
+    assert found.keys() == {
+        ("slides.pptx", None), ("empty.md", None), ("scan.pdf", None), ("f.csv", 5), ("loose.md", None), ("missing", None),
+    }
+    assert "unknown file type '.pptx'" in found[("slides.pptx", None)]
+    assert "empty" in found[("empty.md", None)]
+    assert "cannot tell the kind" in found[("loose.md", None)]
+    assert "not a date" in found[("f.csv", 5)]
+    assert summary.added == 6  # the good files and rows all went in
+    assert chunk_count(fake_services)[0] == 6
+
+
+def test_restricted_flag_and_kind_override(fake_services: Services, tmp_path: Path) -> None:
+    note = tmp_path / "board-note.md"
+    note.write_text("# Board note\n\nPrice rise planned for April.\n")
+    fake_services.ingestor.ingest([note], kind="research", visibility="restricted")
+    [hit] = fake_services.store.by_metadata({"kind": "research"})
+    assert hit.metadata["visibility"] == "restricted"
+    assert fake_services.retriever.search("price rise april") == []  # internal-only by default
+    assert len(fake_services.retriever.search("price rise april", visibilities=("internal", "restricted"))) == 1
+    with pytest.raises(ValueError, match="unknown kind"):
+        fake_services.ingestor.ingest([note], kind="memo")
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_interrupted_ingest_is_finished_by_a_rerun(
+    fake_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changed: bool
+) -> None:
+    root = pack(tmp_path / "pack")
+    if changed:
+        fake_services.ingestor.ingest([root])
+        (root / "feedback" / "f.csv").write_text(FEEDBACK.replace("confusing", "confusing again"))
+    real_add = KnowledgeStore.add_documents
+    calls = {"n": 0}
+
+    def add_then_crash(self, documents, **kwargs):  # type: ignore[no-untyped-def]
+        ids = real_add(self, documents, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 2 or changed:
+            raise KeyboardInterrupt  # the process dies after the vectors were written
+        return ids
+
+    monkeypatch.setattr(KnowledgeStore, "add_documents", add_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        fake_services.ingestor.ingest([root])
+    monkeypatch.setattr(KnowledgeStore, "add_documents", real_add)
+    fake_services.ingestor.ingest([root])
+    assert chunk_count(fake_services) == (6, 6, 6)
+    again = fake_services.ingestor.ingest([root])
+    assert (again.added, again.updated, again.deleted, again.skipped) == (0, 0, 0, 6)
