@@ -35,7 +35,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Advocate: th
 eval_app = typer.Typer(no_args_is_help=True, help="Measure retrieval (and brief) quality on a set of cases.")
 app.add_typer(eval_app, name="eval")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 

@@ -83,7 +83,8 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "settings"
         env_name = _env_name(field)
-        raise SettingsError(f"setting {env_name} is invalid: {first['msg']}") from None
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"setting {env_name} is invalid: {reason}") from None
 
 
 def _env_name(field: str) -> str:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
 from langchain_core.embeddings import Embeddings
 
 from knowledge.embeddings import as_vectors
@@ -107,16 +109,18 @@ class Retriever:
         visibilities: Sequence[str] | None = ("internal",),
         hybrid: bool = True,
         per_source: int = 3,
+        score_range: tuple[int, int] | None = None,
+        query_vectors: np.ndarray | None = None,
     ) -> list[Source]:
         """Best passages for the question. `per_source` caps passages from one document among the
-        first results (feedback rows are each their own source of words, so they are not capped)."""
+        first results (feedback rows are each their own source of words, so they are not capped).
+        `score_range` keeps feedback scored within it; `query_vectors` (from `embed_question`)
+        saves embedding the same question again when searching several kinds."""
         question = " ".join(question.split())
         if not question:
             return []
-        where = _where(kinds, visibilities)
-        core = decision_core(question)
-        queries = [question] if core == question else [question, core]
-        vectors = as_vectors(self.embedder, queries)
+        where = _where(kinds, visibilities, score_range)
+        vectors = query_vectors if query_vectors is not None else self.embed_question(question)
         ranked_lists: list[list[str]] = []
         hits: dict[str, Hit] = {}
         for vector in vectors:
@@ -135,9 +139,23 @@ class Retriever:
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
         missing = [cid for cid in fused if cid not in hits]
         hits.update(self.store.get(missing))
-        order = sorted((cid for cid in fused if cid in hits), key=lambda c: -fused[c])
+        order = sorted((cid for cid in fused if cid in hits and _in_range(hits[cid], score_range)), key=lambda c: -fused[c])
         chosen = _spread(order, hits, k=k, per_source=per_source)
         return [Source.from_hit(hits[cid], fused[cid]) for cid in chosen]
+
+
+    def embed_question(self, question: str) -> np.ndarray:
+        """Vectors for the question and, when it differs, its decision core."""
+        question = " ".join(question.split())
+        core = decision_core(question)
+        return as_vectors(self.embedder, [question] if core == question else [question, core])
+
+
+def _in_range(hit: Hit, score_range: tuple[int, int] | None) -> bool:
+    if score_range is None:
+        return True
+    score = hit.metadata.get("score")
+    return isinstance(score, (int, float)) and score_range[0] <= score <= score_range[1]
 
 
 def _spread(order: list[str], hits: dict[str, Hit], *, k: int, per_source: int) -> list[str]:
@@ -158,8 +176,12 @@ def _spread(order: list[str], hits: dict[str, Hit], *, k: int, per_source: int) 
     return (chosen + deferred)[:k]
 
 
-def _where(kinds: Sequence[str] | None, visibilities: Sequence[str] | None) -> dict | None:
+def _where(
+    kinds: Sequence[str] | None, visibilities: Sequence[str] | None, score_range: tuple[int, int] | None = None
+) -> dict | None:
     clauses: list[dict] = []
+    if score_range:
+        clauses += [{"score": {"$gte": score_range[0]}}, {"score": {"$lte": score_range[1]}}]
     if kinds:
         clauses.append({"kind": {"$in": list(kinds)}})
     if visibilities:

@@ -1,0 +1,122 @@
+"""The lens library (prompts/lenses.yaml) and matching lenses to a decision, explainably.
+
+A lens applies when the decision is close in meaning to the lens's own text, and more so when the
+decision uses words that signal it. Each match says why, in words a person can check.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from langchain_core.embeddings import Embeddings
+
+from knowledge.embeddings import as_vectors
+
+SIGNAL_WEIGHT = 0.08  # added to the similarity per distinct signal found, up to three
+
+
+class LensLibraryError(Exception):
+    """The lens file is missing or malformed; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Lens:
+    id: str
+    title: str
+    description: str
+    questions: tuple[str, ...]
+    signals: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of the description."""
+        return re.split(r"(?<=[.!?])\s", self.description.strip(), maxsplit=1)[0]
+
+
+@dataclass
+class LensMatch:
+    lens: Lens
+    score: float
+    similarity: float
+    signals: list[str]
+
+    @property
+    def why(self) -> str:
+        if self.signals:
+            quoted = ", ".join(f"“{s}”" for s in self.signals[:4])
+            return f"the decision mentions {quoted}; this lens looks at: {self.lens.summary[0].lower()}{self.lens.summary[1:]}"
+        return f"closest in meaning to this lens (similarity {self.similarity:.2f}): {self.lens.summary}"
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.lens.id, "title": self.lens.title, "why": self.why, "score": round(self.score, 4)}
+
+
+def load_lenses(path: Path) -> list[Lens]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LensLibraryError(f"{path}: cannot read the lens library ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise LensLibraryError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("lenses"), list):
+        raise LensLibraryError(f"{path}: expected a mapping with a 'lenses' list")
+    lenses: list[Lens] = []
+    seen: set[str] = set()
+    for number, entry in enumerate(data["lenses"], start=1):
+        if not isinstance(entry, dict):
+            raise LensLibraryError(f"{path}: lens #{number} is not a mapping")
+        missing = [f for f in ("id", "title", "description", "questions", "signals") if not entry.get(f)]
+        if missing:
+            raise LensLibraryError(f"{path}: lens #{number} ({entry.get('id', '?')}) lacks {', '.join(missing)}")
+        if entry["id"] in seen:
+            raise LensLibraryError(f"{path}: lens id {entry['id']!r} appears twice")
+        seen.add(entry["id"])
+        lenses.append(Lens(
+            id=str(entry["id"]),
+            title=str(entry["title"]),
+            description=" ".join(str(entry["description"]).split()),
+            questions=tuple(str(q) for q in entry["questions"]),
+            signals=tuple(str(s).lower() for s in entry["signals"]),
+        ))
+    return lenses
+
+
+def _signal_pattern(signal: str) -> re.Pattern[str]:
+    # Whole words only: "ux" must not fire inside "luxury".
+    return re.compile(r"(?<![a-z0-9])" + re.escape(signal) + r"(?![a-z0-9])")
+
+
+class LensMatcher:
+    def __init__(self, *, lenses: list[Lens], embedder: Embeddings) -> None:
+        # The lens library, in its file order.
+        self.lenses = lenses
+        # The embedding model; lens vectors are computed once, on first use.
+        self.embedder = embedder
+        self._vectors: np.ndarray | None = None
+        self._patterns = [[(s, _signal_pattern(s)) for s in lens.signals] for lens in lenses]
+
+    @property
+    def vectors(self) -> np.ndarray:
+        if self._vectors is None:
+            self._vectors = as_vectors(
+                self.embedder,
+                [f"{lens.title}. {lens.description} {' '.join(lens.questions)}" for lens in self.lenses],
+            )
+        return self._vectors
+
+    def match(self, decision: str, *, vector: np.ndarray | None = None, top: int = 5) -> list[LensMatch]:
+        if vector is None:
+            vector = as_vectors(self.embedder, [decision])[0]
+        similarities = self.vectors @ vector
+        text = decision.lower()
+        matches: list[LensMatch] = []
+        for lens, similarity, patterns in zip(self.lenses, similarities, self._patterns):
+            found = [signal for signal, pattern in patterns if pattern.search(text)]
+            score = float(similarity) + SIGNAL_WEIGHT * min(len(found), 3)
+            matches.append(LensMatch(lens=lens, score=score, similarity=float(similarity), signals=found))
+        matches.sort(key=lambda m: -m.score)
+        return matches[:top]
