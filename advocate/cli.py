@@ -13,7 +13,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from advocate.services import Services, build_services
+from advocate.brief import Brief
+from advocate.brief_evaluation import evaluate_briefs
+from advocate.lenses import LensLibraryError
+from advocate.services import ModelSetupError, Services, build_services
 from advocate.settings import SettingsError, load_settings
 from knowledge.embeddings import EmbeddingModelError
 from knowledge.evaluation import BUDGET, evaluate, load_cases
@@ -30,6 +33,7 @@ DEMO_QUESTIONS = (
 )
 
 EXIT_REJECTED = 2
+MAX_QUESTION_CHARS = 4000
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Advocate: the customer's standpoint in every decision.")
 eval_app = typer.Typer(no_args_is_help=True, help="Measure retrieval (and brief) quality on a set of cases.")
@@ -134,26 +138,50 @@ def ingest(
 def ask(
     question: Annotated[str, typer.Argument(help="The decision or question, in quotes.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
-    k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many passages.")] = 8,
-    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only these kinds (repeatable).")] = None,
+    passages: Annotated[bool, typer.Option("--passages", help="Only the retrieved passages, no brief.")] = False,
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many passages (with --passages).")] = 8,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only these kinds (with --passages; repeatable).")] = None,
+    function: Annotated[str | None, typer.Option("--function", help="The function the decision belongs to.")] = None,
 ) -> None:
-    """Find what the knowledge base holds on a decision question."""
+    """Brief a decision: how does it affect customers? (--passages: just what the knowledge base holds.)"""
     if not question.strip():
         raise fail('the question is empty; ask e.g. advocate ask "We plan to close the phone line at weekends"', 2)
-    if len(question) > 4000:
+    if len(question) > MAX_QUESTION_CHARS:
         raise fail(f"the question is {len(question)} characters; keep it under 4,000 (summarise the decision)", 2)
     for name in kind or []:
         if name not in KINDS:
             raise fail(f"--kind {name!r} is not a kind; use one of {', '.join(KINDS)}", 2)
     svc = services()
     try:
-        sources = svc.retriever.search(question, k=k, kinds=kind or None)
-    except (EmbeddingModelError, StoreMismatch) as exc:
+        if passages:
+            sources = svc.retriever.search(question, k=k, kinds=kind or None)
+            if as_json:
+                print(json.dumps({"question": question, "sources": [s.as_json() for s in sources]}, ensure_ascii=False))
+            else:
+                print_passages(question, sources)
+            return
+        brief = svc.advisor.brief(question, function=function)
+    except (EmbeddingModelError, StoreMismatch, ModelSetupError, LensLibraryError) as exc:
         raise fail(str(exc)) from None
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
     if as_json:
-        print(json.dumps({"question": question, "sources": [s.as_json() for s in sources]}, ensure_ascii=False))
+        print(json.dumps(
+            {"question": question, "sources": [s.as_json() for s in brief.sources], "brief": brief.as_json()},
+            ensure_ascii=False,
+        ))
         return
-    print_passages(question, sources)
+    print_brief(brief)
+
+
+def print_brief(brief: Brief) -> None:
+    out.rule(f"[bold]{brief.sections.get('decision', brief.question)}[/bold]")
+    if brief.lenses:
+        out.print("Lenses: " + "; ".join(f"{m.lens.title} ({m.lens.id})" for m in brief.lenses[:3]), highlight=False)
+    out.print(brief.text, highlight=False, markup=False)
+    for note in brief.notes:
+        err.print(f"note: {note}", highlight=False, markup=False)
+    out.print(f"[dim]writer: {brief.writer}[/dim]")
 
 
 def print_passages(question: str, sources: list) -> None:
@@ -189,6 +217,33 @@ def eval_retrieval(
         err.print(f"  miss: {miss}", highlight=False, markup=False)
 
 
+@eval_app.command("briefs")
+def eval_briefs(
+    cases_file: Annotated[Path, typer.Argument(help='JSONL cases: {"q": ..., "expect": [...], "lenses": [...]}')],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Retrieval hit rate, lens hit@3, citation validity and quote fidelity of briefs."""
+    try:
+        cases = load_cases(cases_file)
+    except (OSError, ValueError) as exc:
+        raise fail(str(exc), 2) from None
+    svc = services()
+    report = evaluate_briefs(cases, advisor=svc.advisor, retriever=svc.retriever)
+    if as_json:
+        print(json.dumps(report))
+        return
+    lens = report["lens_hit_at_3"]
+    out.print(
+        f"cases {report['cases']}  retrieval hit rate {report['retrieval_hit_rate']:.3f}  "
+        f"lens hit@3 {'n/a' if lens is None else format(lens, '.3f')}  "
+        f"citation validity {report['citation_validity']:.3f}  quote fidelity {report['quote_fidelity']:.3f}  "
+        f"brief p50 {report['brief_p50_ms']} ms",
+        highlight=False,
+    )
+    for miss in report["misses"]:
+        err.print(f"  miss: {miss}", highlight=False, markup=False)
+
+
 @app.command()
 def demo() -> None:
     """Ingest the sample pack and answer two sample decision questions."""
@@ -199,7 +254,7 @@ def demo() -> None:
     print_summary(summary)
     err.print(f"ingest took {time.perf_counter() - started:.1f}s")
     for question in DEMO_QUESTIONS:
-        print_passages(question, svc.retriever.search(question, k=6))
+        print_brief(svc.advisor.brief(question))
 
 
 def main() -> None:

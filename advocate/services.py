@@ -11,14 +11,21 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine, create_engine, event
 
+from advocate.advisor import Advisor
+from advocate.functions import Function, load_functions
+from advocate.grounded_writer import GroundedWriter
+from advocate.lenses import LensMatcher, load_lenses
+from advocate.llm_writer import LLMWriter
 from advocate.settings import Settings
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from knowledge.ingest import Ingestor, make_record_manager
 from knowledge.lexical_index import LexicalIndex
 from knowledge.retrieval import Retriever
 from knowledge.vector_store import KnowledgeStore, open_chroma
+from prompts import PROMPTS_DIR
 
 
 def make_engine(url: str) -> Engine:
@@ -81,10 +88,56 @@ class Services:
         assert self.embedder is not None
         return Retriever(store=self.store, embedder=self.embedder)
 
+    @cached_property
+    def lens_matcher(self) -> LensMatcher:
+        assert self.embedder is not None
+        return LensMatcher(lenses=load_lenses(PROMPTS_DIR / "lenses.yaml"), embedder=self.embedder)
+
+    @cached_property
+    def functions(self) -> list[Function]:
+        return load_functions(PROMPTS_DIR / "functions.yaml")
+
+    @cached_property
+    def chat_model(self) -> BaseChatModel | None:
+        """The language model named by LLM_MODEL, or None (grounded briefs)."""
+        if not self.settings.llm_model:
+            return None
+        return make_chat_model(self.settings.llm_model, timeout=self.settings.llm_timeout)
+
+    @cached_property
+    def advisor(self) -> Advisor:
+        assert self.embedder is not None
+        grounded = GroundedWriter(embedder=self.embedder)
+        writer: GroundedWriter | LLMWriter = grounded
+        if self.chat_model is not None:
+            writer = LLMWriter(
+                model=self.chat_model, fallback=grounded, prompts_dir=PROMPTS_DIR, timeout=self.settings.llm_timeout
+            )
+        return Advisor(retriever=self.retriever, lenses=self.lens_matcher, functions=self.functions, writer=writer)
+
     def close(self) -> None:
         for closer in reversed(self._closers):
             closer()
         self._closers.clear()
+
+
+class ModelSetupError(Exception):
+    """LLM_MODEL names a model that cannot be set up; the message says what to install or fix."""
+
+
+def make_chat_model(spec: str, *, timeout: float) -> BaseChatModel:
+    from langchain_classic.chat_models import init_chat_model
+
+    provider = spec.split(":", 1)[0]
+    try:
+        return init_chat_model(spec, timeout=timeout, temperature=0)
+    except ImportError:
+        raise ModelSetupError(
+            f"LLM_MODEL provider {provider!r} needs its LangChain package: pip install 'advocate[{provider}]' "
+            f"(or langchain-{provider})"
+        ) from None
+    except ValueError as exc:
+        raise ModelSetupError(f"LLM_MODEL could not be set up: {str(exc).splitlines()[0]}") from None
 
 
 def build_services(settings: Settings, *, embedder: Embeddings | None = None) -> Services:

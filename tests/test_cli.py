@@ -84,7 +84,7 @@ def test_ask_json_is_exactly_one_object_on_stdout(tmp_path: Path) -> None:
     )
     assert ingest.returncode == 0, ingest.stderr
     asked = subprocess.run(
-        [*command, "ask", "We want to stop calling customers back and use a chatbot instead", "--json", "-k", "5"],
+        [*command, "ask", "We want to stop calling customers back and use a chatbot instead", "--json", "--passages", "-k", "5"],
         env=env, capture_output=True, text=True, timeout=300,
     )
     assert asked.returncode == 0, asked.stderr

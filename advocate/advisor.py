@@ -1,0 +1,161 @@
+"""The advisor: gathers the evidence for a decision and hands it to a writer.
+
+Evidence is retrieved by kind — the definition always, then culture, research, transcripts, and
+feedback split into complaints and praise so both are heard — and lenses are matched. The writer
+(grounded or language model) turns it into a brief; both keep to the same contract.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from advocate.brief import Brief
+from advocate.functions import Function, FunctionGuess, guess_function
+from advocate.lenses import LensMatch, LensMatcher
+from knowledge.retrieval import Retriever, Source, decision_core
+
+log = logging.getLogger(__name__)
+
+COMPLAINT = (0, 6)
+PRAISE = (9, 10)
+MIDDLE = (7, 8)
+_CUSTOMER_ID = re.compile(r"\b[A-Z]{1,3}\d{4,}\b")
+MAX_DECISION_CHARS = 4000
+
+
+class Writer(Protocol):
+    name: str
+
+    def write(self, evidence: Evidence) -> Brief: ...
+
+
+@dataclass
+class Evidence:
+    question: str
+    decision: str
+    vector: np.ndarray
+    lenses: list[LensMatch]
+    definition: list[Source]
+    culture: list[Source]
+    research: list[Source]
+    transcripts: list[Source]
+    complaints: list[Source]
+    praise: list[Source]
+    middle: list[Source]
+    function: FunctionGuess | None
+    customers: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def feedback(self) -> list[Source]:
+        return self.complaints + self.praise + self.middle
+
+    def all_sources(self) -> list[Source]:
+        seen: set[str] = set()
+        ordered: list[Source] = []
+        for source in (*self.definition, *self.culture, *self.research, *self.transcripts, *self.feedback):
+            if source.id not in seen:
+                seen.add(source.id)
+                ordered.append(source)
+        return ordered
+
+
+def one_line(question: str, thread: Sequence[str] | None = None, limit: int = 200) -> str:
+    """The decision in one line: the thread's opening message, else the question, without framing."""
+    base = thread[0] if thread else question
+    line = " ".join(decision_core(" ".join(base.split())).split())
+    line = re.sub(r"^(decision|proposal)\s*:\s*", "", line, flags=re.IGNORECASE)
+    line = line[:1].upper() + line[1:]
+    return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+class Advisor:
+    def __init__(
+        self,
+        *,
+        retriever: Retriever,
+        lenses: LensMatcher,
+        functions: list[Function],
+        writer: Writer,
+    ) -> None:
+        # Hybrid retrieval over the knowledge base.
+        self.retriever = retriever
+        # The lens library with its matcher.
+        self.lenses = lenses
+        # The organisation's functions, for naming who should weigh in.
+        self.functions = functions
+        # Grounded or language-model writer; the LLM writer falls back to grounded on its own.
+        self.writer = writer
+
+    def gather(
+        self,
+        question: str,
+        *,
+        thread: Sequence[str] | None = None,
+        function: str | None = None,
+        customers: Sequence[str] | None = None,
+        visibilities: Sequence[str] = ("internal",),
+    ) -> Evidence:
+        question = " ".join(question.split())
+        if not question and not thread:
+            raise ValueError("the decision is empty: say what is being decided")
+        context = " ".join([*(thread or [])[-8:], question]).strip()
+        if len(context) > MAX_DECISION_CHARS:
+            context = context[-MAX_DECISION_CHARS:]  # the latest words of a long thread matter most
+        vectors = self.retriever.embed_question(context)
+
+        def search(kinds: list[str], k: int, score_range: tuple[int, int] | None = None) -> list[Source]:
+            return self.retriever.search(
+                context, k=k, kinds=kinds, visibilities=visibilities, score_range=score_range, query_vectors=vectors
+            )
+
+        named = sorted(set(customers or []) | set(_CUSTOMER_ID.findall(context)))
+        guess = self._function(context, function)
+        return Evidence(
+            question=question or (thread or [""])[-1],
+            decision=one_line(question, thread),
+            vector=vectors[0],
+            lenses=self.lenses.match(context, vector=vectors[0], top=5),
+            definition=search(["definition"], 3),
+            culture=search(["culture"], 2),
+            research=search(["research"], 4),
+            transcripts=search(["transcript"], 2),
+            complaints=search(["feedback"], 4, COMPLAINT),
+            praise=search(["feedback"], 4, PRAISE),
+            middle=search(["feedback"], 2, MIDDLE),
+            function=guess,
+            customers=named,
+        )
+
+    def _function(self, text: str, requested: str | None) -> FunctionGuess | None:
+        if requested:
+            for candidate in self.functions:
+                if candidate.id == requested:
+                    return FunctionGuess(candidate, [])
+            raise ValueError(
+                f"unknown function {requested!r}; use one of {', '.join(f.id for f in self.functions)}"
+            )
+        return guess_function(text, self.functions)
+
+    def brief(
+        self,
+        question: str,
+        *,
+        thread: Sequence[str] | None = None,
+        function: str | None = None,
+        customers: Sequence[str] | None = None,
+        visibilities: Sequence[str] = ("internal",),
+    ) -> Brief:
+        evidence = self.gather(
+            question, thread=thread, function=function, customers=customers, visibilities=visibilities
+        )
+        brief = self.writer.write(evidence)
+        brief.id = uuid.uuid4().hex[:12]
+        return brief
