@@ -239,3 +239,48 @@ def write_json(name: str, results: dict[str, Any], *, started: float) -> Path:
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwrote {path.relative_to(ROOT)} ({payload['duration_s']:.0f}s)")
     return path
+
+
+class CpuMonitor:
+    """How busy the machine was with *other* processes while a section ran (in cores, 0..cpu_count).
+
+    Total busy CPU time comes from /proc/stat; this process's own (and its children's) from os.times().
+    Another session running tests on the same two cores shows up here and explains noisy figures.
+    """
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+
+    @staticmethod
+    def _busy_s() -> float | None:
+        try:
+            fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        except OSError:
+            return None
+        values = [int(v) for v in fields]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)
+        return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _own_s() -> float:
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    @contextmanager
+    def section(self):
+        busy, own, started = self._busy_s(), self._own_s(), time.perf_counter()
+        try:
+            yield
+        finally:
+            wall = time.perf_counter() - started
+            after = self._busy_s()
+            if busy is not None and after is not None and wall > 0:
+                self.samples.append(max(0.0, ((after - busy) - (self._own_s() - own)) / wall))
+
+    @property
+    def mean(self) -> float | None:
+        return round(sum(self.samples) / len(self.samples), 2) if self.samples else None
+
+    @property
+    def peak(self) -> float | None:
+        return round(max(self.samples), 2) if self.samples else None

@@ -1,0 +1,92 @@
+"""Decision briefs on the sample pack with the real model: the grounded writer's contract."""
+
+import re
+
+import pytest
+
+from advocate.brief import QUOTE, SECTION_TITLES, citation_numbers, citation_validity, quote_fidelity
+from advocate.services import Services
+
+pytestmark = pytest.mark.slow
+
+CHATBOT = "We plan to replace callbacks with a chatbot to cut contact-centre costs. How does this affect customers?"
+
+
+def test_grounded_brief_has_every_section_and_sound_citations(sample_services: Services) -> None:
+    brief = sample_services.advisor.brief(CHATBOT)
+    assert brief.writer == "grounded"
+    assert set(brief.sections) == set(SECTION_TITLES)
+    assert brief.sections["decision"] == "Replace callbacks with a chatbot to cut contact-centre costs"
+    assert citation_validity(brief) == 1.0
+    assert quote_fidelity(brief) == 1.0
+    cited = set(citation_numbers("\n".join(brief.sections.values())))
+    assert cited == set(range(1, len(brief.sources) + 1)), "every source is cited and every citation resolves"
+    kinds = {s.kind for s in brief.sources}
+    assert {"definition", "feedback", "research"} <= kinds
+    assert {m.lens.id for m in brief.lenses[:3]} & {"promises", "control"}
+    assert all(m.why for m in brief.lenses)
+
+
+def test_verbatims_are_quoted_exactly_with_praise_and_complaints(sample_services: Services) -> None:
+    brief = sample_services.advisor.brief(CHATBOT)
+    said = brief.sections["customers_said"]
+    feedback = {s.text: s for s in brief.sources if s.kind == "feedback"}
+    quoted = [q for q in QUOTE.findall(said) if q in feedback]
+    assert quoted, said
+    scores = [feedback[q].feedback_score for q in quoted]
+    assert any(s is not None and s <= 6 for s in scores) and any(s is not None and s >= 9 for s in scores)
+    for line in said.splitlines():
+        number = re.search(r"\[(\d+)\]$", line)
+        assert number, f"every verbatim line ends with its citation: {line}"
+        source = brief.sources[int(number.group(1)) - 1]
+        if source.kind == "feedback":  # whole verbatims; transcripts give one exact turn
+            assert " ".join(source.text.split()) in line
+        else:
+            assert source.kind == "transcript" and QUOTE.search(line).group(1) in " ".join(source.text.split())
+
+
+def test_brief_json_shape(sample_services: Services) -> None:
+    brief = sample_services.advisor.brief("Should we give long-standing customers the same discount as new ones?")
+    payload = brief.as_json()
+    assert payload["writer"] == "grounded"
+    assert [m["id"] for m in payload["lenses"]][:1] == ["loyalty"]
+    assert set(payload["lenses"][0]) == {"id", "title", "why", "score"}
+    assert payload["text"].startswith("The decision\n")
+    assert "Sources\n[1] " in payload["text"]
+
+
+def test_thread_function_and_named_customers(sample_services: Services) -> None:
+    brief = sample_services.advisor.brief(
+        "what about customer C00322?",
+        thread=["Decision: move evening calls to an outsourced partner abroad", "Costs drop by a third"],
+        function="operations",
+    )
+    assert brief.sections["decision"] == "Move evening calls to an outsourced partner abroad"
+    assert "Customer C00322 is named" in brief.sections["affected"]
+    assert brief.sections["advocate"].startswith("The Operations customer advocate")
+    with pytest.raises(ValueError, match="unknown function 'legal'"):
+        sample_services.advisor.brief("anything", function="legal")
+    with pytest.raises(ValueError, match="the decision is empty"):
+        sample_services.advisor.brief("   ")
+
+
+def test_empty_knowledge_base_says_so_and_still_asks_questions(real_services: Services) -> None:
+    brief = real_services.advisor.brief("We plan to close the shop on Sundays")
+    assert brief.sources == []
+    assert "Nothing in the knowledge base speaks to this decision yet" in brief.sections["definition"]
+    assert brief.sections["questions"].count("•") >= 3
+    assert "nothing relevant was found in the knowledge base" in brief.notes
+
+
+def test_restricted_sources_stay_out_unless_allowed(sample_services: Services, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    note = tmp_path / "board.md"
+    note.write_text("# Board minutes\n\n## Pricing\n\nThe board agreed a confidential plan to end the zebra tariff for loyal customers.\n")
+    sample_services.ingestor.ingest([note], kind="research", visibility="restricted")
+    try:
+        question = "What happens if we end the zebra tariff for loyal customers?"
+        public = sample_services.advisor.brief(question)
+        assert all(s.visibility == "internal" for s in public.sources)
+        private = sample_services.advisor.brief(question, visibilities=("internal", "restricted"))
+        assert any(s.visibility == "restricted" for s in private.sources)
+    finally:
+        sample_services.ingestor.remove_source(str(note.resolve()))
