@@ -122,7 +122,12 @@ class Advisor:
             question=question or (thread or [""])[-1],
             decision=one_line(question, thread),
             vector=vectors[0],
-            lenses=self.lenses.match(context, vector=vectors[0], top=5),
+            lenses=self.lenses.match(
+                context,
+                vector=vectors[0],
+                evidence=self.retriever.store.mean_neighbour(vectors[0], where={"visibility": {"$in": list(visibilities)}}),
+                top=5,
+            ),
             definition=search(["definition"], 3),
             culture=search(["culture"], 2),
             research=search(["research"], 4),

@@ -204,7 +204,10 @@ class GroundedWriter:
         items = evidence.feedback
         if not items:
             return []
-        scores = as_vectors(self.embedder, [s.text for s in items]) @ evidence.vector
+        missing = [s.text for s in items if s.vector is None]
+        fresh = iter(as_vectors(self.embedder, missing)) if missing else iter(())
+        vectors = np.vstack([s.vector if s.vector is not None else next(fresh) for s in items])
+        scores = vectors @ evidence.vector
         return [(float(sc), s) for sc, s in zip(np.asarray(scores, dtype=float), items) if sc >= self.relevant]
 
 

@@ -16,7 +16,11 @@ from langchain_core.embeddings import Embeddings
 
 from knowledge.embeddings import as_vectors
 
-SIGNAL_WEIGHT = 0.08  # added to the similarity per distinct signal found, up to three
+# How a lens is scored against a decision (weights chosen on knowledge/sample/eval/brief_cases.jsonl,
+# see docs/BENCHMARKS.md): closeness to the lens as a whole, to its nearest question, a bonus per
+# signal word found (up to three), and closeness to the passages the knowledge base returned.
+SIGNAL_WEIGHT = 0.12
+EVIDENCE_WEIGHT = 0.5
 
 
 class LensLibraryError(Exception):
@@ -85,9 +89,14 @@ def load_lenses(path: Path) -> list[Lens]:
     return lenses
 
 
+def _words(text: str) -> str:
+    # Hyphens and punctuation become spaces so "new-customer-only" and "new customer only" meet.
+    return " " + re.sub(r"[^a-z0-9£%]+", " ", text.lower()) + " "
+
+
 def _signal_pattern(signal: str) -> re.Pattern[str]:
     # Whole words only: "ux" must not fire inside "luxury".
-    return re.compile(r"(?<![a-z0-9])" + re.escape(signal) + r"(?![a-z0-9])")
+    return re.compile(re.escape(_words(signal)))
 
 
 class LensMatcher:
@@ -97,26 +106,43 @@ class LensMatcher:
         # The embedding model; lens vectors are computed once, on first use.
         self.embedder = embedder
         self._vectors: np.ndarray | None = None
+        self._question_vectors: list[np.ndarray] = []
         self._patterns = [[(s, _signal_pattern(s)) for s in lens.signals] for lens in lenses]
 
     @property
     def vectors(self) -> np.ndarray:
         if self._vectors is None:
+            self._question_vectors = [as_vectors(self.embedder, list(lens.questions)) for lens in self.lenses]
             self._vectors = as_vectors(
                 self.embedder,
                 [f"{lens.title}. {lens.description} {' '.join(lens.questions)}" for lens in self.lenses],
             )
         return self._vectors
 
-    def match(self, decision: str, *, vector: np.ndarray | None = None, top: int = 5) -> list[LensMatch]:
+    def match(
+        self,
+        decision: str,
+        *,
+        vector: np.ndarray | None = None,
+        evidence: np.ndarray | None = None,
+        top: int = 5,
+    ) -> list[LensMatch]:
+        """Lenses best first. `evidence` is the normalised mean vector of the retrieved passages."""
         if vector is None:
             vector = as_vectors(self.embedder, [decision])[0]
         similarities = self.vectors @ vector
-        text = decision.lower()
+        nearest_question = np.array([float((q @ vector).max()) for q in self._question_vectors])
+        from_evidence = self.vectors @ evidence if evidence is not None else np.zeros(len(self.lenses))
+        text = _words(decision)
         matches: list[LensMatch] = []
-        for lens, similarity, patterns in zip(self.lenses, similarities, self._patterns):
+        for index, (lens, patterns) in enumerate(zip(self.lenses, self._patterns)):
             found = [signal for signal, pattern in patterns if pattern.search(text)]
-            score = float(similarity) + SIGNAL_WEIGHT * min(len(found), 3)
-            matches.append(LensMatch(lens=lens, score=score, similarity=float(similarity), signals=found))
+            score = (
+                float(similarities[index])
+                + float(nearest_question[index])
+                + SIGNAL_WEIGHT * min(len(found), 3)
+                + EVIDENCE_WEIGHT * float(from_evidence[index])
+            )
+            matches.append(LensMatch(lens=lens, score=score, similarity=float(similarities[index]), signals=found))
         matches.sort(key=lambda m: -m.score)
         return matches[:top]

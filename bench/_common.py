@@ -14,7 +14,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -162,10 +162,10 @@ def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[obje
     cells = [[str(h) for h in headers]] + [[_fmt(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     print(f"\n{title}")
-    print("  ".join(h.ljust(w) for h, w in zip(cells[0], widths)))
+    print("  ".join(h.ljust(w) for h, w in zip(cells[0], widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for row in cells[1:]:
-        print("  ".join(c.rjust(w) if _numeric(c) else c.ljust(w) for c, w in zip(row, widths)))
+        print("  ".join(c.rjust(w) if _numeric(c) else c.ljust(w) for c, w in zip(row, widths, strict=True)))
     sys.stdout.flush()
 
 
@@ -231,7 +231,7 @@ def write_json(name: str, results: dict[str, Any], *, started: float) -> Path:
     path = OUT / f"{name}.json"
     payload = {
         "benchmark": name,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "duration_s": round(time.perf_counter() - started, 1),
         "machine": machine(),
         **results,
@@ -284,3 +284,28 @@ class CpuMonitor:
     @property
     def peak(self) -> float | None:
         return round(max(self.samples), 2) if self.samples else None
+
+
+def others_busy(window_s: float = 2.0) -> float | None:
+    """Cores used by other processes over the next `window_s` seconds (this process sleeps meanwhile)."""
+    monitor = CpuMonitor()
+    with monitor.section():
+        time.sleep(window_s)
+    return monitor.samples[0] if monitor.samples else None
+
+
+def wait_for_quiet(threshold: float = 0.3, max_wait_s: float = 120.0) -> float:
+    """Wait (bounded) until other processes use less than `threshold` cores; return the seconds waited.
+
+    The machine may be shared (another session running tests): on two cores one busy neighbour
+    halves the model's speed or worse, so timed sections start only in a quiet moment when possible.
+    """
+    started = time.monotonic()
+    while True:
+        busy = others_busy()
+        waited = time.monotonic() - started
+        if busy is None or busy < threshold or waited >= max_wait_s:
+            if busy is not None and busy >= threshold:
+                print(f"  (machine still busy: other processes use {busy:.2f} cores; measuring anyway)",
+                      file=sys.stderr, flush=True)
+            return waited

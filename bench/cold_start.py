@@ -25,7 +25,6 @@ from pathlib import Path
 
 from bench._common import (
     ISOLATED_ENV,
-    ROOT,
     SAMPLE,
     SAMPLE_FOLDERS,
     median,
@@ -35,7 +34,8 @@ from bench._common import (
     write_json,
 )
 
-QUESTION = "We plan to replace callbacks with a chatbot to cut contact-centre costs. How does this affect customers?"
+QUESTION = ("We plan to replace callbacks with a chatbot to cut contact-centre costs. "
+            "How does this affect customers?")
 GNU_TIME = "/usr/bin/time"
 
 PHASES = r"""
@@ -126,7 +126,8 @@ def heaviest_imports(env: dict[str, str], cwd: Path, top: int = 8) -> list[dict]
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
     quiet()
@@ -159,8 +160,9 @@ def main(argv: list[str] | None = None) -> dict:
         for n in range(args.runs):
             run = run_ask(script, env, cwd, use_gnu_time)
             runs.append(run)
-            print(f"  run {n + 1}: {run['wall_s']:.2f}s, peak RSS {run.get('peak_rss_mb', float('nan')):.0f} MB, "
-                  f"{run['sources']} sources", flush=True)
+            rss = run.get("peak_rss_mb", float("nan"))
+            print(f"  run {n + 1}: {run['wall_s']:.2f}s, peak RSS {rss:.0f} MB, {run['sources']} sources",
+                  flush=True)
 
         phase_runs = []
         for _ in range(3):
@@ -191,7 +193,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     print_table(
         f"Cold `advocate ask --json` ({args.runs} runs, sample pack of {ingested['added']} chunks)",
-        ["median s", "max s", "first run s", "peak RSS MB (median)", "peak RSS MB (max)", "`advocate --help` s"],
+        ["median s", "max s", "first run s", "peak RSS MB (median)", "peak RSS MB (max)",
+         "`advocate --help` s"],
         [[summary["median_s"], summary["max_s"], summary["first_run_s"], summary["peak_rss_mb_median"],
           summary["peak_rss_mb_max"], summary["help_median_s"]]],
     )

@@ -78,7 +78,7 @@ def chunk_blocks(blocks: list[Block], *, joiner: str = "\n\n") -> list[Passage]:
             current_heading = block.headings
         for piece in _cut_long(block.text.strip()):
             size = sum(len(c) + len(joiner) for c in current)
-            if current and size + len(piece) > TARGET_CHARS and size >= MIN_CHARS:
+            if current and size >= MIN_CHARS and size + len(piece) > TARGET_CHARS:
                 flush()
             current.append(piece)
     flush()

@@ -14,6 +14,7 @@ DOCUMENT_SUFFIXES: tuple[str, ...] = (".md", ".markdown", ".txt", ".html", ".htm
 
 _DATE_LINE = re.compile(r"^\s*\**(date|dated|published)\**\s*:\s*\**\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 _HEADER_FIELD = re.compile(r"^\s*\**(customer|customer id|channel|date)\**\s*:\s*\**\s*(.+?)\s*$", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
@@ -134,6 +135,8 @@ def _from_markdown(text: str, *, line_blocks: bool) -> LoadedDocument:
         elif not line.strip() or line.strip() in ("---", "***"):
             flush()
         else:
+            if _LIST_ITEM.match(line):
+                flush()  # each list item is a block: chunking joins short ones, a long one stands alone
             paragraph.append(_strip_md(line.rstrip()))
             if line_blocks:
                 flush()

@@ -55,6 +55,7 @@ class Source:
     source_name: str = ""
     visibility: str = "internal"
     extra: dict[str, Any] = field(default_factory=dict)
+    vector: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_hit(cls, hit: Hit, score: float) -> Source:
@@ -73,6 +74,7 @@ class Source:
             source_name=str(meta.get("source_name", "")),
             visibility=str(meta.get("visibility", "internal")),
             extra={k: v for k, v in meta.items() if k in ("score", "record_id", "line", "position", "permalink")},
+            vector=hit.vector,
         )
 
     @property
@@ -83,6 +85,7 @@ class Source:
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("extra")
+        data.pop("vector")
         data["feedback_score"] = self.feedback_score
         return data
 

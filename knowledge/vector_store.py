@@ -35,6 +35,7 @@ class Hit:
     text: str
     metadata: dict[str, Any]
     score: float
+    vector: np.ndarray | None = None  # the stored embedding, so readers need not embed the text again
 
 
 def open_chroma(*, chroma_url: str, path: str) -> chromadb.ClientAPI:
@@ -155,22 +156,35 @@ class KnowledgeStore(VectorStore):
             query_embeddings=[vector],
             n_results=k,
             where=where or None,
-            include=["documents", "metadatas", "distances"],
+            include=["documents", "metadatas", "distances", "embeddings"],
         )
         return [
-            Hit(id=cid, text=doc or "", metadata=dict(meta or {}), score=1.0 - float(dist))
-            for cid, doc, meta, dist in zip(
-                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]
+            Hit(id=cid, text=doc or "", metadata=dict(meta or {}), score=1.0 - float(dist), vector=np.asarray(vec))
+            for cid, doc, meta, dist, vec in zip(
+                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0],
+                result["embeddings"][0],
             )
         ]
+
+    def mean_neighbour(self, vector: np.ndarray, *, k: int = 5, where: dict | None = None) -> np.ndarray | None:
+        """The normalised mean of the k nearest chunks' vectors: what the knowledge base "hears"."""
+        if self.count() == 0:
+            return None
+        result = self.collection.query(query_embeddings=[vector], n_results=k, where=where or None, include=["embeddings"])
+        vectors = np.asarray(result["embeddings"][0], dtype=np.float32)
+        if vectors.size == 0:
+            return None
+        mean = vectors.mean(axis=0)
+        norm = float(np.linalg.norm(mean))
+        return mean / norm if norm else None
 
     def get(self, ids: Sequence[str]) -> dict[str, Hit]:
         if not ids:
             return {}
-        result = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        result = self.collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
         return {
-            cid: Hit(id=cid, text=doc or "", metadata=dict(meta or {}), score=0.0)
-            for cid, doc, meta in zip(result["ids"], result["documents"], result["metadatas"])
+            cid: Hit(id=cid, text=doc or "", metadata=dict(meta or {}), score=0.0, vector=np.asarray(vec))
+            for cid, doc, meta, vec in zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"])
         }
 
     def by_metadata(self, where: dict, *, limit: int | None = None) -> list[Hit]:

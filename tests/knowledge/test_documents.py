@@ -21,7 +21,8 @@ def test_markdown_keeps_title_headings_and_date(tmp_path: Path) -> None:
     assert doc.date == "2026-03-14"
     assert [(b.headings, b.text) for b in doc.blocks] == [
         (("Findings",), "People remember broken callbacks."),
-        (("Findings", "Detail"), "- first point\n- second point"),
+        (("Findings", "Detail"), "- first point"),
+        (("Findings", "Detail"), "- second point"),
         (("Method",), "We rang 400 households."),
     ]
 
