@@ -125,7 +125,9 @@ class Advisor:
             lenses=self.lenses.match(
                 context,
                 vector=vectors[0],
-                evidence=self.retriever.store.mean_neighbour(vectors[0], where={"visibility": {"$in": list(visibilities)}}),
+                evidence=self.retriever.store.mean_neighbour(
+                    vectors[0], where={"visibility": {"$in": list(visibilities)}}
+                ),
                 top=5,
             ),
             definition=search(["definition"], 3),
@@ -144,9 +146,7 @@ class Advisor:
             for candidate in self.functions:
                 if candidate.id == requested:
                     return FunctionGuess(candidate, [])
-            raise ValueError(
-                f"unknown function {requested!r}; use one of {', '.join(f.id for f in self.functions)}"
-            )
+            raise ValueError(f"unknown function {requested!r}; use one of {', '.join(f.id for f in self.functions)}")
         return guess_function(text, self.functions)
 
     def brief(

@@ -61,8 +61,13 @@ def source_label(source: Source) -> str:
     """How a source is named under the brief: title, section, date and where it lives."""
     title = source.title or source.kind
     if source.kind == "feedback":
-        bits = [title, f"score {source.feedback_score}" if source.feedback_score is not None else "",
-                source.channel, source.date, f"customer {source.customer_id}" if source.customer_id else ""]
+        bits = [
+            title,
+            f"score {source.feedback_score}" if source.feedback_score is not None else "",
+            source.channel,
+            source.date,
+            f"customer {source.customer_id}" if source.customer_id else "",
+        ]
     else:
         bits = [title, source.heading, source.date]
     where = source.extra.get("permalink") or source.source_name or source.source

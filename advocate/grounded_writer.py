@@ -96,10 +96,14 @@ class GroundedWriter:
         definition = best(["definition"], 2, per_source=2)
         culture = best(["culture"], 1)
         lines = [f"• {_where(s)}{_quote(t)} {cite(s)}" for _, s, t in definition]
-        lines += [f"• Our culture{' (' + s.heading + ')' if s.heading else ''}: {_quote(t)} {cite(s)}" for _, s, t in culture]
+        lines += [
+            f"• Our culture{' (' + s.heading + ')' if s.heading else ''}: {_quote(t)} {cite(s)}" for _, s, t in culture
+        ]
         if not lines:
-            lines = ["Nothing in our customer-centricity definition or culture speaks to this directly. "
-                     "If the definition is not loaded yet: `advocate ingest PATH --kind definition`."]
+            lines = [
+                "Nothing in our customer-centricity definition or culture speaks to this directly. "
+                "If the definition is not loaded yet: `advocate ingest PATH --kind definition`."
+            ]
         sections["definition"] = "\n".join(lines)
 
         complaints = [f for f in feedback if f[1] in evidence.complaints][:3]
@@ -107,7 +111,7 @@ class GroundedWriter:
         middle = [f for f in feedback if f[1] in evidence.middle][:1]
         said = [f"• {_quote(s.text)} — {_feedback_facts(s)} {cite(s)}" for _, s in complaints + praise + middle]
         said += [
-            f"• From a {s.channel or 'customer'} transcript{(' (' + s.date + ')') if s.date else ''}: {_quote(t)} {cite(s)}"
+            f"• From a {s.channel or 'customer'} transcript{f' ({s.date})' if s.date else ''}: {_quote(t)} {cite(s)}"
             for _, s, t in best(["transcript"], 1)
         ]
         sections["customers_said"] = "\n".join(said) or "No customer feedback in the knowledge base is about this yet."
@@ -130,16 +134,20 @@ class GroundedWriter:
         for match in evidence.lenses[:2]:
             affected.append(f"• {match.lens.title}: {match.lens.summary}")
         for customer in evidence.customers:
-            affected.append(f"• Customer {customer} is named; their tenure and open promises could not be checked "
-                            "(no customer records are loaded yet).")
+            affected.append(
+                f"• Customer {customer} is named; their tenure and open promises could not be checked "
+                "(no customer records are loaded yet)."
+            )
         sections["affected"] = "\n".join(affected)
 
         risks: list[str] = []
         if complaints:
             _, top = complaints[0]
             first = split_sentences(_clean(top.text))[0]
-            risks.append(f"• Today: customers already complain about this — {len(complaints)} recent complaint(s), "
-                         f"e.g. {_quote(first)} {cite(top)}")
+            risks.append(
+                f"• Today: customers already complain about this — {len(complaints)} recent complaint(s), "
+                f"e.g. {_quote(first)} {cite(top)}"
+            )
         for _, s, t in best(["research", "definition", "culture", "transcript"], 2, pattern=_RISK):
             risks.append(f"• Risk: {_quote(t)} {cite(s)}")
         for _, s, t in best(["research", "definition", "culture"], 1, pattern=_OVER_TIME):
@@ -147,7 +155,9 @@ class GroundedWriter:
         if any(m.lens.id == "over_time" for m in evidence.lenses[:3]):
             over = next(m for m in evidence.lenses if m.lens.id == "over_time")
             risks.append(f"• Over time ({over.lens.title}): {over.lens.summary}")
-        sections["risks"] = "\n".join(risks) or "No specific risk is documented in the knowledge base; use the questions below."
+        sections["risks"] = (
+            "\n".join(risks) or "No specific risk is documented in the knowledge base; use the questions below."
+        )
 
         promises = ["• Promises to customers are not recorded yet, so none could be checked against this decision."]
         for _, s, t in best(["definition", "culture", "research"], 1, pattern=_PROMISE):
@@ -164,17 +174,23 @@ class GroundedWriter:
         if evidence.function:
             words = ", ".join(f"“{w}”" for w in evidence.function.words[:4])
             why = f": the decision mentions {words}" if words else " (the function named with the question)"
-            sections["advocate"] = (f"The {evidence.function.function.title} customer advocate{why}. "
-                                    "No advocate roster is configured yet, so nobody is mentioned by name.")
+            sections["advocate"] = (
+                f"The {evidence.function.function.title} customer advocate{why}. "
+                "No advocate roster is configured yet, so nobody is mentioned by name."
+            )
         else:
-            sections["advocate"] = ("No one function is clear from the decision: ask the customer-experience lead "
-                                    "which customer advocate should weigh in.")
+            sections["advocate"] = (
+                "No one function is clear from the decision: ask the customer-experience lead "
+                "which customer advocate should weigh in."
+            )
 
         notes = list(evidence.notes)
         if not cite.sources:
             notes.append("nothing relevant was found in the knowledge base")
-            sections["definition"] = ("Nothing in the knowledge base speaks to this decision yet, so this brief has no "
-                                      "sources. The questions below still apply.")
+            sections["definition"] = (
+                "Nothing in the knowledge base speaks to this decision yet, so this brief has no "
+                "sources. The questions below still apply."
+            )
         return Brief(
             question=evidence.question,
             sections=sections,
@@ -190,14 +206,16 @@ class GroundedWriter:
             furniture = _LABEL if source.kind != "transcript" else None
             for piece in _pieces(source):
                 for sentence in split_sentences(_clean(piece)):
-                    if 25 <= len(sentence) <= 400 and not sentence.endswith(":") and not (
-                        furniture and furniture.match(sentence)
+                    if (
+                        25 <= len(sentence) <= 400
+                        and not sentence.endswith(":")
+                        and not (furniture and furniture.match(sentence))
                     ):
                         candidates.append((source, sentence))
         if not candidates:
             return []
         scores = as_vectors(self.embedder, [s for _, s in candidates]) @ evidence.vector
-        return [(float(sc), src, s) for (src, s), sc in zip(candidates, scores) if sc >= self.relevant]
+        return [(float(sc), src, s) for (src, s), sc in zip(candidates, scores, strict=False) if sc >= self.relevant]
 
     def _rank_feedback(self, evidence: Evidence) -> list[tuple[float, Source]]:
         """Verbatims about the decision, in retrieval order (which already fuses meaning and words)."""
@@ -208,7 +226,8 @@ class GroundedWriter:
         fresh = iter(as_vectors(self.embedder, missing)) if missing else iter(())
         vectors = np.vstack([s.vector if s.vector is not None else next(fresh) for s in items])
         scores = vectors @ evidence.vector
-        return [(float(sc), s) for sc, s in zip(np.asarray(scores, dtype=float), items) if sc >= self.relevant]
+        paired = zip(np.asarray(scores, dtype=float), items, strict=True)
+        return [(float(sc), s) for sc, s in paired if sc >= self.relevant]
 
 
 def _pieces(source: Source) -> list[str]:
@@ -228,8 +247,12 @@ def _where(source: Source, suffix: str = ": ") -> str:
 
 
 def _feedback_facts(source: Source) -> str:
-    facts = [f"{source.feedback_score}/10" if source.feedback_score is not None else "",
-             source.date, source.channel, f"customer {source.customer_id}" if source.customer_id else ""]
+    facts = [
+        f"{source.feedback_score}/10" if source.feedback_score is not None else "",
+        source.date,
+        source.channel,
+        f"customer {source.customer_id}" if source.customer_id else "",
+    ]
     return ", ".join(f for f in facts if f)
 
 

@@ -52,7 +52,8 @@ class LensMatch:
     def why(self) -> str:
         if self.signals:
             quoted = ", ".join(f"“{s}”" for s in self.signals[:4])
-            return f"the decision mentions {quoted}; this lens looks at: {self.lens.summary[0].lower()}{self.lens.summary[1:]}"
+            summary = self.lens.summary
+            return f"the decision mentions {quoted}; this lens looks at: {summary[:1].lower()}{summary[1:]}"
         return f"closest in meaning to this lens (similarity {self.similarity:.2f}): {self.lens.summary}"
 
     def as_json(self) -> dict[str, object]:
@@ -79,13 +80,15 @@ def load_lenses(path: Path) -> list[Lens]:
         if entry["id"] in seen:
             raise LensLibraryError(f"{path}: lens id {entry['id']!r} appears twice")
         seen.add(entry["id"])
-        lenses.append(Lens(
-            id=str(entry["id"]),
-            title=str(entry["title"]),
-            description=" ".join(str(entry["description"]).split()),
-            questions=tuple(str(q) for q in entry["questions"]),
-            signals=tuple(str(s).lower() for s in entry["signals"]),
-        ))
+        lenses.append(
+            Lens(
+                id=str(entry["id"]),
+                title=str(entry["title"]),
+                description=" ".join(str(entry["description"]).split()),
+                questions=tuple(str(q) for q in entry["questions"]),
+                signals=tuple(str(s).lower() for s in entry["signals"]),
+            )
+        )
     return lenses
 
 
@@ -135,7 +138,7 @@ class LensMatcher:
         from_evidence = self.vectors @ evidence if evidence is not None else np.zeros(len(self.lenses))
         text = _words(decision)
         matches: list[LensMatch] = []
-        for index, (lens, patterns) in enumerate(zip(self.lenses, self._patterns)):
+        for index, (lens, patterns) in enumerate(zip(self.lenses, self._patterns, strict=False)):
             found = [signal for signal, pattern in patterns if pattern.search(text)]
             score = (
                 float(similarities[index])

@@ -33,8 +33,13 @@ class BriefRejected(Exception):
 
 def format_source(number: int, source: Source) -> str:
     attributes = {
-        "n": str(number), "kind": source.kind, "title": source.title, "section": source.heading,
-        "date": source.date, "channel": source.channel, "customer": source.customer_id,
+        "n": str(number),
+        "kind": source.kind,
+        "title": source.title,
+        "section": source.heading,
+        "date": source.date,
+        "channel": source.channel,
+        "customer": source.customer_id,
         "score": "" if source.feedback_score is None else str(source.feedback_score),
     }
     attrs = " ".join(f'{k}="{html.escape(v, quote=True)}"' for k, v in attributes.items() if v)
@@ -92,7 +97,11 @@ class LLMWriter:
         except Exception as exc:  # noqa: BLE001 - any provider error must still give the user a brief
             return self._fall_back(evidence, f"the language model failed ({type(exc).__name__})")
         return Brief(
-            question=evidence.question, sections=sections, sources=sources, lenses=evidence.lenses, writer=self.name,
+            question=evidence.question,
+            sections=sections,
+            sources=sources,
+            lenses=evidence.lenses,
+            writer=self.name,
             notes=list(evidence.notes),
         )
 

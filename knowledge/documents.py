@@ -152,10 +152,7 @@ def _strip_md(text: str) -> str:
 def _looks_like_heading(paragraph: str) -> bool:
     line = paragraph.strip()
     return (
-        "\n" not in line
-        and 0 < len(line) <= 90
-        and not line.endswith((".", ",", ";", ":"))
-        and len(line.split()) <= 14
+        "\n" not in line and 0 < len(line) <= 90 and not line.endswith((".", ",", ";", ":")) and len(line.split()) <= 14
     )
 
 

@@ -74,8 +74,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         except Exception as exc:  # noqa: BLE001 - the library raises many kinds
             hint = "" if Path(path).exists() else " (not a local path, and not in the local model cache)"
             raise EmbeddingModelError(
-                f"EMBEDDING_MODEL {self.model_name!r} could not be loaded offline{hint}: "
-                f"{type(exc).__name__}"
+                f"EMBEDDING_MODEL {self.model_name!r} could not be loaded offline{hint}: {type(exc).__name__}"
             ) from exc
 
     @property

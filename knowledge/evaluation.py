@@ -46,7 +46,9 @@ def load_cases(path: Path) -> list[Case]:
             raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
         if not isinstance(obj, dict) or not isinstance(obj.get("q"), str) or not isinstance(obj.get("expect"), list):
             raise ValueError(f'{path}:{number}: expected {{"q": "...", "expect": ["..."]}}')
-        cases.append(Case(q=obj["q"], expect=[str(e) for e in obj["expect"]], lenses=list(obj.get("lenses", [])), line=number))
+        cases.append(
+            Case(q=obj["q"], expect=[str(e) for e in obj["expect"]], lenses=list(obj.get("lenses", [])), line=number)
+        )
     if not cases:
         raise ValueError(f"{path}: no cases")
     return cases

@@ -133,18 +133,24 @@ class Ingestor:
         file_kind = kind or infer_kind(path)
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
-            summary.rejections.append(Rejection(
-                shown, None,
-                f"unknown file type '{suffix or path.name}'; supported: {', '.join(SUPPORTED_SUFFIXES)}",
-            ))
+            summary.rejections.append(
+                Rejection(
+                    shown,
+                    None,
+                    f"unknown file type '{suffix or path.name}'; supported: {', '.join(SUPPORTED_SUFFIXES)}",
+                )
+            )
             return
         if file_kind is None:
             file_kind = "feedback" if suffix in FEEDBACK_SUFFIXES else None
         if file_kind is None:
-            summary.rejections.append(Rejection(
-                shown, None,
-                f"cannot tell the kind: pass --kind ({', '.join(KINDS)}) or put it in a folder named after one",
-            ))
+            summary.rejections.append(
+                Rejection(
+                    shown,
+                    None,
+                    f"cannot tell the kind: pass --kind ({', '.join(KINDS)}) or put it in a folder named after one",
+                )
+            )
             return
         try:
             if suffix in FEEDBACK_SUFFIXES:

@@ -55,22 +55,26 @@ class LexicalIndex:
     def _ensure_schema(self) -> None:
         with self.engine.begin() as conn:
             if self.dialect == "sqlite":
-                conn.execute(text(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS knowledge_fts USING fts5("
-                    "chunk_id UNINDEXED, collection UNINDEXED, kind UNINDEXED, visibility UNINDEXED, "
-                    "body, tokenize='porter unicode61')"
-                ))
+                conn.execute(
+                    text(
+                        "CREATE VIRTUAL TABLE IF NOT EXISTS knowledge_fts USING fts5("
+                        "chunk_id UNINDEXED, collection UNINDEXED, kind UNINDEXED, visibility UNINDEXED, "
+                        "body, tokenize='porter unicode61')"
+                    )
+                )
             else:
-                conn.execute(text(
-                    "CREATE TABLE IF NOT EXISTS knowledge_lexical ("
-                    "collection TEXT NOT NULL, chunk_id TEXT NOT NULL, kind TEXT, visibility TEXT, "
-                    "body TEXT NOT NULL, "
-                    "tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', body)) STORED, "
-                    "PRIMARY KEY (collection, chunk_id))"
-                ))
-                conn.execute(text(
-                    "CREATE INDEX IF NOT EXISTS knowledge_lexical_tsv ON knowledge_lexical USING GIN (tsv)"
-                ))
+                conn.execute(
+                    text(
+                        "CREATE TABLE IF NOT EXISTS knowledge_lexical ("
+                        "collection TEXT NOT NULL, chunk_id TEXT NOT NULL, kind TEXT, visibility TEXT, "
+                        "body TEXT NOT NULL, "
+                        "tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', body)) STORED, "
+                        "PRIMARY KEY (collection, chunk_id))"
+                    )
+                )
+                conn.execute(
+                    text("CREATE INDEX IF NOT EXISTS knowledge_lexical_tsv ON knowledge_lexical USING GIN (tsv)")
+                )
 
     def upsert(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
         """rows: (chunk_id, kind, visibility, body)."""
@@ -103,9 +107,7 @@ class LexicalIndex:
             marks = ", ".join(f":i{n}" for n in range(len(part)))
             params = {f"i{n}": value for n, value in enumerate(part)}
             params["collection"] = self.collection
-            conn.execute(
-                text(f"DELETE FROM {table} WHERE collection = :collection AND chunk_id IN ({marks})"), params
-            )
+            conn.execute(text(f"DELETE FROM {table} WHERE collection = :collection AND chunk_id IN ({marks})"), params)
 
     def drop_collection(self) -> None:
         table = "knowledge_fts" if self.dialect == "sqlite" else "knowledge_lexical"

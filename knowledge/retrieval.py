@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-
 from langchain_core.embeddings import Embeddings
 
 from knowledge.embeddings import as_vectors
@@ -142,10 +141,11 @@ class Retriever:
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
         missing = [cid for cid in fused if cid not in hits]
         hits.update(self.store.get(missing))
-        order = sorted((cid for cid in fused if cid in hits and _in_range(hits[cid], score_range)), key=lambda c: -fused[c])
+        order = sorted(
+            (cid for cid in fused if cid in hits and _in_range(hits[cid], score_range)), key=lambda c: -fused[c]
+        )
         chosen = _spread(order, hits, k=k, per_source=per_source)
         return [Source.from_hit(hits[cid], fused[cid]) for cid in chosen]
-
 
     def embed_question(self, question: str) -> np.ndarray:
         """Vectors for the question and, when it differs, its decision core."""

@@ -117,14 +117,12 @@ class KnowledgeStore(VectorStore):
             self.lexical.upsert(
                 [
                     (cid, m.get("kind", ""), m.get("visibility", "internal"), _lexical_body(d.page_content, m))
-                    for cid, d, m in zip(part_ids, part, metadatas)
+                    for cid, d, m in zip(part_ids, part, metadatas, strict=False)
                 ]
             )
         return ids
 
-    def add_texts(
-        self, texts: Iterable[str], metadatas: list[dict] | None = None, **kwargs: Any
-    ) -> list[str]:
+    def add_texts(self, texts: Iterable[str], metadatas: list[dict] | None = None, **kwargs: Any) -> list[str]:
         texts = list(texts)
         docs = [Document(page_content=t, metadata=(metadatas or [{}] * len(texts))[n]) for n, t in enumerate(texts)]
         return self.add_documents(docs, **kwargs)
@@ -161,8 +159,11 @@ class KnowledgeStore(VectorStore):
         return [
             Hit(id=cid, text=doc or "", metadata=dict(meta or {}), score=1.0 - float(dist), vector=np.asarray(vec))
             for cid, doc, meta, dist, vec in zip(
-                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0],
-                result["embeddings"][0],
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                result["embeddings"][0], strict=False,
             )
         ]
 
@@ -170,7 +171,9 @@ class KnowledgeStore(VectorStore):
         """The normalised mean of the k nearest chunks' vectors: what the knowledge base "hears"."""
         if self.count() == 0:
             return None
-        result = self.collection.query(query_embeddings=[vector], n_results=k, where=where or None, include=["embeddings"])
+        result = self.collection.query(
+            query_embeddings=[vector], n_results=k, where=where or None, include=["embeddings"]
+        )
         vectors = np.asarray(result["embeddings"][0], dtype=np.float32)
         if vectors.size == 0:
             return None
@@ -184,14 +187,16 @@ class KnowledgeStore(VectorStore):
         result = self.collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
         return {
             cid: Hit(id=cid, text=doc or "", metadata=dict(meta or {}), score=0.0, vector=np.asarray(vec))
-            for cid, doc, meta, vec in zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"])
+            for cid, doc, meta, vec in zip(
+                result["ids"], result["documents"], result["metadatas"], result["embeddings"], strict=False
+            )
         }
 
     def by_metadata(self, where: dict, *, limit: int | None = None) -> list[Hit]:
         result = self.collection.get(where=where, limit=limit, include=["documents", "metadatas"])
         return [
             Hit(id=cid, text=doc or "", metadata=dict(meta or {}), score=0.0)
-            for cid, doc, meta in zip(result["ids"], result["documents"], result["metadatas"])
+            for cid, doc, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=False)
         ]
 
 

@@ -80,7 +80,10 @@ def test_empty_knowledge_base_says_so_and_still_asks_questions(real_services: Se
 
 def test_restricted_sources_stay_out_unless_allowed(sample_services: Services, tmp_path) -> None:  # type: ignore[no-untyped-def]
     note = tmp_path / "board.md"
-    note.write_text("# Board minutes\n\n## Pricing\n\nThe board agreed a confidential plan to end the zebra tariff for loyal customers.\n")
+    note.write_text(
+        "# Board minutes\n\n## Pricing\n\n"
+        "The board agreed a confidential plan to end the zebra tariff for loyal customers.\n"
+    )
     sample_services.ingestor.ingest([note], kind="research", visibility="restricted")
     try:
         question = "What happens if we end the zebra tariff for loyal customers?"

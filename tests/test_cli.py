@@ -80,12 +80,26 @@ def test_ask_json_is_exactly_one_object_on_stdout(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "advocate.cli"]
     ingest = subprocess.run(
         [*command, "ingest", str(SAMPLE_PACK / "definition"), str(SAMPLE_PACK / "feedback")],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert ingest.returncode == 0, ingest.stderr
     asked = subprocess.run(
-        [*command, "ask", "We want to stop calling customers back and use a chatbot instead", "--json", "--passages", "-k", "5"],
-        env=env, capture_output=True, text=True, timeout=300,
+        [
+            *command,
+            "ask",
+            "We want to stop calling customers back and use a chatbot instead",
+            "--json",
+            "--passages",
+            "-k",
+            "5",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert asked.returncode == 0, asked.stderr
     payload = json.loads(asked.stdout)  # fails if anything else is on stdout

@@ -14,7 +14,7 @@ def rows(path: Path, **kw):  # type: ignore[no-untyped-def]
 def test_common_headers_and_multiline_quotes(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_text(
-        'Response ID,Created At,Source,Account,NPS,Comment\n'
+        "Response ID,Created At,Source,Account,NPS,Comment\n"
         'R1,2026-01-05,chat,C00001,9,"Quick, kind & clear"\n'
         'R2,05/02/2026,phone,C00002,3,"Line one\nline two"\n',
         encoding="utf-8",
@@ -22,7 +22,12 @@ def test_common_headers_and_multiline_quotes(tmp_path: Path) -> None:
     good, bad = rows(path)
     assert bad == []
     assert (good[0].id, good[0].date, good[0].channel, good[0].customer_id, good[0].score, good[0].verbatim) == (
-        "R1", "2026-01-05", "chat", "C00001", 9, "Quick, kind & clear",
+        "R1",
+        "2026-01-05",
+        "chat",
+        "C00001",
+        9,
+        "Quick, kind & clear",
     )
     assert good[1].date == "2026-02-05" and good[1].verbatim == "Line one\nline two"
     assert good[1].line == 3
@@ -73,7 +78,9 @@ def test_jsonl_rows_and_bad_lines(tmp_path: Path) -> None:
     good, bad = rows(path)
     assert good[0].verbatim == "Loved the app" and good[0].score == 10
     assert [(p.line, p.reason.split(" (")[0]) for p in bad] == [
-        (2, "not valid JSON"), (3, "expected a JSON object per line"), (5, "empty verbatim: a feedback row needs the customer's words"),
+        (2, "not valid JSON"),
+        (3, "expected a JSON object per line"),
+        (5, "empty verbatim: a feedback row needs the customer's words"),
     ]
 
 

@@ -55,7 +55,11 @@ def test_every_chunk_carries_its_metadata(fake_services: Services, tmp_path: Pat
     f2 = next(r for r in rows if r.metadata["record_id"] == "F2")
     assert f2.text == "I was promised a callback on Tuesday and nobody rang."
     assert {k: f2.metadata[k] for k in ("customer_id", "score", "channel", "date", "visibility")} == {
-        "customer_id": "C00002", "score": 2, "channel": "phone", "date": "2026-01-06", "visibility": "internal",
+        "customer_id": "C00002",
+        "score": 2,
+        "channel": "phone",
+        "date": "2026-01-06",
+        "visibility": "internal",
     }
     definition = fake_services.store.by_metadata({"kind": "definition"})
     assert {d.metadata["heading"] for d in definition} == {"The imperative", "Promises"}
@@ -67,8 +71,11 @@ def test_changed_file_replaces_its_chunks(fake_services: Services, tmp_path: Pat
     root = pack(tmp_path / "pack")
     fake_services.ingestor.ingest([root])
     csv = root / "feedback" / "f.csv"
-    csv.write_text(FEEDBACK.replace("nobody rang", "nobody rang until Friday") .replace(
-        "F3,2026-01-07,email,C00003,7,Fine overall but the bill was confusing.\n", ""))
+    csv.write_text(
+        FEEDBACK.replace("nobody rang", "nobody rang until Friday").replace(
+            "F3,2026-01-07,email,C00003,7,Fine overall but the bill was confusing.\n", ""
+        )
+    )
     summary = fake_services.ingestor.ingest([root])
     assert (summary.added, summary.updated, summary.deleted, summary.skipped) == (0, 1, 2, 4)
     assert summary.files[str(Path("pack/feedback/f.csv"))] == "updated"
@@ -103,7 +110,12 @@ def test_bad_input_is_reported_and_the_rest_ingested(fake_services: Services, tm
     summary = fake_services.ingestor.ingest([root, tmp_path / "missing"])
     found = {(Path(r.path).name, r.line): r.reason for r in summary.rejections}
     assert found.keys() == {
-        ("slides.pptx", None), ("empty.md", None), ("scan.pdf", None), ("f.csv", 5), ("loose.md", None), ("missing", None),
+        ("slides.pptx", None),
+        ("empty.md", None),
+        ("scan.pdf", None),
+        ("f.csv", 5),
+        ("loose.md", None),
+        ("missing", None),
     }
     assert "unknown file type '.pptx'" in found[("slides.pptx", None)]
     assert "empty" in found[("empty.md", None)]

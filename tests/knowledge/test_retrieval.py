@@ -76,7 +76,9 @@ def test_sample_pack_brief_quality(sample_services: Services) -> None:
 
 
 @pytest.fixture(scope="module")
-def seed_services(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbeddings) -> Iterator[Services]:
+def seed_services(
+    tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbeddings
+) -> Iterator[Services]:
     if not SEEDS.is_dir() or not list(SEEDS.glob("*.txt")):
         pytest.skip(f"the readings are not at {SEEDS}")
     svc = build_services(Settings(data_dir=tmp_path_factory.mktemp("seeds")), embedder=real_embedder)
