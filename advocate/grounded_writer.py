@@ -21,9 +21,14 @@ from knowledge.embeddings import as_vectors
 from knowledge.retrieval import Source
 
 RELEVANT = 0.22  # cosine similarity below which a sentence or verbatim is not about the decision
+# A sentence must also come within this share of the best sentence's similarity: when the knowledge
+# base speaks to the decision directly, loosely related sentences only dilute the brief.
+RELATIVE = 0.5
+# What a decision drifts into: trends, erosion, metrics managed instead of customers.
 _OVER_TIME = re.compile(
-    r"\b(over time|months?|years?|quarters?|long[- ]term|drift|erod\w*|gradual\w*|repeat\w*|trend\w*|"
-    r"gaming|gamed|standard|churn\w*|leav\w+|renew\w*|retention|loyal\w*)\b",
+    r"\b(over time|long[- ]term|drift\w*|erod\w*|gradual\w*|slipp?\w*|creep\w*|gam(?:ing|ed)|"
+    r"managing (?:it|the score)|standards?|trends?|rose|rising|fell|falling|declin\w*|worsen\w*|"
+    r"year after year|every year|again this year|churn\w*|the following \w+ months)\b",
     re.IGNORECASE,
 )
 _RISK = re.compile(
@@ -69,6 +74,9 @@ class GroundedWriter:
     def write(self, evidence: Evidence) -> Brief:
         cite = _Citations()
         sentences = self._rank_sentences(evidence)
+        if sentences:
+            floor = RELATIVE * max(score for score, _, _ in sentences)
+            sentences = [item for item in sentences if item[0] >= floor]
         feedback = self._rank_feedback(evidence)
         by_kind: dict[str, list[tuple[float, Source, str]]] = {}
         for item in sentences:
