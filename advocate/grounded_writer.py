@@ -9,6 +9,8 @@ gives the lens questions.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 
 import numpy as np
@@ -65,11 +67,37 @@ def _quote(text: str) -> str:
 class GroundedWriter:
     name = "grounded"
 
-    def __init__(self, *, embedder: Embeddings, relevant: float = RELEVANT) -> None:
+    def __init__(self, *, embedder: Embeddings, relevant: float = RELEVANT, cache_size: int = 50_000) -> None:
         # The embedding model, to rank sentences against the decision.
         self.embedder = embedder
         # Similarity below which material is left out as not about the decision.
         self.relevant = relevant
+        # Sentence vectors by text: the definition, culture and research recur across decisions, so a
+        # warm process embeds a sentence once (about 1.5 KB each; the cap bounds memory).
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _sentence_vectors(self, sentences: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(s for s in sentences if s not in self._cache))
+        if missing:
+            fresh = as_vectors(self.embedder, missing)
+            with self._lock:
+                for sentence, vector in zip(missing, fresh, strict=True):
+                    self._cache[sentence] = vector
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            vectors = []
+            for sentence in sentences:
+                vector = self._cache.get(sentence)
+                if vector is None:  # evicted by a concurrent brief between the two steps
+                    vector = as_vectors(self.embedder, [sentence])[0]
+                else:
+                    self._cache.move_to_end(sentence)
+                vectors.append(vector)
+        return np.vstack(vectors)
 
     def write(self, evidence: Evidence) -> Brief:
         cite = _Citations()
@@ -222,7 +250,7 @@ class GroundedWriter:
                         candidates.append((source, sentence))
         if not candidates:
             return []
-        scores = as_vectors(self.embedder, [s for _, s in candidates]) @ evidence.vector
+        scores = self._sentence_vectors([s for _, s in candidates]) @ evidence.vector
         return [(float(sc), src, s) for (src, s), sc in zip(candidates, scores, strict=False) if sc >= self.relevant]
 
     def _rank_feedback(self, evidence: Evidence) -> list[tuple[float, Source]]:

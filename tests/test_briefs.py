@@ -93,3 +93,34 @@ def test_restricted_sources_stay_out_unless_allowed(sample_services: Services, t
         assert any(s.visibility == "restricted" for s in private.sources)
     finally:
         sample_services.ingestor.remove_source(str(note.resolve()))
+
+
+def test_sentence_vectors_are_cached_across_briefs(sample_services: Services) -> None:
+    from langchain_core.embeddings import Embeddings
+
+    from advocate.grounded_writer import GroundedWriter
+
+    class Counting(Embeddings):
+        def __init__(self, inner: Embeddings) -> None:
+            self.inner, self.texts = inner, 0
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            self.texts += len(texts)
+            return self.inner.embed_documents(texts)
+
+        def embed_query(self, text: str) -> list[float]:
+            return self.inner.embed_query(text)
+
+    assert sample_services.embedder is not None
+    counting = Counting(sample_services.embedder)
+    writer = GroundedWriter(embedder=counting, cache_size=10_000)
+    evidence = sample_services.advisor.gather(CHATBOT)
+    first = writer.write(evidence)
+    embedded = counting.texts
+    assert embedded > 10
+    second = writer.write(evidence)
+    assert counting.texts == embedded, "a warm writer embeds no sentence twice"
+    assert second.sections == first.sections
+    tiny = GroundedWriter(embedder=counting, cache_size=5)
+    assert tiny.write(evidence).sections == first.sections  # eviction changes cost, never content
+    assert len(tiny._cache) <= 5

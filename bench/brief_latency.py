@@ -1,0 +1,86 @@
+"""Grounded brief latency at 10k and 100k chunks, process warm (issue: decision briefs).
+
+The sample pack is ingested first (so briefs have a definition, research and transcripts to draw on),
+then the store is grown with synthetic feedback (bench.ask_latency's corpus) to each size, and
+`Advisor.brief` is timed on varied decision questions. Target: p95 ≤ 400 ms at 100k.
+
+    python -m bench.brief_latency [--sizes 10000,100000] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from bench._common import (
+    SAMPLE,
+    SAMPLE_FOLDERS,
+    CpuMonitor,
+    fresh_services,
+    percentile,
+    print_table,
+    quiet,
+    wait_for_quiet,
+    warm_up,
+    write_json,
+)
+from bench.ask_latency import QUESTIONS, CorpusWriter, grow
+
+
+def measure(svc, questions: list[str], rounds: int) -> dict:  # noqa: ANN001
+    advisor = svc.advisor
+    for question in questions[:3]:  # first use loads lens vectors and warms Chroma
+        advisor.brief(question)
+    samples: list[float] = []
+    monitor = CpuMonitor()
+    with monitor.section():
+        for _ in range(rounds):
+            for question in questions:
+                started = time.perf_counter()
+                brief = advisor.brief(question)
+                samples.append(time.perf_counter() - started)
+                if brief.writer != "grounded" or not brief.sections.get("questions"):
+                    raise SystemExit(f"unexpected brief for {question!r}")
+    return {
+        "briefs": len(samples),
+        "p50_ms": round(1000 * percentile(samples, 50), 1),
+        "p95_ms": round(1000 * percentile(samples, 95), 1),
+        "max_ms": round(1000 * max(samples), 1),
+        "other_processes_cores": monitor.mean,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000", help="store sizes to measure at, ascending")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rows-per-file", type=int, default=5000)
+    args = parser.parse_args(argv)
+    quiet()
+    started = time.perf_counter()
+    results: dict = {"target_p95_ms_at_100k": 400, "sizes": []}
+    with tempfile.TemporaryDirectory(prefix="advocate-brief-bench-") as tmp:
+        svc = fresh_services(Path(tmp) / "data")
+        warm_up(svc.embedder)
+        svc.ingestor.ingest([SAMPLE / name for name in SAMPLE_FOLDERS])
+        writer = CorpusWriter(Path(tmp) / "corpus")
+        for size in (int(s) for s in args.sizes.split(",")):
+            grow(svc, writer, size, args.rows_per_file)
+            wait_for_quiet()
+            figures = measure(svc, QUESTIONS, args.rounds)
+            results["sizes"].append({"chunks": svc.store.count(), **figures})
+        svc.close()
+    print_table(
+        "Grounded brief latency (warm process)",
+        ["chunks", "briefs", "p50 ms", "p95 ms", "max ms", "other cores"],
+        [[r["chunks"], r["briefs"], r["p50_ms"], r["p95_ms"], r["max_ms"], r["other_processes_cores"]]
+         for r in results["sizes"]],
+    )
+    write_json("brief_latency", results, started=started)
+    return results
+
+
+if __name__ == "__main__":
+    main()
