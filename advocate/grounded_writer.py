@@ -80,24 +80,18 @@ class GroundedWriter:
 
     def _sentence_vectors(self, sentences: list[str]) -> np.ndarray:
         with self._lock:
-            missing = list(dict.fromkeys(s for s in sentences if s not in self._cache))
+            known = {s: self._cache[s] for s in sentences if s in self._cache}
+            for sentence in known:
+                self._cache.move_to_end(sentence)
+        missing = list(dict.fromkeys(s for s in sentences if s not in known))
         if missing:
-            fresh = as_vectors(self.embedder, missing)
+            fresh = dict(zip(missing, as_vectors(self.embedder, missing), strict=True))
+            known.update(fresh)
             with self._lock:
-                for sentence, vector in zip(missing, fresh, strict=True):
-                    self._cache[sentence] = vector
+                self._cache.update(fresh)
                 while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
-        with self._lock:
-            vectors = []
-            for sentence in sentences:
-                vector = self._cache.get(sentence)
-                if vector is None:  # evicted by a concurrent brief between the two steps
-                    vector = as_vectors(self.embedder, [sentence])[0]
-                else:
-                    self._cache.move_to_end(sentence)
-                vectors.append(vector)
-        return np.vstack(vectors)
+        return np.vstack([known[s] for s in sentences])
 
     def write(self, evidence: Evidence) -> Brief:
         cite = _Citations()
