@@ -98,3 +98,26 @@ def test_retrieval_on_text_we_did_not_write(seed_services: Services) -> None:
     print(f"seeds: hybrid {hybrid['hits']}/{hybrid['cases']}, dense {dense['hits']}/{dense['cases']}")
     assert hybrid["hit_rate"] >= 0.6
     assert hybrid["hits"] > dense["hits"]
+
+
+@pytest.mark.slow
+def test_chroma_server_and_embedded_store_answer_alike(
+    tmp_path: Path, real_embedder: SentenceTransformerEmbeddings, request: pytest.FixtureRequest
+) -> None:
+    server = request.getfixturevalue("chroma_server")
+    folders = [SAMPLE_PACK / "definition", SAMPLE_PACK / "feedback"]
+    embedded = build_services(Settings(data_dir=tmp_path / "a"), embedder=real_embedder)
+    remote = build_services(
+        Settings(data_dir=tmp_path / "b", chroma_url=server.url, collection="server-vs-embedded"),
+        embedder=real_embedder,
+    )
+    try:
+        for svc in (embedded, remote):
+            assert svc.ingestor.ingest(folders).rejected == 0
+        question = "We want to make cancelling online harder so the Stay Team can talk people round"
+        ids = [[s.id for s in svc.retriever.search(question, k=5)] for svc in (embedded, remote)]
+        assert ids[0] == ids[1]
+        assert remote.ingestor.ingest(folders).skipped == embedded.store.count()
+    finally:
+        embedded.close()
+        remote.close()
