@@ -148,8 +148,7 @@ class KnowledgeStore(VectorStore):
         ]
 
     def dense_search(self, vector: np.ndarray, *, k: int, where: dict | None = None) -> list[Hit]:
-        if self.count() == 0:
-            return []
+        # No count() first: it costs a round trip per query, and Chroma answers an empty query with [].
         result = self.collection.query(
             query_embeddings=[vector],
             n_results=k,
@@ -169,8 +168,6 @@ class KnowledgeStore(VectorStore):
 
     def mean_neighbour(self, vector: np.ndarray, *, k: int = 5, where: dict | None = None) -> np.ndarray | None:
         """The normalised mean of the k nearest chunks' vectors: what the knowledge base "hears"."""
-        if self.count() == 0:
-            return None
         result = self.collection.query(
             query_embeddings=[vector], n_results=k, where=where or None, include=["embeddings"]
         )
