@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -28,6 +28,27 @@ PRAISE = (9, 10)
 MIDDLE = (7, 8)
 _CUSTOMER_ID = re.compile(r"\b[A-Z]{1,3}\d{4,}\b")
 MAX_DECISION_CHARS = 4000
+MAX_PROMISES = 5
+
+
+class CustomerRecords(Protocol):
+    """What the advisor needs from the records store (knowledge.records.database.Records)."""
+
+    @property
+    def customers(self) -> Any: ...
+
+    @property
+    def promises(self) -> Any: ...
+
+
+@dataclass
+class CustomerFacts:
+    """What the records say about the customers a decision touches."""
+
+    known: dict[str, Any] = field(default_factory=dict)  # id → CustomerView
+    unknown: list[str] = field(default_factory=list)  # named but not in the records
+    open_promises: list[Any] = field(default_factory=list)  # PromiseView, soonest due first
+    checked: bool = False  # False when no records store is available
 
 
 class Writer(Protocol):
@@ -49,13 +70,15 @@ class Evidence:
     complaints: list[Source]
     praise: list[Source]
     middle: list[Source]
+    unscored: list[Source]
     function: FunctionGuess | None
     customers: list[str]
     notes: list[str] = field(default_factory=list)
+    facts: CustomerFacts = field(default_factory=CustomerFacts)
 
     @property
     def feedback(self) -> list[Source]:
-        return self.complaints + self.praise + self.middle
+        return self.complaints + self.praise + self.middle + self.unscored
 
     def all_sources(self) -> list[Source]:
         seen: set[str] = set()
@@ -84,6 +107,7 @@ class Advisor:
         lenses: LensMatcher,
         functions: list[Function],
         writer: Writer,
+        records: CustomerRecords | None = None,
     ) -> None:
         # Hybrid retrieval over the knowledge base.
         self.retriever = retriever
@@ -93,6 +117,8 @@ class Advisor:
         self.functions = functions
         # Grounded or language-model writer; the LLM writer falls back to grounded on its own.
         self.writer = writer
+        # Customer and promise records; None where no records store is configured.
+        self.records = records
 
     def gather(
         self,
@@ -118,7 +144,7 @@ class Advisor:
 
         named = sorted(set(customers or []) | set(_CUSTOMER_ID.findall(context)))
         guess = self._function(context, function)
-        return Evidence(
+        evidence = Evidence(
             question=question or (thread or [""])[-1],
             decision=one_line(question, thread),
             vector=vectors[0],
@@ -137,8 +163,33 @@ class Advisor:
             complaints=search(["feedback"], 4, COMPLAINT),
             praise=search(["feedback"], 4, PRAISE),
             middle=search(["feedback"], 2, MIDDLE),
+            # Words without a score (a Slack channel, an email) count too: the best two of them.
+            unscored=[s for s in search(["feedback"], 6) if s.feedback_score is None][:2],
             function=guess,
             customers=named,
+        )
+        evidence.facts = self._customer_facts(named, [s.customer_id for s in evidence.feedback if s.customer_id])
+        if not evidence.facts.checked:
+            evidence.notes.append("no customer records: tenure and open promises were not checked")
+        return evidence
+
+    def _customer_facts(self, named: list[str], heard_from: list[str]) -> CustomerFacts:
+        """Named customers' records, and open promises to them and to the customers quoted: those are
+        the promises a decision about this is most likely to touch."""
+        if self.records is None:
+            return CustomerFacts()
+        try:
+            known = self.records.customers.get_many(named) if named else {}
+            promised = self.records.promises.open_for_customers(list(dict.fromkeys(named + heard_from)))
+        except Exception:  # noqa: BLE001 - a records outage must not cost the user the brief
+            log.exception("customer records could not be read; the brief goes on without them")
+            return CustomerFacts()
+        promises = sorted((p for found in promised.values() for p in found), key=lambda p: p.due_at)
+        return CustomerFacts(
+            known=dict(known),
+            unknown=[c for c in named if c not in known],
+            open_promises=promises[:MAX_PROMISES],
+            checked=True,
         )
 
     def _function(self, text: str, requested: str | None) -> FunctionGuess | None:

@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+import knowledge
+from advocate import digest_cli, records_cli
 from advocate.brief import Brief
 from advocate.brief_evaluation import evaluate_briefs
 from advocate.lenses import LensLibraryError
@@ -25,7 +27,7 @@ from knowledge.ingest import IngestSummary
 from knowledge.kinds import KINDS
 from knowledge.vector_store import StoreMismatch
 
-SAMPLE_PACK = Path(__file__).resolve().parent.parent / "knowledge" / "sample"
+SAMPLE_PACK = Path(knowledge.__file__).resolve().parent / "sample"  # package data, also in a wheel install
 SAMPLE_FOLDERS = ("definition", "culture", "research", "feedback", "transcripts")
 DEMO_QUESTIONS = (
     "We plan to replace callbacks with a chatbot to cut contact-centre costs. How does this affect customers?",
@@ -35,7 +37,9 @@ DEMO_QUESTIONS = (
 EXIT_REJECTED = 2
 MAX_QUESTION_CHARS = 4000
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Advocate: the customer's standpoint in every decision.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Advocate: the customer's standpoint in every decision."
+)
 eval_app = typer.Typer(no_args_is_help=True, help="Measure retrieval (and brief) quality on a set of cases.")
 app.add_typer(eval_app, name="eval")
 
@@ -64,7 +68,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 @app.callback()
-def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail to stderr.")] = False) -> None:
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail to stderr.")] = False,
+) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         stream=sys.stderr,
@@ -73,12 +79,21 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log deb
 
 
 def run_ingest(
-    svc: Services, paths: list[Path], *, kind: str | None = None, restricted: bool = False,
-    mapping: dict[str, str] | None = None, prune: bool = False,
+    svc: Services,
+    paths: list[Path],
+    *,
+    kind: str | None = None,
+    restricted: bool = False,
+    mapping: dict[str, str] | None = None,
+    prune: bool = False,
 ) -> IngestSummary:
     with Progress(
-        TextColumn("[bold]ingest[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err, transient=True,
+        TextColumn("[bold]ingest[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as progress:
         task = progress.add_task("", total=None)
 
@@ -86,8 +101,12 @@ def run_ingest(
             progress.update(task, total=total, advance=1, description=path.name[:40])
 
         return svc.ingestor.ingest(
-            paths, kind=kind, visibility="restricted" if restricted else "internal",
-            mapping=mapping, prune=prune, on_file=on_file,
+            paths,
+            kind=kind,
+            visibility="restricted" if restricted else "internal",
+            mapping=mapping,
+            prune=prune,
+            on_file=on_file,
         )
 
 
@@ -104,10 +123,18 @@ def print_summary(summary: IngestSummary) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders; folders are walked.")],
-    kind: Annotated[str | None, typer.Option(help=f"One of {', '.join(KINDS)}; inferred from folder names if omitted.")] = None,
-    map_: Annotated[list[str] | None, typer.Option("--map", help="Feedback column mapping, COLUMN=FIELD (repeatable).")] = None,
-    restricted: Annotated[bool, typer.Option("--restricted", help="Mark the chunks restricted (admins and advocates only).")] = False,
-    prune: Annotated[bool, typer.Option("--prune", help="Remove chunks of files under PATHS that no longer exist.")] = False,
+    kind: Annotated[
+        str | None, typer.Option(help=f"One of {', '.join(KINDS)}; inferred from folder names if omitted.")
+    ] = None,
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="Feedback column mapping, COLUMN=FIELD (repeatable).")
+    ] = None,
+    restricted: Annotated[
+        bool, typer.Option("--restricted", help="Mark the chunks restricted (admins and advocates only).")
+    ] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove chunks of files under PATHS that no longer exist.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Ingest knowledge: definition, culture, research, feedback and transcripts."""
@@ -140,7 +167,9 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
     passages: Annotated[bool, typer.Option("--passages", help="Only the retrieved passages, no brief.")] = False,
     k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many passages (with --passages).")] = 8,
-    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only these kinds (with --passages; repeatable).")] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="Only these kinds (with --passages; repeatable).")
+    ] = None,
     function: Annotated[str | None, typer.Option("--function", help="The function the decision belongs to.")] = None,
 ) -> None:
     """Brief a decision: how does it affect customers? (--passages: just what the knowledge base holds.)"""
@@ -166,10 +195,12 @@ def ask(
     except ValueError as exc:
         raise fail(str(exc), 2) from None
     if as_json:
-        print(json.dumps(
-            {"question": question, "sources": [s.as_json() for s in brief.sources], "brief": brief.as_json()},
-            ensure_ascii=False,
-        ))
+        print(
+            json.dumps(
+                {"question": question, "sources": [s.as_json() for s in brief.sources], "brief": brief.as_json()},
+                ensure_ascii=False,
+            )
+        )
         return
     print_brief(brief)
 
@@ -211,8 +242,11 @@ def eval_retrieval(
     if as_json:
         print(json.dumps(report))
         return
-    out.print(f"cases {report['cases']}  hits {report['hits']}  hit rate {report['hit_rate']:.3f}  "
-              f"MRR {report['mrr']:.3f}  (budget {BUDGET} characters)", highlight=False)
+    out.print(
+        f"cases {report['cases']}  hits {report['hits']}  hit rate {report['hit_rate']:.3f}  "
+        f"MRR {report['mrr']:.3f}  (budget {BUDGET} characters)",
+        highlight=False,
+    )
     for miss in report["misses"]:
         err.print(f"  miss: {miss}", highlight=False, markup=False)
 
@@ -255,6 +289,21 @@ def demo() -> None:
     err.print(f"ingest took {time.perf_counter() - started:.1f}s")
     for question in DEMO_QUESTIONS:
         print_brief(svc.advisor.brief(question))
+
+
+def _register_slack_commands() -> None:
+    # `serve`, `advocates …`, `decisions …`: the Slack app's commands live beside the app (bot/cli.py).
+    from bot.cli import register
+
+    register(app, services=services, fail=fail)
+
+
+_register_slack_commands()
+
+
+# Records, promises, loyalty and digests (issue 5): advocate/records_cli.py, advocate/digest_cli.py.
+records_cli.register(app, services=services, fail=fail)
+digest_cli.register(app, services=services, fail=fail)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -139,7 +140,10 @@ class GroundedWriter:
         complaints = [f for f in feedback if f[1] in evidence.complaints][:3]
         praise = [f for f in feedback if f[1] in evidence.praise][:3]
         middle = [f for f in feedback if f[1] in evidence.middle][:1]
-        said = [f"• {_quote(s.text)} — {_feedback_facts(s)} {cite(s)}" for _, s in complaints + praise + middle]
+        unscored = [f for f in feedback if f[1] in evidence.unscored][:2]
+        said = [
+            f"• {_quote(s.text)} — {_feedback_facts(s)} {cite(s)}" for _, s in complaints + praise + middle + unscored
+        ]
         said += [
             f"• From a {s.channel or 'customer'} transcript{f' ({s.date})' if s.date else ''}: {_quote(t)} {cite(s)}"
             for _, s, t in best(["transcript"], 1)
@@ -152,7 +156,7 @@ class GroundedWriter:
         )
 
         affected: list[str] = []
-        relevant_feedback = complaints + praise + middle
+        relevant_feedback = complaints + praise + middle + unscored
         if relevant_feedback:
             channels = sorted({s.channel for _, s in relevant_feedback if s.channel})
             refs = " ".join(cite(s) for _, s in relevant_feedback)
@@ -163,11 +167,7 @@ class GroundedWriter:
             )
         for match in evidence.lenses[:2]:
             affected.append(f"• {match.lens.title}: {match.lens.summary}")
-        for customer in evidence.customers:
-            affected.append(
-                f"• Customer {customer} is named; their tenure and open promises could not be checked "
-                "(no customer records are loaded yet)."
-            )
+        affected += _named_customers(evidence)
         sections["affected"] = "\n".join(affected)
 
         risks: list[str] = []
@@ -189,7 +189,7 @@ class GroundedWriter:
             "\n".join(risks) or "No specific risk is documented in the knowledge base; use the questions below."
         )
 
-        promises = ["• Promises to customers are not recorded yet, so none could be checked against this decision."]
+        promises = _open_promises(evidence)
         for _, s, t in best(["definition", "culture", "research"], 1, pattern=_PROMISE):
             promises.append(f"• What we hold ourselves to: {_quote(t)} {cite(s)}")
         sections["promises"] = "\n".join(promises)
@@ -270,6 +270,48 @@ def _pieces(source: Source) -> list[str]:
         else:
             pieces[-1] = f"{pieces[-1]} {line}"
     return pieces
+
+
+def _named_customers(evidence: Evidence) -> list[str]:
+    facts = evidence.facts
+    if not facts.checked:
+        return [
+            f"• Customer {c} is named; their tenure and open promises could not be checked "
+            "(no customer records are loaded)."
+            for c in evidence.customers
+        ]
+    today = date.today()
+    lines = []
+    for customer_id in evidence.customers:
+        customer = facts.known.get(customer_id)
+        if customer is None:
+            lines.append(f"• Customer {customer_id} is named but is not in our customer records.")
+            continue
+        years = (today - customer.customer_since).days // 365
+        open_count = sum(1 for p in facts.open_promises if p.customer_id == customer_id)
+        lines.append(
+            f"• {customer.name} ({customer_id}, {customer.segment}) has been with us since "
+            f"{customer.customer_since.isoformat()} — {years} year(s); {open_count} open promise(s)."
+        )
+    return lines
+
+
+def _open_promises(evidence: Evidence) -> list[str]:
+    facts = evidence.facts
+    if not facts.checked:
+        return ["• Promises to customers are not recorded here, so none could be checked against this decision."]
+    if not facts.open_promises:
+        return ["• No open promise to the customers named or quoted here."]
+    now = datetime.now(UTC)
+    lines = []
+    for promise in facts.open_promises:
+        state = "overdue" if promise.due_at < now else "due"
+        lines.append(
+            # Not in curly quotes: those mark words found in a numbered source, and a promise is a record.
+            f"• {promise.id} to {promise.customer_id}: {_clean(promise.text)} — {promise.owner}, "
+            f"{state} {promise.due_at.date().isoformat()}"
+        )
+    return lines
 
 
 def _where(source: Source, suffix: str = ": ") -> str:

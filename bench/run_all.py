@@ -12,7 +12,7 @@ import time
 
 from bench._common import ROOT
 
-BENCHMARKS = ("ingest_throughput", "ask_latency", "cold_start")
+BENCHMARKS = ("ingest_throughput", "ask_latency", "cold_start", "slack_bench")
 
 
 def main() -> int:

@@ -15,6 +15,8 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 from advocate.services import Services, build_services
 from advocate.settings import Settings
 from knowledge.embeddings import SentenceTransformerEmbeddings
+from tests.databases import POSTGRES_HINT, available_postgres, fresh_postgres_schema
+from tests.slack_api_server import SlackApiServer
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_PACK = REPO / "knowledge" / "sample"
@@ -25,9 +27,20 @@ SEEDS = REPO.parent / "shared" / "seeds"
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # No developer .env or shell setting may leak into a test.
-    for name in ("ADVOCATE_DATA_DIR", "DATABASE_URL", "CHROMA_URL", "EMBEDDING_MODEL", "LLM_MODEL",
-                 "ADVOCATE_COLLECTION", "LLM_TIMEOUT"):
+    for name in (
+        "ADVOCATE_DATA_DIR",
+        "DATABASE_URL",
+        "CHROMA_URL",
+        "EMBEDDING_MODEL",
+        "LLM_MODEL",
+        "ADVOCATE_COLLECTION",
+        "LLM_TIMEOUT",
+    ):
         monkeypatch.delenv(name, raising=False)
+    # Every other setting too (Slack, schedules, milestones…): whatever Settings reads.
+    for info in Settings.model_fields.values():
+        if isinstance(info.validation_alias, str):
+            monkeypatch.delenv(info.validation_alias, raising=False)
     monkeypatch.chdir(tmp_path)
 
 
@@ -61,7 +74,9 @@ def real_services(settings: Settings, real_embedder: SentenceTransformerEmbeddin
 
 
 @pytest.fixture(scope="session")
-def sample_services(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbeddings) -> Iterator[Services]:
+def sample_services(
+    tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbeddings
+) -> Iterator[Services]:
     """The whole sample pack ingested once, with the real model, for tests about meaning."""
     data = tmp_path_factory.mktemp("sample-data")
     svc = build_services(Settings(data_dir=data), embedder=real_embedder)
@@ -98,3 +113,57 @@ def write_docx(path: Path, title: str, sections: dict[str, list[str]]) -> Path:
             document.add_paragraph(paragraph)
     document.save(str(path))
     return path
+
+
+# -- records databases and the local Slack API (issue 5; reusable by the Slack app's tests) --------------
+@pytest.fixture
+def slack_api() -> Iterator[SlackApiServer]:
+    """A local Slack Web API on 127.0.0.1 that records every request (tests/slack_api_server.py)."""
+    server = SlackApiServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    """A PostgreSQL that answers (TEST_POSTGRES_URL, else 127.0.0.1:5432 database test), or skip."""
+    url = available_postgres()
+    if url is None:
+        pytest.skip(f"no PostgreSQL answers: {POSTGRES_HINT}")
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh schema for this test on the PostgreSQL server, dropped afterwards."""
+    with fresh_postgres_schema(postgres_server_url) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The records database, once on SQLite (a file in tmp_path) and once on PostgreSQL (a fresh schema)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'records.sqlite'}"
+        return
+    server = request.getfixturevalue("postgres_server_url")
+    with fresh_postgres_schema(server) as url:
+        yield url
+
+
+@pytest.fixture
+def records_services(
+    database_url: str, tmp_path: Path, fake_embeddings: DeterministicFakeEmbedding, slack_api: SlackApiServer
+) -> Iterator[Services]:
+    """Services on a fresh records database (SQLite or PostgreSQL), Slack pointed at the local server."""
+    svc = build_services(
+        Settings(
+            data_dir=tmp_path / "data",
+            database_url=database_url,
+            slack_bot_token="xoxb-test-token",
+            slack_api_url=slack_api.url,
+        ),
+        embedder=fake_embeddings,
+    )
+    yield svc
+    svc.close()

@@ -124,3 +124,47 @@ def test_sentence_vectors_are_cached_across_briefs(sample_services: Services) ->
     tiny = GroundedWriter(embedder=counting, cache_size=5)
     assert tiny.write(evidence).sections == first.sections  # eviction changes cost, never content
     assert len(tiny._cache) <= 5
+
+
+@pytest.fixture(scope="module")
+def services_with_records(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Services:  # type: ignore[no-untyped-def]
+    from advocate.services import build_services
+    from advocate.settings import Settings
+    from tests.conftest import SAMPLE_PACK
+
+    svc = build_services(Settings(data_dir=tmp_path_factory.mktemp("with-records")), embedder=real_embedder)
+    assert svc.ingestor.ingest([SAMPLE_PACK / "definition", SAMPLE_PACK / "feedback"]).rejected == 0
+    for book, name in ((svc.records.staff, "staff.csv"), (svc.records.customers, "customers.csv"),
+                       (svc.records.promises, "promises.csv")):
+        assert not book.import_csv(SAMPLE_PACK / name).problems
+    yield svc
+    svc.close()
+
+
+def test_named_customers_and_their_open_promises(services_with_records: Services) -> None:
+    promise = services_with_records.records.promises.list(status="open", limit=1)[0]
+    customer = services_with_records.records.customers.get(promise.customer_id)
+    assert customer is not None
+    brief = services_with_records.advisor.brief(
+        f"We plan to stop calling customers back; what about {customer.id} and C99999?"
+    )
+    affected = brief.sections["affected"]
+    assert f"• {customer.name} ({customer.id}, {customer.segment}) has been with us since" in affected
+    assert "Customer C99999 is named but is not in our customer records." in affected
+    assert f"• {promise.id} to {customer.id}: {' '.join(promise.text.split())} — {promise.owner}" in brief.sections[
+        "promises"
+    ]
+    assert quote_fidelity(brief) == 1.0
+    assert not any("no customer records" in n for n in brief.notes)
+
+
+def test_unscored_feedback_is_heard_too(sample_services: Services, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    words = "Nobody ever rings back when the website promises a callback, so I have stopped asking for one."
+    export = tmp_path / "inbox.jsonl"
+    export.write_text('{"text": "' + words + '", "channel": "email", "customer_id": "C00042"}\n')
+    sample_services.ingestor.ingest([export])
+    try:
+        brief = sample_services.advisor.brief(CHATBOT)
+        assert f"“{words}” — email, customer C00042 [" in brief.sections["customers_said"]
+    finally:
+        sample_services.ingestor.remove_source(str(export.resolve()))

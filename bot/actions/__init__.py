@@ -1,0 +1,13 @@
+"""Block actions: the buttons under a brief, on App Home, and on digests and reminders."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.actions import brief_buttons, digest_buttons, home_buttons
+
+
+def register(app: App) -> None:
+    brief_buttons.register(app)
+    home_buttons.register(app)
+    digest_buttons.register(app)

@@ -1,0 +1,89 @@
+"""Building the Bolt app from the composition root's services: no globals, one `register(app)` per
+listener kind.
+
+    services = build_services(load_settings())
+    bolt_app, bot = build_app(services)
+
+The returned `BotRuntime` is what the listeners use (through `context["advocate"]`); the caller
+closes it when the app stops.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from advocate.services import Services
+from bot import actions, commands, events, shortcuts, views
+from bot.runtime import CONTEXT_KEY, BotIdentity, BotRuntime
+
+log = logging.getLogger(__name__)
+
+
+class SlackSetupError(Exception):
+    """The app cannot start against Slack (token refused, API unreachable); one line, no secrets."""
+
+
+def identify(client: WebClient) -> BotIdentity:
+    """Who the token belongs to (auth.test): the bot's user id, bot id and workspace."""
+    try:
+        auth = client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown error")
+        raise SlackSetupError(f"Slack refused SLACK_BOT_TOKEN ({error}); copy the Bot User OAuth Token "
+                              "(xoxb-…) from the app's OAuth & Permissions page") from None
+    except OSError as exc:
+        raise SlackSetupError(f"cannot reach Slack's Web API at SLACK_API_URL ({type(exc).__name__})") from None
+    return BotIdentity(
+        user_id=str(auth.get("user_id", "")), bot_id=str(auth.get("bot_id", "")),
+        team_id=str(auth.get("team_id", "")), enterprise_id=auth.get("enterprise_id") or None,
+    )
+
+
+def build_app(
+    services: Services,
+    *,
+    client: WebClient | None = None,
+    verify_requests: bool = True,
+) -> tuple[App, BotRuntime]:
+    """The Bolt app and its runtime. `verify_requests`: check Slack's signature (HTTP mode needs it;
+    Socket Mode requests come over the app's own authenticated connection and are not signed)."""
+    client = client or services.slack
+    identity = identify(client)
+    bot = BotRuntime(services=services, client=client, identity=identity)
+    signing_secret = services.settings.slack_signing_secret.get_secret_value()
+    if verify_requests and not signing_secret:
+        raise SlackSetupError("SLACK_SIGNING_SECRET is not set; HTTP mode verifies every request with it")
+    app = App(
+        client=client,  # its token is the bot token
+        signing_secret=signing_secret or None,
+        request_verification_enabled=verify_requests,
+        # Bolt runs auth.test now rather than on the first request, which would then wait for it.
+        token_verification_enabled=True,
+        process_before_response=False,
+        listener_executor=bot.listener_pool,
+        logger=logging.getLogger("bot.bolt"),
+    )
+
+    def attach_runtime(context: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
+        context[CONTEXT_KEY] = bot
+        return next()
+
+    app.use(attach_runtime)
+
+    @app.error
+    def report_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
+        # Bolt answers Slack itself; the log gets what failed, never tokens (none are in the body).
+        logger.exception("listener failed for a %s request", body.get("type", "?"), exc_info=error)
+
+    events.register(app)
+    commands.register(app)
+    actions.register(app)
+    shortcuts.register(app)
+    views.register(app)
+    return app, bot

@@ -1,0 +1,120 @@
+"""Everything the listeners use, built once from the composition root's `Services` and handed to Bolt.
+
+Listeners are plain functions; they reach this through Bolt's `context["advocate"]` (put there by a
+middleware in `bot.app`), never through a module global.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+
+from advocate.services import Services
+from advocate.settings import Settings
+from bot.access import AccessPolicy
+from bot.answering import Answerer
+from bot.feedback_channels import FeedbackChannels
+from bot.file_ingest import FileIngest
+from bot.roster import AdvocateRotation
+from bot.workers import BriefWorkers, TrackedExecutor
+from knowledge.records.database import Records
+from knowledge.records.slack_records import SlackLedger
+
+log = logging.getLogger(__name__)
+
+CONTEXT_KEY = "advocate"
+
+
+@dataclass(frozen=True)
+class BotIdentity:
+    """Who the bot is in the workspace (from auth.test at start)."""
+
+    user_id: str
+    bot_id: str
+    team_id: str
+    enterprise_id: str | None = None
+
+
+class BotRuntime:
+    def __init__(self, *, services: Services, client: WebClient, identity: BotIdentity) -> None:
+        # The composition root: settings, stores, advisor, records.
+        self.services = services
+        # The Web API client (with slack_sdk's retry handlers).
+        self.client = client
+        # The bot's own user id, bot id and workspace.
+        self.identity = identity
+        settings = services.settings
+        self.listener_pool = TrackedExecutor(size=settings.listener_threads, name="listener")
+        self.workers = BriefWorkers(size=settings.brief_workers, queue_limit=settings.brief_queue)
+        self.ledger: SlackLedger = self.records.slack
+        self.rotation = AdvocateRotation(records=self.records, functions=services.functions)
+        self.access = AccessPolicy(
+            client=client, admins=settings.admin_ids, advocate_function=self.rotation.function_of
+        )
+        self.access.know_workspace(team_id=identity.team_id, enterprise_id=identity.enterprise_id)
+        self.answerer = Answerer(
+            client=client, advisor=lambda: services.advisor, functions=services.functions, access=self.access,
+            rotation=self.rotation, ledger=self.ledger, workers=self.workers, bot_user_id=identity.user_id,
+            promise_button=promises_available(self.records),
+        )
+        self.feedback = FeedbackChannels(
+            client=client, ingestor=lambda: services.ingestor, channels=settings.feedback_channel_ids,
+            bot_user_id=identity.user_id, bot_id=identity.bot_id,
+        )
+        self.files = FileIngest(
+            client=client, ingestor=lambda: services.ingestor, token=settings.slack_bot_token.get_secret_value(),
+            download_dir=settings.data_dir / "slack_files", api_url=settings.slack_api_url,
+        )
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def records(self) -> Records:
+        return self.services.records
+
+    def first_delivery(self, body: dict[str, Any]) -> bool:
+        """False when this event id was handled before (Slack redelivers; also across restarts)."""
+        event_id = body.get("event_id")
+        if not event_id:
+            return True
+        if self.ledger.claim_event(str(event_id)):
+            return True
+        log.info("event %s was redelivered (retry %s); already handled", event_id, body.get("retry_attempt", "?"))
+        return False
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until listeners and brief workers have nothing in flight (tests, benchmarks, shutdown)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            left = deadline - time.monotonic()
+            if not self.listener_pool.pending.wait(left):
+                return False
+            if not self.workers.pending.wait(max(0.0, deadline - time.monotonic())):
+                return False
+            if self.listener_pool.pending.count == 0 and self.workers.pending.count == 0:
+                return True
+        return False
+
+    def close(self) -> None:
+        self.listener_pool.shutdown(wait=True)
+        self.workers.shutdown(wait=True)
+
+
+def promises_available(records: Records) -> bool:
+    """The "Record a promise" button appears only once the promises records exist."""
+    try:
+        from knowledge.records.promises import PromiseBook
+    except ImportError:
+        return False
+    return callable(getattr(PromiseBook, "add", None)) and hasattr(records, "promises")
+
+
+def runtime(context: Any) -> BotRuntime:
+    return context[CONTEXT_KEY]

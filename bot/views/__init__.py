@@ -1,0 +1,13 @@
+"""View submissions: the ask, concern and promise modals."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.views import ask_submission, concern_submission, promise_submission
+
+
+def register(app: App) -> None:
+    ask_submission.register(app)
+    concern_submission.register(app)
+    promise_submission.register(app)

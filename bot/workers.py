@@ -1,0 +1,102 @@
+"""Bounded pools: slow work never holds up Slack's acknowledgement, and never piles up without limit.
+
+Bolt runs listeners on `listener_pool`: they acknowledge at once, post a placeholder and hand the brief
+to `BriefWorkers`, whose size is a setting (a brief keeps a CPU busy with embeddings). When every worker
+is busy and the queue is full, `submit` says no and the asker is told to try again shortly.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class _Pending:
+    """Counts work in flight so tests, benchmarks and shutdown can wait until all is done."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = threading.Condition()
+
+    def add(self) -> None:
+        with self._idle:
+            self._count += 1
+
+    def done(self) -> None:
+        with self._idle:
+            self._count -= 1
+            if self._count == 0:
+                self._idle.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._count == 0, timeout=timeout)
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+
+class TrackedExecutor(Executor):
+    """A thread pool that knows how much work it has in flight (Bolt's `listener_executor`)."""
+
+    def __init__(self, *, size: int, name: str) -> None:
+        # Threads; Bolt blocks the request thread only until `ack()`, so a few dozen serve many events.
+        self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix=name)
+        self.pending = _Pending()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.pending.add()
+        try:
+            future = self._pool.submit(fn, *args, **kwargs)
+        except BaseException:
+            self.pending.done()
+            raise
+        future.add_done_callback(lambda _: self.pending.done())
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class BriefWorkers:
+    """At most `size` briefs at once and `queue_limit` waiting; `submit` returns False when full."""
+
+    def __init__(self, *, size: int, queue_limit: int) -> None:
+        # Briefs written at once.
+        self.size = size
+        # Briefs allowed to wait for a worker.
+        self.queue_limit = queue_limit
+        self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="brief")
+        self._slots = threading.BoundedSemaphore(size + queue_limit)
+        self.pending = _Pending()
+
+    def submit(self, job: Callable[[], None]) -> bool:
+        if not self._slots.acquire(blocking=False):
+            return False
+        self.pending.add()
+
+        def run() -> None:
+            try:
+                job()
+            except Exception:  # the job reports its own failures; this only keeps the pool alive
+                log.exception("a brief job failed outside its own error handling")
+            finally:
+                self._slots.release()
+                self.pending.done()
+
+        try:
+            self._pool.submit(run)
+        except RuntimeError:  # shutting down
+            self._slots.release()
+            self.pending.done()
+            return False
+        return True
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)

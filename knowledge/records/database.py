@@ -1,0 +1,90 @@
+"""`Records`: the records database opened (and migrated) once, with one object per area of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from knowledge.records.migrate import upgrade_to_head
+
+if TYPE_CHECKING:
+    from knowledge.records.advocates import AdvocateRoster
+    from knowledge.records.customers import CustomerBook
+    from knowledge.records.deliveries import DeliveryLedger
+    from knowledge.records.keep_rate import KeepRates
+    from knowledge.records.promises import PromiseBook
+    from knowledge.records.slack_records import SlackLedger
+    from knowledge.records.staff import StaffDirectory
+    from knowledge.records.thanks import ThanksLedger
+
+
+class Records:
+    def __init__(self, *, engine: Engine, timezone: ZoneInfo, migrate: bool = True) -> None:
+        # The records database (SQLite or PostgreSQL), shared with the rest of the process.
+        self.engine = engine
+        # The organisation's zone: due times given without one, week and month boundaries.
+        self.timezone = timezone
+        if migrate:
+            upgrade_to_head(engine)
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back (nothing written) on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    @cached_property
+    def customers(self) -> CustomerBook:
+        from knowledge.records.customers import CustomerBook
+
+        return CustomerBook(records=self)
+
+    @cached_property
+    def staff(self) -> StaffDirectory:
+        from knowledge.records.staff import StaffDirectory
+
+        return StaffDirectory(records=self)
+
+    @cached_property
+    def promises(self) -> PromiseBook:
+        from knowledge.records.promises import PromiseBook
+
+        return PromiseBook(records=self)
+
+    @cached_property
+    def keep_rates(self) -> KeepRates:
+        from knowledge.records.keep_rate import KeepRates
+
+        return KeepRates(records=self)
+
+    @cached_property
+    def thanks(self) -> ThanksLedger:
+        from knowledge.records.thanks import ThanksLedger
+
+        return ThanksLedger(records=self)
+
+    @cached_property
+    def advocates(self) -> AdvocateRoster:
+        from knowledge.records.advocates import AdvocateRoster
+
+        return AdvocateRoster(records=self)
+
+    @cached_property
+    def deliveries(self) -> DeliveryLedger:
+        from knowledge.records.deliveries import DeliveryLedger
+
+        return DeliveryLedger(records=self)
+
+    @cached_property
+    def slack(self) -> SlackLedger:
+        """Briefs the Slack app delivered, their decisions, concerns, feedback and handled event ids."""
+        from knowledge.records.slack_records import SlackLedger
+
+        return SlackLedger(records=self)

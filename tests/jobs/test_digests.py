@@ -1,0 +1,153 @@
+"""Manager digests and promise reminders, delivered to the local Slack API and checked as Slack sees them."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from advocate import cli
+from advocate.services import Services
+from advocate.slack_actions import (
+    ACTION_PROMISE_BROKEN,
+    ACTION_PROMISE_KEPT,
+    ACTION_PROMISE_RESCHEDULE,
+    ACTION_THANKS_MARK,
+)
+from jobs import digests, manager_digest, promise_reminders
+from jobs.blocks import BlockList, escape, trim
+from tests.jobs.conftest import NOW, assert_valid_message, dm
+from tests.slack_api_server import SlackApiServer
+
+
+def all_text(message: dict) -> str:
+    return json.dumps(message["blocks"], ensure_ascii=False)
+
+
+def test_manager_digests_reach_each_manager_once(org: Services, slack_api: SlackApiServer) -> None:
+    report = digests.send(org, kind="manager", who=None, now=NOW)
+    recipients = manager_digest.recipients(org, org.records.staff.chart())
+    assert report.count("failed") == 0 and report.count("sent") >= 1
+    assert report.count("sent") + report.skipped == len(recipients)
+    ruth = slack_api.posted(dm("ruth.okafor"))
+    assert len(ruth) == 1
+    blocks = assert_valid_message(ruth[0], channel=dm("ruth.okafor"))
+    text = all_text(ruth[0])
+    assert "Long-standing customers to thank" in text and "Ivan Briggs" in text  # 20 years on 24 Nov
+    assert ACTION_THANKS_MARK in text and "C00359:20" in text
+    assert "Your week with customers" in ruth[0]["text"]
+    assert len(blocks) <= 50
+    # The finance head sees the overdue refund promise of her team (P008, mary.quinn).
+    graham = slack_api.posted(dm("graham.leach"))
+    assert len(graham) == 1 and "P008" in all_text(graham[0]) and "Overdue promises" in all_text(graham[0])
+    # Charts went into the threads of the digests that have a keep rate to draw.
+    threads = {u.thread_ts for u in slack_api.uploads}
+    assert slack_api.uploads and all(u.data.startswith(b"\x89PNG") for u in slack_api.uploads)
+    assert threads <= {m["ts"] for m in slack_api.posted()}
+    # Sending again in the same week sends nothing new.
+    before = len(slack_api.posted())
+    again = digests.send(org, kind="manager", who=None, now=NOW + timedelta(hours=2))
+    assert again.count("sent") == 0 and len(slack_api.posted()) == before
+
+
+def test_preview_is_exactly_what_is_sent(org: Services, slack_api: SlackApiServer) -> None:
+    preview = digests.preview(org, kind="manager", who="ruth.okafor", now=NOW)
+    assert len(preview) == 1
+    digests.send(org, kind="manager", who="ruth.okafor", now=NOW)
+    sent = slack_api.posted(dm("ruth.okafor"))[0]
+    assert sent["blocks"] == preview[0].payload()["blocks"]
+    assert sent["text"] == preview[0].payload()["text"]
+    assert "Ivan Briggs" in preview[0].readable()
+
+
+def test_people_text_is_escaped(org: Services, slack_api: SlackApiServer) -> None:
+    from knowledge.records.models import Customer
+
+    with org.records.session() as session:
+        customer = session.get(Customer, "C00359")
+        assert customer is not None
+        customer.name = "<!channel> & <@U999> Ltd"
+    org.records.promises.add(customer="C01456", text="Refund <!here> & <https://evil.example|click>",
+                             owner="mary.quinn", due="2026-11-25 10:00", now=NOW)
+    digests.send(org, kind="manager", who=None, now=NOW)
+    for message in slack_api.posted():
+        text = all_text(message)
+        assert "<!channel>" not in text and "<!here>" not in text and "<@U999>" not in text
+        assert "<https://evil" not in text
+    assert "&lt;!channel&gt; &amp; &lt;@U999&gt; Ltd" in all_text(slack_api.posted(dm("ruth.okafor"))[0])
+
+
+def test_block_limits_hold_for_big_digests() -> None:
+    blocks = BlockList()
+    for n in range(80):
+        blocks.section("x" * 3500 + str(n))
+    done = blocks.done(more_hint="See the CLI.")
+    assert len(done) == 50
+    assert all(len(b.to_dict().get("text", {}).get("text", "")) <= 3000 for b in done)
+    assert "31 more not shown" in done[-1].to_dict()["elements"][0]["text"]
+    for block in done:
+        block.validate_json()
+    assert escape("a<b>&c") == "a&lt;b&gt;&amp;c"
+    assert trim("word &amp; more", 8) == "word…"  # never half an escape
+    assert trim("word &amp; more words here", 12) == "word &amp;…"
+
+
+def test_reminders_before_and_after_due_with_buttons(org: Services, slack_api: SlackApiServer) -> None:
+    # P011 (joanne.tate) is due 24 Nov 16:00: within 24 h at 23 Nov 17:00, not at 09:00.
+    morning = promise_reminders.send(org, now=NOW)
+    assert all(o.key.split(":")[1] != "joanne.tate" for o in morning.outcomes)
+    assert {o.key.split(":")[1] for o in morning.outcomes} == {"mary.quinn", "zara.ahmed", "ravi.menon"}  # overdue
+    slack_api.reset()
+    evening = NOW + timedelta(hours=8)
+    report = promise_reminders.send(org, now=evening)
+    keys = [o.key for o in report.outcomes]
+    assert "reminders:joanne.tate:P011@20261124T1600Z/before" in keys
+    joanne = slack_api.posted(dm("joanne.tate"))
+    assert len(joanne) == 1
+    assert_valid_message(joanne[0])
+    actions = [e for b in joanne[0]["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(a["action_id"], a["value"]) for a in actions] == [
+        (ACTION_PROMISE_KEPT, "P011"), (ACTION_PROMISE_BROKEN, "P011"), (ACTION_PROMISE_RESCHEDULE, "P011"),
+    ]
+    assert "Due in about" in all_text(joanne[0])
+    # Nothing twice; then "passed" once the due time is over.
+    assert promise_reminders.send(org, now=evening + timedelta(minutes=10)).outcomes == []
+    passed = promise_reminders.send(org, now=NOW + timedelta(days=1, hours=8))
+    assert "reminders:joanne.tate:P011@20261124T1600Z/passed" in [o.key for o in passed.outcomes]
+    assert "due time has passed" in all_text(slack_api.posted(dm("joanne.tate"))[-1])
+
+
+def test_rescheduled_and_reassigned_promises_are_reminded_afresh(org: Services, slack_api: SlackApiServer) -> None:
+    evening = NOW + timedelta(hours=8)
+    promise_reminders.send(org, now=evening)
+    org.records.promises.reschedule("P011", due="2026-11-26 16:00", why="engineer ill", by="joanne.tate", now=evening)
+    org.records.promises.reassign("P011", to="steve.rudd", by="colin.mcbride", now=evening)
+    report = promise_reminders.send(org, now=NOW + timedelta(days=2, hours=8))
+    assert "reminders:steve.rudd:P011@20261126T1600Z/before" in [o.key for o in report.outcomes]
+    assert len(slack_api.posted(dm("steve.rudd"))) == 1
+
+
+def test_digest_preview_and_send_from_the_cli(
+    org: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli._State, "services", org)
+    runner = CliRunner()
+    shown = runner.invoke(cli.app, ["digest", "preview", "--kind", "manager", "--for", "ruth.okafor", "--json"])
+    assert shown.exit_code == 0, shown.stderr
+    payload = json.loads(shown.stdout)
+    assert payload["messages"][0]["blocks"] and payload["messages"][0]["text"]
+    readable = runner.invoke(cli.app, ["digest", "preview", "--kind", "manager", "--for", "ruth.okafor"])
+    assert "Long-standing customers to thank" in readable.stdout and "&lt;" not in readable.stdout
+    unknown = runner.invoke(cli.app, ["digest", "preview", "--kind", "manager", "--for", "nobody"])
+    assert unknown.exit_code == 2 and "is not in staff" in unknown.stderr
+    bad_kind = runner.invoke(cli.app, ["digest", "preview", "--kind", "weekly", "--for", "ruth.okafor"])
+    assert bad_kind.exit_code == 2 and "--kind 'weekly'" in bad_kind.stderr
+    sent = runner.invoke(cli.app, ["digest", "send", "--kind", "manager", "--for", "ruth.okafor"])
+    assert sent.exit_code == 0 and "sent 1" in sent.stdout
+    assert len(slack_api.posted(dm("ruth.okafor"))) == 1
+    status = runner.invoke(cli.app, ["digest", "status", "--sent", "--json"])
+    rows = json.loads(status.stdout)["deliveries"]
+    assert [r["status"] for r in rows] == ["sent"]
+    monkeypatch.setattr(cli._State, "services", None)

@@ -1,0 +1,154 @@
+"""The records commands as a user runs them: summaries on stdout, `error: …` on stderr, exit 2 for bad input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import time_machine
+from typer.testing import CliRunner
+
+from advocate import cli
+from tests.conftest import SAMPLE_PACK
+from tests.records.conftest import write_csv
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("ADVOCATE_DATA_DIR", str(tmp_path / "data"))
+    cli._State.services = None
+    with time_machine.travel("2026-11-23T09:00:00+00:00", tick=True):
+        yield
+    if cli._State.services is not None:
+        cli._State.services.close()
+    cli._State.services = None
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(cli.app, list(args))
+
+
+def load_sample() -> None:
+    for command, name in (("staff", "staff.csv"), ("customers", "customers.csv"), ("promises", "promises.csv")):
+        result = invoke(command, "import", str(SAMPLE_PACK / name))
+        assert result.exit_code == 0, result.stderr
+
+
+def test_imports_report_once_and_bad_rows_by_line(tmp_path: Path) -> None:
+    first = invoke("staff", "import", str(SAMPLE_PACK / "staff.csv"))
+    assert first.exit_code == 0 and first.stdout.strip() == "staff: added 34, updated 0, unchanged 0, rejected 0"
+    assert invoke("customers", "import", str(SAMPLE_PACK / "customers.csv")).exit_code == 0
+    again = invoke("customers", "import", str(SAMPLE_PACK / "customers.csv"), "--json")
+    assert json.loads(again.stdout)["unchanged"] == 2200
+    bad = write_csv(tmp_path / "bad.csv", ["id", "name", "customer_since", "owner"], [
+        ["B1", "Fine", "2010-01-01", "tom.baines"], ["B2", "Broken", "not a date", "tom.baines"],
+    ])
+    result = invoke("customers", "import", str(bad))
+    assert result.exit_code == 2
+    assert "customers: added 1, updated 0, unchanged 0, rejected 1" in result.stdout
+    assert "rejected line 3: customer B2: customer_since 'not a date' is not a date" in result.stderr
+    missing = invoke("customers", "import", str(tmp_path / "nope.csv"))
+    assert missing.exit_code == 2 and missing.stderr.startswith("error: file:")
+    mapped = write_csv(tmp_path / "m.csv", ["Ref", "Who", "Since", "Rep"], [["M1", "Mapped", "2001-01-01", "a"]])
+    unmapped = invoke("customers", "import", str(mapped))
+    assert unmapped.exit_code == 2 and "--map" in unmapped.stderr
+    ok = invoke("customers", "import", str(mapped), "--map", "Ref=id", "--map", "Who=name", "--map", "Rep=owner")
+    assert ok.exit_code == 0, ok.stderr
+    assert invoke("customers", "import", str(mapped), "--map", "Ref").exit_code == 2
+
+
+def test_promise_commands_and_their_errors() -> None:
+    load_sample()
+    added = invoke("promises", "add", "Call back with the refund date", "--customer", "C00105", "--owner",
+                   "jamal.hussain", "--due", "2026-11-25 16:00", "--json")
+    assert added.exit_code == 0, added.stderr
+    promise_id = json.loads(added.stdout)["id"]
+    cases = [
+        (["--due", "2026-11-20 10:00"], "error: due: "),
+        (["--due", "soon"], "error: due: 'soon' is not a date and time"),
+        (["--customer", "C99999"], "error: customer: no customer with id 'C99999'"),
+        (["--tz", "Nowhere/Land"], "error: tz: 'Nowhere/Land' is not a time zone"),
+        (["--owner", "ghost"], "error: owner: 'ghost' is not in staff"),
+    ]
+    for extra, message in cases:
+        base = {"--customer": "C00105", "--owner": "jamal.hussain", "--due": "2026-11-25 16:00"}
+        for flag, value in zip(extra[::2], extra[1::2], strict=True):
+            base[flag] = value
+        args = ["promises", "add", "Ring back"] + [x for pair in base.items() for x in pair]
+        result = invoke(*args)
+        assert result.exit_code == 2, (extra, result.stdout)
+        assert result.stderr.startswith(message), result.stderr
+    empty = invoke("promises", "add", "  ", "--customer", "C00105", "--owner", "jamal.hussain", "--due",
+                   "2026-11-25 16:00")
+    assert empty.exit_code == 2 and empty.stderr.startswith("error: text: what was promised is empty")
+
+    listed = invoke("promises", "list", "--owner", "jamal.hussain")
+    assert promise_id in listed.stdout
+    overdue = invoke("promises", "list", "--overdue", "--json")
+    assert [p["id"] for p in json.loads(overdue.stdout)["promises"]] == ["P008", "P009", "P010"]
+    team = invoke("promises", "list", "--team", "graham.leach")
+    assert "P008" in team.stdout and "P011" not in team.stdout
+
+    assert invoke("promises", "reschedule", promise_id, "--due", "2026-11-27 10:00", "--reason", "").exit_code == 2
+    moved = invoke("promises", "reschedule", promise_id, "--due", "2026-11-27 10:00", "--reason", "awaiting parts")
+    assert moved.exit_code == 0 and "rescheduled" in moved.stdout
+    assert invoke("promises", "reassign", promise_id, "--to", "kerry.dunn").exit_code == 0
+    assert invoke("promises", "close", promise_id, "maybe").exit_code == 2
+    closed = invoke("promises", "close", promise_id, "kept", "--json")
+    assert json.loads(closed.stdout)["status"] == "kept"
+    twice = invoke("promises", "close", promise_id, "broken")
+    assert twice.exit_code == 2 and "already kept" in twice.stderr
+    unknown = invoke("promises", "close", "P-unknown", "kept")
+    assert unknown.exit_code == 2 and "no promise 'P-unknown'" in unknown.stderr
+    assert invoke("promises", "cancel", "P011", "--reason", "customer moved it themselves").exit_code == 0
+
+
+def test_thanks_customer_card_and_keep_rate() -> None:
+    load_sample()
+    due = invoke("thanks", "due", "--days", "3", "--json")
+    assert due.exit_code == 0
+    items = json.loads(due.stdout)["thanks"]
+    assert "C00359" in {t["customer_id"] for t in items}
+    text = invoke("thanks", "due", "--days", "3", "--for", "ruth.okafor")
+    assert "Ivan Briggs (C00359" in text.stdout and "suggested:" in text.stdout
+    assert invoke("thanks", "due", "--for", "nobody").exit_code == 2
+    marked = invoke("thanks", "mark", "C00359", "--milestone", "20", "--by", "ruth.okafor")
+    assert marked.exit_code == 0 and marked.stdout.startswith("recorded")
+    assert invoke("thanks", "mark", "C00359", "--milestone", "20").stdout.startswith("already recorded")
+    after = json.loads(invoke("thanks", "due", "--days", "3", "--json").stdout)["thanks"]
+    assert "C00359" not in {t["customer_id"] for t in after}
+    bad = invoke("thanks", "mark", "C99999", "--milestone", "5")
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: customer:")
+
+    card = invoke("customer", "C00105")
+    assert card.exit_code == 0 and "Fiona Williams (C00105)" in card.stdout
+    assert "next milestone: 25 years" in card.stdout
+    card_json = json.loads(invoke("customer", "C00105", "--json").stdout)
+    assert card_json["next_milestone"] == {"years": 25, "on": "2026-12-05"}
+    ambiguous = invoke("customer", "darren")
+    assert ambiguous.exit_code == 2 and "C00001  Darren Ward" in ambiguous.stderr
+
+    org = json.loads(invoke("keep-rate", "--period", "month", "--json").stdout)
+    assert org["reports"][0]["scope"] == "org" and org["reports"][0]["latest"]["period"] == "2026-10"
+    teams = invoke("keep-rate", "--by", "team", "--period", "month")
+    assert "team:ruth.okafor" in teams.stdout
+    assert invoke("keep-rate", "--by", "planet").exit_code == 2
+    assert invoke("keep-rate", "--period", "fortnight").exit_code == 2
+
+
+def test_a_bad_schedule_setting_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MANAGER_DIGEST_CRON", "every monday")
+    result = invoke("thanks", "due")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("error: setting MANAGER_DIGEST_CRON is invalid: expected a crontab: minute hour "
+                                     "day month weekday, e.g. '0 8 * * mon'")
+
+
+def test_sending_without_a_token_says_what_to_do() -> None:
+    load_sample()
+    result = invoke("digest", "send", "--kind", "reminders")
+    assert result.exit_code == 1 and "SLACK_BOT_TOKEN is not set" in result.stderr
