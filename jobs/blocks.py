@@ -24,33 +24,13 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.slack_text import escape, trim  # one escaping rule for every message Advocate sends
+
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
 MAX_HEADER_CHARS = 150
 MAX_CONTEXT_CHARS = 2000
 MAX_FALLBACK_CHARS = 3000
-
-
-def escape(text: str) -> str:
-    """Slack's three mrkdwn escapes: & < > (so control sequences in people's text stay text)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def trim(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a line or word boundary, never inside an &escape;."""
-    if len(text) <= limit:
-        return text
-    room = limit - 1
-    cut = text[:room]
-    for boundary in ("\n", " "):
-        at = cut.rfind(boundary)
-        if at >= room * 0.6:
-            cut = cut[:at]
-            break
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut.rstrip() + "…"
 
 
 def quote(text: str, limit: int = 600) -> str:
