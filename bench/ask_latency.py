@@ -275,6 +275,42 @@ def measure(svc, questions: list[str], rounds: int) -> dict:  # noqa: ANN001
     }
 
 
+def dense_diagnostics(svc, questions: list[str]) -> dict:  # noqa: ANN001
+    """Where Chroma's time goes: the retriever's filtered query against variants, same vectors."""
+    store = svc.store
+    vectors = svc.embedder.encode(questions)
+    internal = {"visibility": {"$in": ["internal"]}}  # what Retriever.search passes by default
+
+    def plain(v, where, include):  # noqa: ANN001, ANN202
+        return store.collection.query(query_embeddings=[v], n_results=40, where=where, include=include)
+
+    variants = {
+        "dense_search, visibility filter (as retriever)": lambda v: store.dense_search(v, k=40, where=internal),
+        "dense_search, no filter": lambda v: store.dense_search(v, k=40, where=None),
+        "collection.query, filter, no embeddings returned": lambda v: plain(
+            v, internal, ["documents", "metadatas", "distances"]),
+        "collection.query, no filter, ids+distances only": lambda v: plain(v, None, ["distances"]),
+        "store.count()": lambda v: store.count(),
+        "lexical search alone": None,
+    }
+    out: dict[str, dict[str, float]] = {}
+    monitor = CpuMonitor()
+    for name, fn in variants.items():
+        times = []
+        wait_for_quiet()
+        with monitor.section():
+            for q, v in zip(questions, vectors, strict=True):
+                started = time.perf_counter()
+                if fn is None:
+                    store.lexical.search(q, k=40, visibilities=("internal",))
+                else:
+                    fn(v)
+                times.append(time.perf_counter() - started)
+        out[name] = {"p50": round(1000 * percentile(times, 50), 2), "p95": round(1000 * percentile(times, 95), 2),
+                     "busy_cores": round(monitor.samples[-1], 2)}
+    return out
+
+
 def disk_mb(path: Path) -> float:
     return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6, 1)
 
@@ -302,6 +338,7 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"measuring at {chunks:,} chunks: {len(QUESTIONS)} questions x {args.rounds} rounds",
                   flush=True)
             latency = measure(svc, QUESTIONS, args.rounds)
+            latency["dense_diagnostics_ms"] = dense_diagnostics(svc, QUESTIONS)
             results.append({
                 "chunks": chunks, "build": build, **latency, "data_dir_mb": disk_mb(Path(tmp) / "data"),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -324,6 +361,13 @@ def main(argv: list[str] | None = None) -> dict:
         ["part", *[f"{r['chunks']:,} p50" for r in results], *[f"{r['chunks']:,} p95" for r in results]],
         [[label, *[r["parts_ms"][key]["p50"] for r in results], *[r["parts_ms"][key]["p95"] for r in results]]
          for key, label in labels.items()],
+    )
+    names = list(results[0]["dense_diagnostics_ms"]) if results else []
+    print_table(
+        "Chroma and FTS5 calls alone, one query vector each, ms (p50 / p95)",
+        ["call", *[f"{r['chunks']:,} p50" for r in results], *[f"{r['chunks']:,} p95" for r in results]],
+        [[name, *[r["dense_diagnostics_ms"][name]["p50"] for r in results],
+          *[r["dense_diagnostics_ms"][name]["p95"] for r in results]] for name in names],
     )
     from knowledge.retrieval import decision_core
 

@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> dict:
             wait_for_quiet()
             figures = measure(svc, QUESTIONS, args.rounds)
             results["sizes"].append({"chunks": svc.store.count(), **figures})
+            print(f"  at {svc.store.count():,} chunks: {figures}", flush=True)  # a long run may be cut short
         svc.close()
     print_table(
         "Grounded brief latency (warm process)",

@@ -23,6 +23,31 @@ from knowledge.embeddings import as_vectors
 from knowledge.lexical_index import LexicalIndex
 
 ADD_BATCH = 256
+OVERFETCH = 120  # how many unfiltered neighbours are read before a filtered query is needed
+
+
+def matches(metadata: dict[str, Any], where: dict[str, Any]) -> bool:
+    """Chroma's where-clause semantics for what Advocate uses: $and, $in, $gte, $lte, $eq, equality."""
+    if "$and" in where:
+        return all(matches(metadata, clause) for clause in where["$and"])
+    for field_name, condition in where.items():
+        value = metadata.get(field_name)
+        if not isinstance(condition, dict):
+            condition = {"$eq": condition}
+        for op, expected in condition.items():
+            if value is None:
+                return False
+            if op == "$eq" and value != expected:
+                return False
+            if op == "$in" and value not in expected:
+                return False
+            if op == "$gte" and not (isinstance(value, (int, float)) and value >= expected):
+                return False
+            if op == "$lte" and not (isinstance(value, (int, float)) and value <= expected):
+                return False
+            if op not in ("$eq", "$in", "$gte", "$lte"):
+                raise ValueError(f"unsupported filter operator {op}")
+    return True
 
 
 class StoreMismatch(Exception):
@@ -148,6 +173,22 @@ class KnowledgeStore(VectorStore):
         ]
 
     def dense_search(self, vector: np.ndarray, *, k: int, where: dict | None = None) -> list[Hit]:
+        """The k nearest chunks matching `where`.
+
+        A metadata filter makes Chroma scan every matching vector, which is slow when the filter keeps
+        most of the collection (internal chunks, feedback). So the unfiltered index is asked first for
+        a wider net and the filter applied here; only when that net holds too few matches (a small
+        kind, a rare score band) is Chroma asked again with the filter.
+        """
+        if not where:
+            return self._query(vector, k=k, where=None)
+        net = self._query(vector, k=max(4 * k, OVERFETCH), where=None)
+        kept = [hit for hit in net if matches(hit.metadata, where)]
+        if len(kept) >= k or len(net) < max(4 * k, OVERFETCH):
+            return kept[:k]
+        return self._query(vector, k=k, where=where)
+
+    def _query(self, vector: np.ndarray, *, k: int, where: dict | None) -> list[Hit]:
         # No count() first: it costs a round trip per query, and Chroma answers an empty query with [].
         result = self.collection.query(
             query_embeddings=[vector],
@@ -162,7 +203,8 @@ class KnowledgeStore(VectorStore):
                 result["documents"][0],
                 result["metadatas"][0],
                 result["distances"][0],
-                result["embeddings"][0], strict=False,
+                result["embeddings"][0],
+                strict=False,
             )
         ]
 

@@ -163,3 +163,24 @@ def test_interrupted_ingest_is_finished_by_a_rerun(
     assert chunk_count(fake_services) == (6, 6, 6)
     again = fake_services.ingestor.ingest([root])
     assert (again.added, again.updated, again.deleted, again.skipped) == (0, 0, 0, 6)
+
+
+def test_filters_hold_when_the_unfiltered_net_misses(fake_services: Services, tmp_path: Path) -> None:
+    from knowledge.vector_store import OVERFETCH, matches
+
+    rows = "".join(
+        f"F{n},2026-01-01,chat,C{n:05d},{n % 11},Row number {n} about waiting\n" for n in range(OVERFETCH + 80)
+    )
+    (tmp_path / "feedback").mkdir()
+    (tmp_path / "feedback" / "many.csv").write_text("id,date,channel,customer_id,score,verbatim\n" + rows)
+    (tmp_path / "research").mkdir()
+    (tmp_path / "research" / "one.md").write_text("# Study\n\nA single research finding about zebras.\n")
+    fake_services.ingestor.ingest([tmp_path / "feedback", tmp_path / "research"])
+    found = fake_services.retriever.search("Row number 3 about waiting", k=3, kinds=["research"])
+    assert [s.kind for s in found] == ["research"]
+    praise = fake_services.retriever.search("Row number 3 about waiting", k=5, kinds=["feedback"], score_range=(9, 10))
+    assert len(praise) == 5 and all(s.feedback_score in (9, 10) for s in praise)
+    assert matches(
+        {"kind": "feedback", "score": 4}, {"$and": [{"kind": {"$in": ["feedback"]}}, {"score": {"$lte": 6}}]}
+    )
+    assert not matches({"kind": "feedback"}, {"score": {"$gte": 0}})
