@@ -210,13 +210,10 @@ class KnowledgeStore(VectorStore):
 
     def mean_neighbour(self, vector: np.ndarray, *, k: int = 5, where: dict | None = None) -> np.ndarray | None:
         """The normalised mean of the k nearest chunks' vectors: what the knowledge base "hears"."""
-        result = self.collection.query(
-            query_embeddings=[vector], n_results=k, where=where or None, include=["embeddings"]
-        )
-        vectors = np.asarray(result["embeddings"][0], dtype=np.float32)
-        if vectors.size == 0:
+        hits = [hit for hit in self.dense_search(vector, k=k, where=where) if hit.vector is not None]
+        if not hits:
             return None
-        mean = vectors.mean(axis=0)
+        mean = np.vstack([hit.vector for hit in hits]).mean(axis=0)
         norm = float(np.linalg.norm(mean))
         return mean / norm if norm else None
 
