@@ -19,7 +19,8 @@ import numpy as np
 from advocate.brief import Brief
 from advocate.functions import Function, FunctionGuess, guess_function
 from advocate.lenses import LensMatch, LensMatcher
-from knowledge.retrieval import Retriever, Source, decision_core
+from knowledge.retrieval import Retriever, SearchRequest, Source, decision_core
+from knowledge.vector_store import mean_direction
 
 log = logging.getLogger(__name__)
 
@@ -136,12 +137,27 @@ class Advisor:
         if len(context) > MAX_DECISION_CHARS:
             context = context[-MAX_DECISION_CHARS:]  # the latest words of a long thread matter most
         vectors = self.retriever.embed_question(context)
-
-        def search(kinds: list[str], k: int, score_range: tuple[int, int] | None = None) -> list[Source]:
-            return self.retriever.search(
-                context, k=k, kinds=kinds, visibilities=visibilities, score_range=score_range, query_vectors=vectors
+        requests = {
+            "definition": SearchRequest(k=3, kinds=("definition",)),
+            "culture": SearchRequest(k=2, kinds=("culture",)),
+            "research": SearchRequest(k=4, kinds=("research",)),
+            "transcripts": SearchRequest(k=2, kinds=("transcript",)),
+            "complaints": SearchRequest(k=4, kinds=("feedback",), score_range=COMPLAINT),
+            "praise": SearchRequest(k=4, kinds=("feedback",), score_range=PRAISE),
+            "middle": SearchRequest(k=2, kinds=("feedback",), score_range=MIDDLE),
+            "feedback": SearchRequest(k=6, kinds=("feedback",)),
+            # What the knowledge base "hears" near the decision, whatever its kind: evidence for the lenses.
+            "nearest": SearchRequest(k=5, nearest=True),
+        }
+        found = dict(
+            zip(
+                requests,
+                self.retriever.search_each(
+                    context, list(requests.values()), visibilities=visibilities, query_vectors=vectors
+                ),
+                strict=True,
             )
-
+        )
         named = sorted(set(customers or []) | set(_CUSTOMER_ID.findall(context)))
         guess = self._function(context, function)
         evidence = Evidence(
@@ -151,20 +167,18 @@ class Advisor:
             lenses=self.lenses.match(
                 context,
                 vector=vectors[0],
-                evidence=self.retriever.store.mean_neighbour(
-                    vectors[0], where={"visibility": {"$in": list(visibilities)}}
-                ),
+                evidence=mean_direction(s.vector for s in found["nearest"]),
                 top=5,
             ),
-            definition=search(["definition"], 3),
-            culture=search(["culture"], 2),
-            research=search(["research"], 4),
-            transcripts=search(["transcript"], 2),
-            complaints=search(["feedback"], 4, COMPLAINT),
-            praise=search(["feedback"], 4, PRAISE),
-            middle=search(["feedback"], 2, MIDDLE),
+            definition=found["definition"],
+            culture=found["culture"],
+            research=found["research"],
+            transcripts=found["transcripts"],
+            complaints=found["complaints"],
+            praise=found["praise"],
+            middle=found["middle"],
             # Words without a score (a Slack channel, an email) count too: the best two of them.
-            unscored=[s for s in search(["feedback"], 6) if s.feedback_score is None][:2],
+            unscored=[s for s in found["feedback"] if s.feedback_score is None][:2],
             function=guess,
             customers=named,
         )
@@ -199,6 +213,20 @@ class Advisor:
                     return FunctionGuess(candidate, [])
             raise ValueError(f"unknown function {requested!r}; use one of {', '.join(f.id for f in self.functions)}")
         return guess_function(text, self.functions)
+
+    def warm(self, *, limit: int = 20_000) -> int:
+        """Ready the writer for quick briefs: embed the sentences of the documents briefs quote from
+        (definition and culture first — every brief consults them — then research and transcripts).
+        Returns how many sentences were embedded; a writer without a sentence cache needs nothing."""
+        warm = getattr(self.writer, "warm", None)
+        if warm is None:
+            return 0
+        hits = [
+            hit
+            for kind in ("definition", "culture", "research", "transcript")
+            for hit in self.retriever.store.by_metadata({"kind": kind}, limit=limit)
+        ]
+        return warm((Source.from_hit(hit, 0.0) for hit in hits), limit=limit)
 
     def brief(
         self,

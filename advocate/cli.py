@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import knowledge
-from advocate import digest_cli, records_cli
+from advocate import data_export, digest_cli, doctor, forget, logging_setup, records_cli, reindex
 from advocate.brief import Brief
 from advocate.brief_evaluation import evaluate_briefs
 from advocate.lenses import LensLibraryError
@@ -71,11 +69,8 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail to stderr.")] = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # ADVOCATE_LOG_FORMAT (text or json), ids per request or job, tokens and secrets scrubbed.
+    logging_setup.configure_cli_logging(verbose=verbose)
 
 
 def run_ingest(
@@ -113,9 +108,10 @@ def run_ingest(
 def print_summary(summary: IngestSummary) -> None:
     for rejection in summary.rejections:
         err.print(f"[yellow]rejected[/yellow] {rejection}", highlight=False, markup=False)
+    forgotten = f", forgotten {summary.forgotten}" if summary.forgotten else ""  # advocate forget-customer
     out.print(
         f"added {summary.added}, updated {summary.updated}, skipped {summary.skipped}, "
-        f"deleted {summary.deleted}, rejected {summary.rejected}",
+        f"deleted {summary.deleted}{forgotten}, rejected {summary.rejected}",
         highlight=False,
     )
 
@@ -304,6 +300,11 @@ _register_slack_commands()
 # Records, promises, loyalty and digests (issue 5): advocate/records_cli.py, advocate/digest_cli.py.
 records_cli.register(app, services=services, fail=fail)
 digest_cli.register(app, services=services, fail=fail)
+# Operations (issue 6): export / import-export, forget-customer.
+data_export.register(app, services=services, fail=fail)
+forget.register(app, services=services, fail=fail)
+doctor.register(app, services=services, fail=fail)  # doctor, migrate
+reindex.register(app, services=services, fail=fail)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""Which function of the organisation a decision belongs to (prompts/functions.yaml)."""
+"""Which function of the organisation a decision belongs to (prompts/functions.yaml, or the
+organisation's own through ADVOCATE_FUNCTIONS)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+# An id is one word (it is typed in `/advocate advocates add @someone <function>`), at most 50 characters.
+_FUNCTION_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
+_FUNCTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 &'_-]{0,49}")
 
 
 @dataclass(frozen=True)
@@ -23,14 +28,68 @@ class FunctionGuess:
 
 
 def load_functions(path: Path) -> list[Function]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """The functions in a YAML file (`functions: [{id, title, words}]`); ValueError saying what is wrong."""
     try:
-        return [
-            Function(id=str(f["id"]), title=str(f["title"]), words=tuple(str(w).lower() for w in f["words"]))
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"cannot read {path} ({exc.strerror or type(exc).__name__})") from None
+    except yaml.YAMLError:
+        raise ValueError(f"{path} is not valid YAML") from None
+    try:
+        functions = [
+            Function(id=str(f["id"]).strip(), title=str(f["title"]).strip(),
+                     words=tuple(str(w).lower() for w in f["words"]))
             for f in data["functions"]
         ]
     except (TypeError, KeyError) as exc:
         raise ValueError(f"{path}: each function needs id, title and words ({exc})") from None
+    _check(functions, where=str(path))
+    return functions
+
+
+def configured_functions(setting: str, *, packaged: Path) -> list[Function]:
+    """The organisation's functions from the ADVOCATE_FUNCTIONS setting.
+
+    - empty: the packaged file (service, sales, marketing, finance, product, operations, people);
+    - a path to a .yaml / .yml file: that file, in the packaged file's format (own words per function);
+    - names, comma-separated (e.g. `service, sales, customer success`): those functions. A name the
+      packaged file knows (by id or title) keeps its words; a new one is recognised by its own name.
+    """
+    value = setting.strip()
+    if not value:
+        return load_functions(packaged)
+    if value.lower().endswith((".yaml", ".yml")) or "/" in value:
+        return load_functions(Path(value).expanduser())
+    known = load_functions(packaged)
+    by_name = {f.id: f for f in known} | {f.title.lower(): f for f in known}
+    chosen: list[Function] = []
+    for name in (part.strip() for part in value.split(",")):
+        if not name:
+            continue
+        if not _FUNCTION_NAME.fullmatch(name):
+            raise ValueError(f"“{name[:60]}” is not a function name: use letters, digits and spaces (50 at most), "
+                             "or give the path of a functions .yaml file")
+        function = by_name.get(name.lower())
+        if function is None:
+            function_id = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+            words = tuple(dict.fromkeys([" ".join(name.lower().split()), function_id.replace("-", " ")]))
+            function = Function(id=function_id, title=name, words=words)
+        chosen.append(function)
+    _check(chosen, where="the list")
+    return chosen
+
+
+def _check(functions: list[Function], *, where: str) -> None:
+    if not functions:
+        raise ValueError(f"{where} names no functions")
+    seen: set[str] = set()
+    for function in functions:
+        if not _FUNCTION_ID.fullmatch(function.id):
+            raise ValueError(f"{where}: function id “{function.id[:60]}” must be one lower-case word "
+                             "(letters, digits, - or _; 50 at most)")
+        if function.id in seen:
+            raise ValueError(f"{where}: function “{function.id}” is named twice")
+        seen.add(function.id)
 
 
 def guess_function(text: str, functions: list[Function]) -> FunctionGuess | None:

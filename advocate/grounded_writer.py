@@ -231,21 +231,30 @@ class GroundedWriter:
         )
 
     def _rank_sentences(self, evidence: Evidence) -> list[tuple[float, Source, str]]:
-        candidates: list[tuple[Source, str]] = []
-        for source in (*evidence.definition, *evidence.culture, *evidence.research, *evidence.transcripts):
-            furniture = _LABEL if source.kind != "transcript" else None
-            for piece in _pieces(source):
-                for sentence in split_sentences(_clean(piece)):
-                    if (
-                        25 <= len(sentence) <= 400
-                        and not sentence.endswith(":")
-                        and not (furniture and furniture.match(sentence))
-                    ):
-                        candidates.append((source, sentence))
+        candidates = [
+            (source, sentence)
+            for source in (*evidence.definition, *evidence.culture, *evidence.research, *evidence.transcripts)
+            for sentence in quotable_sentences(source)
+        ]
         if not candidates:
             return []
         scores = self._sentence_vectors([s for _, s in candidates]) @ evidence.vector
         return [(float(sc), src, s) for (src, s), sc in zip(candidates, scores, strict=False) if sc >= self.relevant]
+
+    def warm(self, sources: Iterable[Source], *, limit: int | None = None) -> int:
+        """Embed the quotable sentences of these passages ahead of the first brief that needs them
+        (at most `limit`, default the cache size); returns how many were embedded."""
+        budget = min(limit or self.cache_size, self.cache_size)
+        sentences: list[str] = []
+        for source in sources:
+            sentences.extend(quotable_sentences(source))
+            if len(sentences) >= budget:
+                break
+        with self._lock:
+            missing = list(dict.fromkeys(s for s in sentences[:budget] if s not in self._cache))
+        for start in range(0, len(missing), 512):
+            self._sentence_vectors(missing[start : start + 512])
+        return len(missing)
 
     def _rank_feedback(self, evidence: Evidence) -> list[tuple[float, Source]]:
         """Verbatims about the decision, in retrieval order (which already fuses meaning and words)."""
@@ -258,6 +267,19 @@ class GroundedWriter:
         scores = vectors @ evidence.vector
         paired = zip(np.asarray(scores, dtype=float), items, strict=True)
         return [(float(sc), s) for sc, s in paired if sc >= self.relevant]
+
+
+def quotable_sentences(source: Source) -> list[str]:
+    """The sentences of a document passage a brief may quote: whole, not a label or a list's lead-in."""
+    furniture = _LABEL if source.kind != "transcript" else None
+    return [
+        sentence
+        for piece in _pieces(source)
+        for sentence in split_sentences(_clean(piece))
+        if 25 <= len(sentence) <= 400
+        and not sentence.endswith(":")
+        and not (furniture and furniture.match(sentence))
+    ]
 
 
 def _pieces(source: Source) -> list[str]:

@@ -25,6 +25,11 @@ from knowledge.retrieval import Source
 log = logging.getLogger(__name__)
 
 _HEADING = re.compile(r"^#{1,3}\s*(.+?)\s*$", re.MULTILINE)
+_QUOTED = re.compile(r"“[^”]*”")
+
+
+def _quote_length(match: re.Match[str]) -> str:
+    return f"({len(match.group(0)) - 2} characters)"
 
 
 class BriefRejected(Exception):
@@ -106,7 +111,9 @@ class LLMWriter:
         )
 
     def _fall_back(self, evidence: Evidence, reason: str) -> Brief:
-        log.warning("brief fell back to the grounded writer: %s", reason)
+        # The reason may quote the answer (customer words): the warning gives the quote's length only.
+        log.warning("brief fell back to the grounded writer: %s", _QUOTED.sub(_quote_length, reason))
+        log.debug("brief fell back to the grounded writer: %s", reason)
         brief = self.fallback.write(evidence)
         brief.notes.append(f"written without the language model: {reason}")
         return brief

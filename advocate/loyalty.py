@@ -5,7 +5,7 @@ customer has been with us, their recent feedback (from the knowledge base, by cu
 with its date) and the promises still open to them. A customer with an open complaint or an overdue
 promise is flagged: fix first, thank after.
 
-`Loyalty.lookup` is what `advocate customer` and the Slack app's `/advocate customer` call.
+`Loyalty.lookup` is what `advocate customer` calls.
 """
 
 from __future__ import annotations
@@ -182,6 +182,17 @@ class Loyalty:
     ) -> list[ThankYou]:
         """Milestones in [today, today+days] not yet thanked, with suggestions; only `sender`'s if given."""
         chart = chart or self.records.staff.chart()
+        milestones = self.due_milestones(today=today, days=days, sender=sender, chart=chart)
+        if limit is not None:
+            milestones = milestones[:limit]
+        return self.suggestions(milestones, chart=chart, today=today, now=now)
+
+    def due_milestones(
+        self, *, today: date, days: int, sender: str | None = None, chart: OrgChart | None = None
+    ) -> list[Milestone]:
+        """The milestones behind `thanks_due`, soonest first, without the suggestions' lookups: counting
+        them is cheap, so a view can say how many there are and suggest only the first few."""
+        chart = chart or self.records.staff.chart()
         end = today + timedelta(days=days)
         milestones: list[Milestone] = []
         with self.records.session() as session:
@@ -201,10 +212,7 @@ class Loyalty:
                     )
                 milestones.sort(key=lambda m: (m.on, -m.years, m.customer.id))
         thanked = self.records.thanks.thanked([m.customer.id for m in milestones])
-        milestones = [m for m in milestones if (m.customer.id, m.years) not in thanked]
-        if limit is not None:
-            milestones = milestones[:limit]
-        return self.suggestions(milestones, chart=chart, today=today, now=now)
+        return [m for m in milestones if (m.customer.id, m.years) not in thanked]
 
     def suggestions(
         self, milestones: Sequence[Milestone], *, chart: OrgChart, today: date, now: datetime | None = None

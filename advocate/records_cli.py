@@ -119,7 +119,8 @@ def register(app: typer.Typer, *, services: GetServices, fail: Fail) -> None:
 
     @staff_app.command("import")
     def staff_import(
-        file: Annotated[Path, typer.Argument(help="CSV: handle, name, function, manager, slack_user_id, tz.")],
+        file: Annotated[Path, typer.Argument(
+            help="CSV: handle, name, function, manager, slack_user_id, tz, and optionally digest_cron.")],
         map_: Annotated[list[str] | None, typer.Option("--map", help=MAP_HELP)] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     ) -> None:
@@ -132,6 +133,47 @@ def register(app: typer.Typer, *, services: GetServices, fail: Fail) -> None:
         except InputError as exc:
             raise bad(exc) from None
         finish_import(summary, as_json)
+
+    @staff_app.command("list")
+    def staff_list(
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    ) -> None:
+        """Everyone in staff: manager, Slack id, time zone, and each manager's digest schedule."""
+        from jobs.manager_digest import Schedules, cron_of, recipients, zone_of
+
+        svc = services()
+        people = svc.records.staff.listing()
+        chart = svc.records.staff.chart()
+        receives = set(recipients(svc, chart))
+        schedules = Schedules(settings=svc.settings, default_zone=svc.records.timezone)
+        now = now_utc()
+        rows: list[dict[str, Any]] = []
+        for person in people:
+            zone = zone_of(person, svc.records.timezone)
+            row: dict[str, Any] = {
+                "handle": person.handle, "name": person.name, "function": person.function,
+                "manager": person.manager, "slack_user_id": person.slack_user_id, "tz": person.tz,
+                "digest_cron": person.digest_cron, "gets_manager_digest": person.handle in receives,
+                "next_digest": None,
+            }
+            if person.handle in receives:
+                upcoming = schedules.next_slot(person, now=now)
+                row["next_digest"] = upcoming.astimezone(zone).isoformat() if upcoming else None
+            rows.append(row)
+        if as_json:
+            _json({"staff": rows})
+            return
+        if not rows:
+            _print("No staff yet: `advocate staff import FILE.csv` adds them.")
+            return
+        for person, row in zip(people, rows, strict=True):
+            line = (f"{row['handle']}  {row['name']}  function {row['function'] or '-'}  "
+                    f"manager {row['manager'] or '-'}  slack {row['slack_user_id'] or '-'}  "
+                    f"tz {row['tz'] or '(organisation: ' + svc.settings.timezone + ')'}")
+            if row["gets_manager_digest"]:
+                own = "own" if person.digest_cron else "organisation's"
+                line += f"  digest '{cron_of(person, svc.settings)}' ({own}), next {row['next_digest'] or 'never'}"
+            _print(line)
 
     # -- promises ---------------------------------------------------------------------------------------
     promises_app = typer.Typer(no_args_is_help=True, help="Promises to customers: record, close, follow up.")
@@ -415,12 +457,16 @@ def card_text(card: CustomerCard, svc: Services) -> str:
 def keep_rate_line(report: KeepRateReport) -> str:
     latest, best = report.latest, report.best_past
     unit = report.period_kind
-    if latest is None or latest.rate is None:
+    if latest is None or (latest.rate is None and not latest.overdue_open):
         head = f"{report.scope}: no promises fell due last {unit}"
     else:
-        head = (f"{report.scope}: last {unit} ({latest.label}) {latest.rate:.0%} kept on time "
-                f"({latest.kept_on_time}/{latest.counted}; late {latest.kept_late}, broken {latest.broken}, "
-                f"open past due {latest.overdue_open})")
+        if latest.rate is None:
+            head = f"{report.scope}: last {unit} ({latest.label}) none closed"
+        else:
+            head = (f"{report.scope}: last {unit} ({latest.label}) {latest.rate:.0%} kept on time "
+                    f"({latest.kept_on_time}/{latest.closed} closed; late {latest.kept_late}, broken {latest.broken})")
+        if latest.overdue_open:
+            head += f"; still open past due {latest.overdue_open} (not in the rate)"
         if latest.customers:
             head += f"; customers all kept {latest.customers_all_kept}/{latest.customers}"
     if best is not None and best.rate is not None:
@@ -428,6 +474,6 @@ def keep_rate_line(report: KeepRateReport) -> str:
         if report.below_best:
             head += " BELOW BEST"
     current = report.current
-    if current.counted:
-        head += f"; this {unit} so far {current.rate:.0%} ({current.kept_on_time}/{current.counted})"
+    if current.rate is not None:
+        head += f"; this {unit} so far {current.rate:.0%} ({current.kept_on_time}/{current.closed} closed)"
     return head

@@ -17,11 +17,12 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, create_engine, event
 
 from advocate.advisor import Advisor
-from advocate.functions import Function, load_functions
+from advocate.functions import Function, configured_functions
 from advocate.grounded_writer import GroundedWriter
 from advocate.lenses import LensMatcher, load_lenses
 from advocate.llm_writer import LLMWriter
 from advocate.loyalty import FeedbackLookup, Loyalty
+from advocate.reindex import CollectionPointer
 from advocate.settings import Settings
 from advocate.slack_client import make_slack_client
 from jobs.delivery import Deliverer
@@ -78,11 +79,13 @@ class Services:
             self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         client = open_chroma(chroma_url=self.settings.chroma_url, path=str(self.settings.chroma_dir))
         assert self.embedder is not None
+        # ADVOCATE_COLLECTION, or the collection `advocate reindex` switched it to (read once, at start).
+        live = CollectionPointer(engine=self.engine).live(self.settings.collection)
         return KnowledgeStore(
             client=client,
-            collection_name=self.settings.collection,
+            collection_name=live,
             embeddings=self.embedder,
-            lexical=LexicalIndex(engine=self.engine, collection=self.settings.collection),
+            lexical=LexicalIndex(engine=self.engine, collection=live),
             model_label=self.settings.embedding_model,
         )
 
@@ -90,7 +93,7 @@ class Services:
     def ingestor(self) -> Ingestor:
         return Ingestor(
             store=self.store,
-            record_manager=make_record_manager(engine=self.engine, collection=self.settings.collection),
+            record_manager=make_record_manager(engine=self.engine, collection=self.store.collection_name),
         )
 
     @cached_property
@@ -105,7 +108,7 @@ class Services:
 
     @cached_property
     def functions(self) -> list[Function]:
-        return load_functions(PROMPTS_DIR / "functions.yaml")
+        return configured_functions(self.settings.advocate_functions, packaged=PROMPTS_DIR / "functions.yaml")
 
     @cached_property
     def chat_model(self) -> BaseChatModel | None:

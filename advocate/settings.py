@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     feedback_channels: str = Field(default="", validation_alias="ADVOCATE_FEEDBACK_CHANNELS")
     # Reaction (emoji name, no colons) that asks for a brief on the message it is added to.
     ask_emoji: str = Field(default="busts_in_silhouette", validation_alias="ADVOCATE_ASK_EMOJI")
+    # The organisation's functions (advocate roster, who is looped in): comma-separated names, or the path of
+    # a functions .yaml file like prompts/functions.yaml; empty means that packaged file.
+    advocate_functions: str = Field(default="", validation_alias="ADVOCATE_FUNCTIONS")
     # Briefs written at once; more wait in the queue (each brief keeps one CPU busy).
     brief_workers: int = Field(default=2, ge=1, le=64, validation_alias="ADVOCATE_BRIEF_WORKERS")
     # Briefs that may wait for a worker; beyond that the asker is told to try again shortly.
@@ -83,7 +86,8 @@ class Settings(BaseSettings):
     )
     # Staff handle that thanks customers whose owner has no manager chain; empty: the top of the chain.
     thanks_default_sender: str = Field(default="", validation_alias="THANKS_DEFAULT_SENDER")
-    # Crontab (minute hour day month weekday) of the weekly manager digest, in ADVOCATE_TIMEZONE.
+    # Crontab (minute hour day month weekday) of the weekly manager digest, in each manager's own tz
+    # (else ADVOCATE_TIMEZONE); a staff row's digest_cron overrides it for that manager.
     manager_digest_cron: str = Field(default="0 8 * * mon", validation_alias="MANAGER_DIGEST_CRON")
     # Crontab of the weekly advocate briefing, in ADVOCATE_TIMEZONE.
     advocate_briefing_cron: str = Field(default="0 9 * * mon", validation_alias="ADVOCATE_BRIEFING_CRON")
@@ -97,6 +101,10 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(default=5, ge=1, le=100, validation_alias="DELIVERY_MAX_ATTEMPTS")
     # Run the scheduler inside `advocate serve` too; otherwise run it alone with `advocate jobs`.
     scheduler_in_serve: bool = Field(default=False, validation_alias="ADVOCATE_SCHEDULER_IN_SERVE")
+
+    # -- operations (issue 6).
+    # Log lines on stderr: `text` for a terminal, `json` (one object per line) for servers and log shippers.
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="ADVOCATE_LOG_FORMAT")
 
     @field_validator("database_url")
     @classmethod
@@ -127,6 +135,15 @@ class Settings(BaseSettings):
                 raise ValueError("expected comma-separated Slack ids such as U012ABCDEF or C012ABCDEF")
         return value
 
+    @field_validator("advocate_functions")
+    @classmethod
+    def _functions_setting(cls, value: str) -> str:
+        from advocate.functions import configured_functions
+        from prompts import PROMPTS_DIR
+
+        configured_functions(value, packaged=PROMPTS_DIR / "functions.yaml")  # ValueError says what is wrong
+        return value.strip()
+
     @field_validator("ask_emoji")
     @classmethod
     def _emoji_name(cls, value: str) -> str:
@@ -134,6 +151,11 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[a-z0-9_+'-]{1,100}", value):
             raise ValueError("expected an emoji name without colons, e.g. busts_in_silhouette")
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("slack_api_url")
     @classmethod

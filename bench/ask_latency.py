@@ -19,6 +19,8 @@ import re
 import resource
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -40,7 +42,7 @@ from bench._common import (
 P95_TARGET_MS = 150.0
 CLEAN_CORES = 0.25  # a round counts only if other processes used less than this many cores
 K = 8
-PARTS = ("embed", "dense", "count", "lexical", "get")  # count() runs inside dense_search
+PARTS = ("embed", "dense", "lexical", "get")
 
 QUESTIONS = [
     "We plan to replace callbacks with a chatbot to cut contact-centre costs. How does it affect customers?",
@@ -115,9 +117,12 @@ class CorpusWriter:
         self.feedback = sentences(verbatims, min_chars=15)
         research = [text for _, text in document_blocks(("research", "definition", "culture"))]
         self.research = [s for s in sentences(research, min_chars=30) if len(s) <= 220]
-        self.next_id = 1
-        self.files = 0
         folder.mkdir(parents=True, exist_ok=True)
+        # A kept corpus (--data-dir) grows: new files and ids continue after the ones written before.
+        self.files = len(list(folder.glob("survey-export-*.csv")))
+        self.next_id = 1 + sum(max(0, sum(1 for _ in f.open(encoding="utf-8")) - 1)
+                               for f in folder.glob("survey-export-*.csv"))
+        self.rng.seed(seed + self.files)
 
     def _numbers(self, text: str) -> str:
         rng = self.rng
@@ -216,7 +221,7 @@ def measure(svc, questions: list[str], rounds: int) -> dict:  # noqa: ANN001
     store = svc.store
     parts: dict[str, float] = {}
     calls: dict[str, float] = {}
-    originals = (svc.embedder.encode, store.dense_search, store.count, store.lexical.search, store.get)
+    originals = (svc.embedder.encode, store.dense_search_each, store.lexical.search, store.get)
 
     def counted(key: str, fn):  # noqa: ANN001, ANN202
         timed_fn = accumulate(parts, key, fn)
@@ -228,10 +233,9 @@ def measure(svc, questions: list[str], rounds: int) -> dict:  # noqa: ANN001
         return wrapper
 
     svc.embedder.encode = counted("embed", originals[0])
-    store.dense_search = counted("dense", originals[1])
-    store.count = counted("count", originals[2])
-    store.lexical.search = counted("lexical", originals[3])
-    store.get = counted("get", originals[4])
+    store.dense_search_each = counted("dense", originals[1])
+    store.lexical.search = counted("lexical", originals[2])
+    store.get = counted("get", originals[3])
     samples: list[dict] = []
     every: list[dict] = []
     round_log: list[dict] = []
@@ -254,7 +258,7 @@ def measure(svc, questions: list[str], rounds: int) -> dict:  # noqa: ANN001
                   + ("" if clean else " (discarded)"), flush=True)
     finally:
         del svc.embedder.__dict__["encode"]
-        for name in ("dense_search", "count", "get"):
+        for name in ("dense_search_each", "get"):
             del store.__dict__[name]
         del store.lexical.__dict__["search"]
     contaminated = not samples
@@ -315,18 +319,31 @@ def disk_mb(path: Path) -> float:
     return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6, 1)
 
 
+@contextmanager
+def corpus_dir(keep: Path | None) -> Iterator[Path]:
+    """The folder holding the data dir and the synthetic CSVs: kept (`--data-dir`) or temporary."""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield keep
+        return
+    with tempfile.TemporaryDirectory(prefix="advocate-bench-", ignore_cleanup_errors=True) as tmp:
+        yield Path(tmp)
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000", help="store sizes to measure at, ascending")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rows-per-file", type=int, default=5000)
+    parser.add_argument("--data-dir", type=Path, help="keep the corpus here and reuse it next time (else a temp dir)")
+    parser.add_argument("--build-only", action="store_true", help="grow the corpus to the sizes, measure nothing")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     quiet()
     bench_started = time.perf_counter()
     results = []
-    with tempfile.TemporaryDirectory(prefix="advocate-bench-", ignore_cleanup_errors=True) as tmp:
+    with corpus_dir(args.data_dir) as tmp:
         svc = fresh_services(Path(tmp) / "data")
         warm_s = warm_up(svc.embedder)
         print(f"model loaded and warmed in {warm_s:.1f}s", flush=True)
@@ -335,6 +352,8 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"building the store to {size:,} chunks …", flush=True)
             build = grow(svc, writer, size, args.rows_per_file)
             chunks = svc.store.count()
+            if args.build_only:
+                continue
             print(f"measuring at {chunks:,} chunks: {len(QUESTIONS)} questions x {args.rounds} rounds",
                   flush=True)
             latency = measure(svc, QUESTIONS, args.rounds)
@@ -345,6 +364,8 @@ def main(argv: list[str] | None = None) -> dict:
             })
             print(f"  p50 {latency['p50_ms']:.1f} ms, p95 {latency['p95_ms']:.1f} ms", flush=True)
         svc.close()
+    if args.build_only:
+        return {}
 
     print_table(
         f"Retriever.search latency, k={K}, warm process ({len(QUESTIONS)} questions x {args.rounds} rounds)",
@@ -354,7 +375,7 @@ def main(argv: list[str] | None = None) -> dict:
           r["build"]["ingest_chunks_per_s"], r["data_dir_mb"]] for r in results],
     )
     labels = {"embed": "query embedding", "dense": "Chroma dense search (all calls)",
-              "count": "  of which store.count()", "lexical": "lexical search (FTS5)",
+              "lexical": "lexical search (FTS5)",
               "get": "store.get (lexical-only hits)", "other": "fusion, spreading, rest"}
     print_table(
         "Time split per search, ms (p50 / p95)",

@@ -133,7 +133,8 @@ def cold_runs(script: str, env: dict[str, str], cwd: Path, use_gnu_time: bool, c
         run["clean"] = run["busy_cores"] < CLEAN_CORES
         runs.append(run)
         rss = run.get("peak_rss_mb", float("nan"))
-        print(f"  ask --json {' '.join(extra)}run {len(runs)}: {run['wall_s']:.2f}s, peak RSS {rss:.0f} MB, "
+        label = " ".join(("ask --json", *extra))
+        print(f"  {label} run {len(runs)}: {run['wall_s']:.2f}s, peak RSS {rss:.0f} MB, "
               f"{run['sources']} sources; other processes busy {run['busy_cores']:.2f} cores"
               + ("" if run["clean"] else " (discarded)"), flush=True)
     return [r for r in runs if r["clean"]] or runs

@@ -45,8 +45,11 @@ class Person:
 @dataclass(frozen=True)
 class Place:
     id: str
-    is_dm: bool
+    is_dm: bool  # a direct message between the asker and the app
     shared: bool  # shared with another organisation (Slack Connect)
+    # A group DM: several people and the app; treated as a channel (masked, no restricted sources),
+    # but nobody outside it can be looped in.
+    is_group_dm: bool = False
 
 
 class _TTLCache:
@@ -111,8 +114,8 @@ class AccessPolicy:
             return Place(id=channel_id, is_dm=True, shared=False)
         if event_says_shared:
             return Place(id=channel_id, is_dm=False, shared=True)
-        shared, is_dm = self._channels.get(channel_id, lambda: self._look_up_channel(channel_id))
-        return Place(id=channel_id, is_dm=is_dm, shared=shared)
+        shared, is_dm, is_group_dm = self._channels.get(channel_id, lambda: self._look_up_channel(channel_id))
+        return Place(id=channel_id, is_dm=is_dm, shared=shared, is_group_dm=is_group_dm)
 
     def restricted_allowed(self, person: Person, place: Place) -> bool:
         """Restricted sources only in a DM, and only to admins and advocates."""
@@ -143,12 +146,13 @@ class AccessPolicy:
                 return False, "Slack Connect"
         return True, ""
 
-    def _look_up_channel(self, channel_id: str) -> tuple[bool, bool]:
+    def _look_up_channel(self, channel_id: str) -> tuple[bool, bool, bool]:
+        """(shared with another organisation, a DM, a group DM)."""
         try:
             channel = self.client.conversations_info(channel=channel_id)["channel"]
         except SlackApiError as exc:
             log.warning("conversations.info for %s failed (%s); treating the channel as shared", channel_id,
                         exc.response.get("error"))
-            return True, False
+            return True, False, False
         shared = bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
-        return shared, bool(channel.get("is_im"))
+        return shared, bool(channel.get("is_im")), bool(channel.get("is_mpim"))

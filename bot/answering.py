@@ -5,6 +5,10 @@ hand the brief to the bounded worker pool. In the worker: read the thread, write
 advocate, record the decision, and replace the placeholder with the brief (`chat.update`, which is
 safe to retry: the brief is delivered once). A failure turns the placeholder into an apology with a
 reference id that is also in the log.
+
+Posts are never retried blindly (`bot.posting`): Slack may have posted before answering 5xx. When the
+placeholder cannot be confirmed, its thread is searched for it; when it is not there, the brief is
+posted directly once written, instead of replacing it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from advocate.functions import Function, guess_function
 from bot.access import GUEST_REFUSAL, SHARED_CHANNEL_REFUSAL, AccessPolicy, Person, Place
 from bot.blocks.brief_message import render_brief
 from bot.blocks.brief_view import BriefView
+from bot.posting import OncePoster, PostUncertain, describe
 from bot.roster import AdvocateChoice, AdvocateRotation
 from bot.slack_text import escape, to_plain, trim, user_mention
 from bot.workers import BriefWorkers
@@ -78,9 +83,12 @@ class Answerer:
         workers: BriefWorkers,
         bot_user_id: str,
         promise_button: bool,
+        poster: OncePoster,
     ) -> None:
-        # The bot's Web API client (retries rate limits and server errors).
+        # The bot's Web API client (retries rate limits and server errors): reads, updates, ephemeral notes.
         self.client = client
+        # Posts messages at most once, even when Slack's answer is lost.
+        self.poster = poster
         # The advisor, built on first use (it loads the embedding model).
         self.advisor = advisor
         # The organisation's functions, to tell which advocate a decision needs.
@@ -101,6 +109,13 @@ class Answerer:
     # -- in the listener, after ack() ------------------------------------------------------------------
     def ask(self, ask: Ask) -> None:
         self.access.know_workspace(team_id=ask.team_id, enterprise_id=ask.enterprise_id)
+        if ask.channel.startswith(("U", "W")):
+            # An App Home ask: the app's DM with that person. Every later call (a refusal too) needs its id.
+            try:
+                ask = replace(ask, channel=str(self.client.conversations_open(users=ask.channel)["channel"]["id"]))
+            except Exception as exc:
+                self._apologise_privately(ask, describe(exc))
+                return
         person = self.access.person(ask.user)
         if not person.internal:
             log.info("refused a brief to %s (%s)", ask.user, person.reason)
@@ -113,14 +128,19 @@ class Answerer:
             return
         if len(ask.question) > MAX_QUESTION_CHARS:
             ask = replace(ask, question=trim(ask.question, MAX_QUESTION_CHARS))
+        placeholder_ts: str | None = None
         try:
             thread_ts = ask.thread_ts
             if thread_ts is None:
-                opener = self.client.chat_postMessage(channel=ask.channel, text=ask.opener or escape(ask.question))
-                # Posting to a user id opens the app's DM: later calls need that DM's own id.
-                ask = replace(ask, channel=str(opener.get("channel") or ask.channel))
-                thread_ts = str(opener["ts"])
-            placeholder = self.client.chat_postMessage(channel=ask.channel, thread_ts=thread_ts, text=PLACEHOLDER)
+                opener = self.poster.post(channel=ask.channel, text=ask.opener or escape(ask.question), tries=2)
+                thread_ts = opener.ts
+            ask = replace(ask, thread_ts=thread_ts)
+            try:
+                placeholder_ts = self.poster.post(
+                    channel=ask.channel, thread_ts=thread_ts, text=PLACEHOLDER, tries=1).ts
+            except PostUncertain as exc:
+                # Not posted, as far as the thread shows: the brief will be posted directly instead.
+                log.warning("no placeholder in %s (%s); the brief will be posted when written", ask.channel, exc)
         except SlackApiError as exc:
             error = exc.response.get("error")
             if error in ("not_in_channel", "channel_not_found", "is_archived", "restricted_action"):
@@ -130,13 +150,14 @@ class Answerer:
                 self._apologise_privately(ask, f"Slack answered {error}")
             return
         except Exception as exc:  # Slack unreachable even after the client's retries
-            self._apologise_privately(ask, type(exc).__name__)
+            self._apologise_privately(ask, describe(exc))
             return
-        placeholder_ts = str(placeholder["ts"])
-        ask = replace(ask, thread_ts=thread_ts)
         if not self.workers.submit(lambda: self.write_and_deliver(ask, person, place, placeholder_ts)):
             log.warning("brief queue full; told %s to ask again", ask.user)
-            self._update_text(ask.channel, placeholder_ts, BUSY)
+            if placeholder_ts is not None:
+                self._update_text(ask.channel, placeholder_ts, BUSY)
+            else:
+                self.ephemeral(ask, BUSY)
 
     def _apologise_privately(self, ask: Ask, why: str) -> None:
         reference = uuid.uuid4().hex[:10]
@@ -154,8 +175,11 @@ class Answerer:
             log.exception("could not send an ephemeral note to %s", ask.user)
 
     # -- on a brief worker --------------------------------------------------------------------------------
-    def write_and_deliver(self, ask: Ask, person: Person, place: Place, placeholder_ts: str) -> None:
+    def write_and_deliver(self, ask: Ask, person: Person, place: Place, placeholder_ts: str | None) -> None:
+        """Write the brief and show it: in place of the placeholder, or as a post of its own when there
+        is none. A failure leaves an apology (and nothing recorded about a brief nobody saw)."""
         assert ask.thread_ts is not None
+        recorded: str | None = None
         try:
             # A slash command or App Home question starts its own thread: there is nothing to read yet.
             thread = self._thread(ask) if ask.message_ts else _Thread()
@@ -169,33 +193,62 @@ class Answerer:
             view = BriefView.from_brief(brief)
             choice = AdvocateChoice(note="")
             if not place.is_dm:
-                choice = self.rotation.choose(guess, participants=thread.participants, exclude={ask.user})
+                choice = self.rotation.choose(guess, participants=thread.participants, exclude={ask.user},
+                                              can_loop_in=not place.is_group_dm)
                 view.advocate_note = choice.note
             masked = not place.is_dm
             self.ledger.record_brief(
-                brief_id=brief.id, channel=ask.channel, thread_ts=ask.thread_ts, message_ts=placeholder_ts,
+                brief_id=brief.id, channel=ask.channel, thread_ts=ask.thread_ts, message_ts=placeholder_ts or "",
                 asked_by=ask.user, how=ask.how, question=ask.question or (thread.texts[-1] if thread.texts else ""),
                 masked=masked, view=view.as_json(), lenses=[m.as_json() for m in brief.lenses[:5]],
                 function=choice.function or (guess.function.id if guess else None),
                 advocates=[*choice.present, *([choice.mention] if choice.mention else [])],
             )
+            recorded = brief.id
             rendered = render_brief(view, masked=masked, promise_button=self.promise_button)
-            self.client.chat_update(channel=ask.channel, ts=placeholder_ts, text=rendered.text, blocks=rendered.blocks)
+            if placeholder_ts is not None:
+                self.client.chat_update(channel=ask.channel, ts=placeholder_ts, text=rendered.text,
+                                        blocks=rendered.blocks)
+                message_ts = placeholder_ts
+            else:
+                message_ts = self.poster.post(channel=ask.channel, thread_ts=ask.thread_ts, text=rendered.text,
+                                              blocks=rendered.blocks).ts
+                self.ledger.set_message_ts(brief.id, message_ts)
             log.info("brief %s delivered in %s (%s, %s)", brief.id, ask.channel, ask.how, brief.writer)
         except Exception:
             reference = uuid.uuid4().hex[:10]
             log.exception("brief failed, reference %s (asked by %s in %s via %s)", reference, ask.user,
                           ask.channel, ask.how)
-            self._update_text(ask.channel, placeholder_ts, APOLOGY.format(ref=reference))
+            if recorded is not None:
+                self._discard(recorded)
+            self._apologise(ask, placeholder_ts, APOLOGY.format(ref=reference))
             return
-        self._after_delivery(ask, brief.id, placeholder_ts, choice)
+        self._after_delivery(ask, brief.id, message_ts, choice)
+
+    def _discard(self, brief_id: str) -> None:
+        try:
+            self.ledger.discard_brief(brief_id)
+        except Exception:
+            log.exception("could not discard the record of undelivered brief %s", brief_id)
+
+    def _apologise(self, ask: Ask, placeholder_ts: str | None, text: str) -> None:
+        """In place of the placeholder; in the thread when there is none; privately when Slack takes neither."""
+        if placeholder_ts is not None:
+            self._update_text(ask.channel, placeholder_ts, text)
+            return
+        try:
+            self.poster.post(channel=ask.channel, thread_ts=ask.thread_ts, text=text, tries=1)
+        except Exception as exc:
+            log.warning("could not post the apology in %s (%s); telling %s privately", ask.channel,
+                        describe(exc), ask.user)
+            self.ephemeral(ask, text)
 
     def _after_delivery(self, ask: Ask, brief_id: str, message_ts: str, choice: AdvocateChoice) -> None:
         """The advocate ping (edits notify nobody, so it is a message of its own) and the permalink."""
         try:
             if choice.mention:
-                self.client.chat_postMessage(
-                    channel=ask.channel, thread_ts=ask.thread_ts,
+                self.poster.post(
+                    channel=ask.channel, thread_ts=ask.thread_ts, tries=2,
                     text=f"{user_mention(choice.mention)}, you're looped in as the customer advocate for this "
                          "decision: the brief above says why. Raise a concern on it if this won't work for customers.",
                 )

@@ -10,14 +10,16 @@ closes it when the app stops.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from advocate.logging_setup import bound, new_request_id
 from advocate.services import Services
 from bot import actions, commands, events, shortcuts, views
 from bot.runtime import CONTEXT_KEY, BotIdentity, BotRuntime
@@ -45,6 +47,24 @@ def identify(client: WebClient) -> BotIdentity:
     )
 
 
+class LoggedApp(App):
+    """Bolt's App, each request dispatched in a context of its own that binds its log ids.
+
+    `dispatch` is where every request enters (HTTP and Socket Mode alike). A Bolt middleware cannot do
+    this: its `next()` returns before the listeners run. The listener and brief pools copy the context
+    into the work they run (bot/workers.py), so every line a request causes carries its request_id and,
+    for an Events API delivery, Slack's event_id.
+    """
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        return contextvars.copy_context().run(self._dispatch_with_ids, req)
+
+    def _dispatch_with_ids(self, req: BoltRequest) -> BoltResponse:
+        body = req.body if isinstance(req.body, dict) else {}
+        with bound(request_id=new_request_id(), event_id=body.get("event_id")):
+            return super().dispatch(req)
+
+
 def build_app(
     services: Services,
     *,
@@ -59,7 +79,7 @@ def build_app(
     signing_secret = services.settings.slack_signing_secret.get_secret_value()
     if verify_requests and not signing_secret:
         raise SlackSetupError("SLACK_SIGNING_SECRET is not set; HTTP mode verifies every request with it")
-    app = App(
+    app = LoggedApp(
         client=client,  # its token is the bot token
         signing_secret=signing_secret or None,
         request_verification_enabled=verify_requests,

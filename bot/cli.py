@@ -43,6 +43,14 @@ def register(app: typer.Typer, *, services: ServicesFactory, fail: Fail) -> None
             check_tokens(svc.settings, http=http)
         except TokenError as exc:
             raise fail(str(exc), 2) from None
+        from knowledge.vector_store import StoreMismatch
+
+        try:
+            svc.store.count()  # a collection built with another embedding model: say so now (run advocate reindex)
+        except StoreMismatch as exc:
+            raise fail(str(exc)) from None
+        except Exception:  # noqa: BLE001 - a store that does not answer yet is /healthz's to report
+            pass
         logging.getLogger("bot").setLevel(min(logging.getLogger().level, logging.INFO))
         try:
             bolt_app, bot = build_app(svc, verify_requests=http)
@@ -82,7 +90,7 @@ def register(app: typer.Typer, *, services: ServicesFactory, fail: Fail) -> None
     @advocates_app.command("add")
     def advocates_add(
         slack_user_id: Annotated[str, typer.Argument(help="Their Slack user id, e.g. U012ABCDEF.")],
-        function: Annotated[str, typer.Argument(help="The function they advocate in (prompts/functions.yaml).")],
+        function: Annotated[str, typer.Argument(help="The function they advocate in (ADVOCATE_FUNCTIONS).")],
         handle: Annotated[str | None, typer.Option(help="Their staff handle, if staff are imported.")] = None,
     ) -> None:
         """Name (or re-activate) a customer advocate."""

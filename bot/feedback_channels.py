@@ -95,6 +95,10 @@ class FeedbackChannels:
             return self.remove(channel, ts) if ts else "skipped"
         ingestor = self.ingestor()
         document = Document(page_content=text, metadata=self._metadata(channel, ts, text, message))
+        if not ingestor.unforgotten([document]):
+            # A customer who asked to be forgotten (advocate forget-customer): not kept, nor an earlier copy.
+            self.remove(channel, ts)
+            return "forgotten"
         result = index(
             [document], ingestor.record_manager, ingestor.store, cleanup="scoped_full",
             source_id_key="source", key_encoder="sha256",

@@ -41,8 +41,10 @@ class AdvocateRotation:
                 select(Advocate.function).where(Advocate.slack_user_id == user_id, Advocate.active.is_(True))
             )
 
-    def choose(self, guess: FunctionGuess | None, *, participants: Collection[str], exclude: Collection[str] = ()
-               ) -> AdvocateChoice:
+    def choose(self, guess: FunctionGuess | None, *, participants: Collection[str], exclude: Collection[str] = (),
+               can_loop_in: bool = True) -> AdvocateChoice:
+        """`can_loop_in=False` (a group DM: nobody outside it can join): say whose view is missing, ping
+        nobody, and leave the rotation where it is."""
         if guess is None:
             return AdvocateChoice(note=(
                 "No one function is clear from the decision, so no advocate is looped in. "
@@ -67,6 +69,13 @@ class AdvocateRotation:
                     present=present, function=function.id,
                 )
             candidates = [a for a in roster if a.slack_user_id not in exclude]
+            if not can_loop_in:
+                return AdvocateChoice(
+                    note=f"This looks like a {title} decision{because}, and no {title} customer advocate is in "
+                         f"this group DM. A group DM can't bring anyone in: ask in a channel to loop in the {title} "
+                         "advocate (`/advocate advocates` lists them).",
+                    function=function.id,
+                )
             if not candidates:
                 return AdvocateChoice(
                     note=f"This looks like a {title} decision{because}. No {title} customer advocate is on the "

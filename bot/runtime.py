@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -18,6 +19,7 @@ from bot.access import AccessPolicy
 from bot.answering import Answerer
 from bot.feedback_channels import FeedbackChannels
 from bot.file_ingest import FileIngest
+from bot.posting import OncePoster, without_ambiguous_retries
 from bot.roster import AdvocateRotation
 from bot.workers import BriefWorkers, TrackedExecutor
 from knowledge.records.database import Records
@@ -26,6 +28,9 @@ from knowledge.records.slack_records import SlackLedger
 log = logging.getLogger(__name__)
 
 CONTEXT_KEY = "advocate"
+# Slack redelivers an event for about an hour at most; ids older than this are forgotten.
+FORGET_EVENTS_AFTER = timedelta(days=2)
+PRUNE_EVERY_CLAIMS = 1000
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class BotRuntime:
             client=client, advisor=lambda: services.advisor, functions=services.functions, access=self.access,
             rotation=self.rotation, ledger=self.ledger, workers=self.workers, bot_user_id=identity.user_id,
             promise_button=promises_available(self.records),
+            poster=OncePoster(post_client=without_ambiguous_retries(client), read_client=client),
         )
         self.feedback = FeedbackChannels(
             client=client, ingestor=lambda: services.ingestor, channels=settings.feedback_channel_ids,
@@ -68,6 +74,8 @@ class BotRuntime:
             client=client, ingestor=lambda: services.ingestor, token=settings.slack_bot_token.get_secret_value(),
             download_dir=settings.data_dir / "slack_files", api_url=settings.slack_api_url,
         )
+        self._claims = 0
+        self.forget_old_events()
 
     @property
     def settings(self) -> Settings:
@@ -83,9 +91,21 @@ class BotRuntime:
         if not event_id:
             return True
         if self.ledger.claim_event(str(event_id)):
+            self._claims += 1
+            if self._claims % PRUNE_EVERY_CLAIMS == 0:
+                self.forget_old_events()
             return True
         log.info("event %s was redelivered (retry %s); already handled", event_id, body.get("retry_attempt", "?"))
         return False
+
+    def forget_old_events(self) -> None:
+        """Event ids older than Slack redelivers for only take room (at start, then every so many events)."""
+        try:
+            forgotten = self.ledger.forget_events(older_than=FORGET_EVENTS_AFTER)
+            if forgotten:
+                log.info("forgot %d handled event ids older than %s", forgotten, FORGET_EVENTS_AFTER)
+        except Exception:  # tidying never stops an answer
+            log.exception("could not forget old event ids")
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until listeners and brief workers have nothing in flight (tests, benchmarks, shutdown)."""

@@ -76,6 +76,7 @@ def prepare(services: Services) -> None:
     acknowledgement. A short GIL switch interval keeps acks from waiting behind a brief's Python work.
     """
     try:
+        services.advisor.warm()  # the sentences briefs quote, embedded before the first question
         services.advisor.brief("We plan to change how customers reach us")
     except Exception:  # an empty knowledge base still serves; the real question will say what is wrong
         log.warning("warm-up brief failed", exc_info=True)
@@ -180,8 +181,9 @@ def run_http(app: App, services: Services, *, host: str, port: int) -> None:
     import uvicorn
 
     log.warning("Advocate listening for Slack on http://%s:%d%s (health: %s)", host, port, EVENTS_PATH, HEALTH_PATH)
+    # log_config=None: uvicorn's lines go through our handler (ADVOCATE_LOG_FORMAT, redaction), not its own.
     uvicorn.run(SlackHTTPApp(app=app, services=services), host=host, port=port, log_level="warning",
-                access_log=False)
+                access_log=False, log_config=None)
 
 
 def run_socket_mode(app: App, *, app_token: str) -> None:

@@ -7,6 +7,7 @@ is busy and the queue is full, `submit` says no and the asker is told to try aga
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
@@ -53,7 +54,8 @@ class TrackedExecutor(Executor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         self.pending.add()
         try:
-            future = self._pool.submit(fn, *args, **kwargs)
+            # The listener runs in the request's context: its log lines carry the request's ids.
+            future = self._pool.submit(contextvars.copy_context().run, fn, *args, **kwargs)
         except BaseException:
             self.pending.done()
             raise
@@ -91,7 +93,7 @@ class BriefWorkers:
                 self.pending.done()
 
         try:
-            self._pool.submit(run)
+            self._pool.submit(contextvars.copy_context().run, run)  # the brief logs with the request's ids
         except RuntimeError:  # shutting down
             self._slots.release()
             self.pending.done()

@@ -6,20 +6,26 @@ The order of things, and why:
 2. A lease is claimed in one conditional UPDATE; a second scheduler running by mistake gets nothing.
 3. If this is not the first attempt, the DM's history is searched for a message whose metadata carries
    the delivery key: an earlier attempt may have posted and crashed before recording it.
-4. The message is posted with the key in its metadata; Slack's ts is recorded; the chart follows in
-   the thread; the row is marked sent.
+4. The message is posted with the key in its metadata; Slack's ts is recorded.
+5. The chart, if there is one, goes into the message's thread in the three steps `files_upload_v2`
+   takes — reserve an upload (Slack gives its file id), send the bytes, complete it into the thread —
+   and the file id is recorded in the ledger *before* the bytes go, so before anything can be shown.
+   An attempt that finds a file id recorded first looks in the thread for that file: an earlier one
+   may have shared it and stopped before closing the row. Found, it is not uploaded again.
+6. The row is marked sent.
 
-`chat.postMessage` is never retried blindly: after a 5xx or a dropped connection the history is
-checked first, since Slack may have posted before failing. Rate limits (429) are waited out by the
-client. A failure leaves the row pending with the error, and the retry job tries again; after
-DELIVERY_MAX_ATTEMPTS, or on an error retrying cannot fix, it is marked failed and shown by
-`advocate digest status`. Nothing is dropped silently.
+`chat.postMessage` and `files.completeUploadExternal` are never retried blindly: after a 5xx or a
+dropped connection the history (or the thread) is checked first, since Slack may have acted before
+failing. Rate limits (429) are waited out by the client. A failure leaves the row pending with the
+error, and the retry job tries again; after DELIVERY_MAX_ATTEMPTS, or on an error retrying cannot
+fix, it is marked failed and shown by `advocate digest status`. Nothing is dropped silently.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.client import HTTPException
@@ -163,16 +169,55 @@ class Deliverer:
         if ts is None:
             ts = self._post(channel, row)
             self.ledger.mark_posted(row.key, channel=channel, ts=ts)
-        if row.chart_png and not row.chart_file_id:
-            chart = payload.get("chart") or {}
-            uploaded = self.client.files_upload_v2(
-                channel=channel, thread_ts=ts, content=row.chart_png,
-                filename=str(chart.get("filename", "chart.png")), title=str(chart.get("title", "Chart")),
-            )
-            file_info = uploaded.get("file") or (uploaded.get("files") or [{}])[0]
-            self.ledger.mark_chart(row.key, str(file_info.get("id", "")))
+        if row.chart_png:
+            self._share_chart(row, channel=channel, ts=ts)
         self.ledger.mark_sent(row.key, now=now)
         return Outcome(row.key, "recovered" if recovered else "sent", ts)
+
+    def _share_chart(self, row: DeliveryView, *, channel: str, ts: str) -> None:
+        """The chart into the message's thread, once: its file id is in the ledger before it can be seen."""
+        assert row.chart_png is not None
+        if row.chart_file_id is not None and self.chart_in_thread(channel, ts, row.chart_file_id):
+            return  # an earlier attempt shared it and stopped before the row was closed
+        # Nothing of an earlier attempt is in the thread: whatever it reserved was never shown, and
+        # Slack drops uploads that are not completed. Start afresh.
+        chart = row.payload.get("chart") or {}
+        reserved = self.client.files_getUploadURLExternal(
+            filename=str(chart.get("filename", "chart.png")), length=len(row.chart_png)
+        )
+        file_id, upload_url = str(reserved["file_id"]), str(reserved["upload_url"])
+        self.ledger.mark_chart(row.key, file_id)
+        self._upload_bytes(upload_url, row.chart_png)
+        # Slack may share the file and still answer 5xx: no blind retry (post_client), the next attempt
+        # looks in the thread for this file id first.
+        self.post_client.files_completeUploadExternal(
+            files=[{"id": file_id, "title": str(chart.get("title", "Chart"))}], channel_id=channel, thread_ts=ts,
+        )
+
+    def _upload_bytes(self, url: str, data: bytes) -> None:
+        """Step 2 of an upload: the bytes to the URL Slack gave (what files_upload_v2 does)."""
+        request = urllib.request.Request(url, data=data, method="POST",
+                                         headers={"Content-Type": "application/octet-stream"})
+        handlers: list[urllib.request.BaseHandler] = [urllib.request.HTTPSHandler(context=self.client.ssl)]
+        if self.client.proxy:
+            handlers.append(urllib.request.ProxyHandler({"http": self.client.proxy, "https": self.client.proxy}))
+        opener = urllib.request.build_opener(*handlers)
+        with opener.open(request, timeout=self.client.timeout) as response:
+            if response.status != 200:
+                raise SlackRequestError(f"the chart upload answered HTTP {response.status}")
+
+    def chart_in_thread(self, channel: str, ts: str, file_id: str) -> bool:
+        """Whether the file with this id was shared into the message's thread."""
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            response = self.client.conversations_replies(channel=channel, ts=ts, limit=200, cursor=cursor)
+            for message in response.get("messages") or []:
+                if any(str(f.get("id")) == file_id for f in message.get("files") or []):
+                    return True
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return False
+        return False
 
     def _post(self, channel: str, row: DeliveryView) -> str:
         last: Exception | None = None

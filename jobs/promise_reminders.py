@@ -2,7 +2,7 @@
 
 Runs every REMINDER_INTERVAL_MINUTES. "Before" goes out once the due time is within
 REMINDER_LEAD_HOURS; "passed" once it is over (looking back a week, so a stopped scheduler catches up
-without flooding anyone). Each reminder has kept / broken / reschedule buttons for the Slack app.
+without flooding anyone). Each reminder has kept / broken / reschedule / reassign buttons for the Slack app.
 The delivery key holds the due time: a rescheduled promise is reminded again, a reassigned one goes
 to its new owner.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from advocate.slack_actions import ACTION_PROMISE_BROKEN, ACTION_PROMISE_KEPT, ACTION_PROMISE_RESCHEDULE
-from jobs.blocks import BlockList, Message, button, escape
+from advocate.slack_actions import promise_buttons
+from jobs.blocks import BlockList, Message, escape
 from jobs.common import RunReport, now_utc
 from jobs.delivery import Outcome
 from knowledge.records.customers import CustomerView
@@ -81,12 +81,7 @@ def render(reminder: Reminder, *, customer: CustomerView | None, services: Servi
         text += f"\n<{promise.permalink}|Where it was promised>"
     out.section(text)
     out.context(f"Promise `{escape(promise.id)}` · {ask}")
-    out.buttons(
-        button("Kept", action_id=ACTION_PROMISE_KEPT, value=promise.id, style="primary"),
-        button("Broken", action_id=ACTION_PROMISE_BROKEN, value=promise.id, style="danger"),
-        button("Reschedule", action_id=ACTION_PROMISE_RESCHEDULE, value=promise.id),
-        block_id=f"promise:{promise.id}",
-    )
+    out.blocks.append(promise_buttons(promise.id))
     plain = "due soon" if reminder.stage == "before" else "past its due time"
     fallback = f"Promise {promise.id} to {who} is {plain} ({due}): {promise.text}"
     return Message(text=fallback, blocks=out.done())

@@ -11,6 +11,10 @@ MISFIRE_GRACE_SECONDS runs once (several missed runs coalesce into one); an olde
 
 Two schedulers started by mistake both run the jobs, and the delivery ledger makes the second
 harmless: each digest goes out once (jobs/delivery.py).
+
+The manager digest is per manager (their cron in their time zone): its job only looks, every
+quarter hour, for managers whose slot has come (jobs/manager_digest.py), so its stored trigger does not
+change when staff or MANAGER_DIGEST_CRON do.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from advocate.logging_setup import bound, new_request_id
 from jobs import advocate_briefing, delivery_retry, manager_digest, promise_reminders
 
 if TYPE_CHECKING:
@@ -52,8 +57,9 @@ class JobSpec:
 
 
 JOBS: tuple[JobSpec, ...] = (
-    JobSpec(manager_digest.JOB_ID, manager_digest.run, lambda s: CronTrigger.from_crontab(
-        s.manager_digest_cron, timezone=s.zone), "Manager digest (weekly)"),
+    # Every CHECK_MINUTES; each manager's own slot (their cron, their zone) is decided inside the run.
+    JobSpec(manager_digest.JOB_ID, manager_digest.run, lambda s: manager_digest.job_trigger(),
+            f"Manager digest (weekly per manager; due slots checked every {manager_digest.CHECK_MINUTES} min)"),
     JobSpec(advocate_briefing.JOB_ID, advocate_briefing.run, lambda s: CronTrigger.from_crontab(
         s.advocate_briefing_cron, timezone=s.zone), "Advocate briefing (weekly)"),
     JobSpec(promise_reminders.JOB_ID, promise_reminders.run, lambda s: IntervalTrigger(
@@ -87,16 +93,25 @@ class ServicesExecutor(ThreadPoolExecutor):
         super().__init__(max_workers=max_workers)
 
     def _do_submit_job(self, job: Any, run_times: list[Any]) -> None:
-        def callback(future: Any) -> None:
-            exc = future.exception()
-            if exc:
-                self._run_job_error(job.id, exc, getattr(exc, "__traceback__", None))
-            else:
-                self._run_job_success(job.id, future.result())
+        # Every log line of this run carries the job's id and an id of the run (advocate/logging_setup.py).
+        run_id = new_request_id()
 
-        future = self._pool.submit(run_job, _BoundJob(job, self.services), job._jobstore_alias, run_times,
-                                   self._logger.name)
+        def callback(future: Any) -> None:
+            with bound(job_id=job.id, request_id=run_id):
+                exc = future.exception()
+                if exc:
+                    self._run_job_error(job.id, exc, getattr(exc, "__traceback__", None))
+                else:
+                    self._run_job_success(job.id, future.result())
+
+        future = self._pool.submit(_run_with_log_ids, job.id, run_id, _BoundJob(job, self.services),
+                                   job._jobstore_alias, run_times, self._logger.name)
         future.add_done_callback(callback)
+
+
+def _run_with_log_ids(job_id: str, run_id: str, *args: Any) -> Any:
+    with bound(job_id=job_id, request_id=run_id):
+        return run_job(*args)
 
 
 def build_scheduler(services: Services) -> BackgroundScheduler:

@@ -2,12 +2,16 @@
 
 LangChain's indexing API with a SQL record manager decides what is new, changed or unchanged: each
 file is one source group, indexed with `scoped_full` cleanup so a changed file's old chunks go once
-its new ones are in. Writes go to the vector store first and the record manager after, so an
-interrupted run leaves nothing half-recorded: re-running finishes the job.
+its new ones are in. Whole files are gathered into one `index()` call until it holds BATCH_CHUNKS
+chunks: the model then gets large batches it can sort by length (many small files one at a time
+padded short passages to long ones). Writes go to the vector store first and the record manager
+after, so an interrupted run leaves nothing half-recorded: re-running finishes the job.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,9 +26,27 @@ from knowledge.chunking import chunk_blocks
 from knowledge.documents import DOCUMENT_SUFFIXES, UnreadableInput, load_document
 from knowledge.feedback_rows import FEEDBACK_SUFFIXES, FeedbackRow, RowProblem, read_feedback
 from knowledge.kinds import KINDS, VISIBILITIES, infer_kind
+from knowledge.lexical_index import schema_lock
+from knowledge.records.forgotten import ForgottenCustomers, forgotten_hash
 from knowledge.vector_store import KnowledgeStore
 
 SUPPORTED_SUFFIXES = DOCUMENT_SUFFIXES + FEEDBACK_SUFFIXES
+BATCH_CHUNKS = 512  # chunks gathered (whole files) per index() call, and per embedding batch
+
+
+def chunk_key(document: Document) -> str:
+    """A chunk's id: LangChain's "sha256" key (content hash + metadata hash), computed here so the
+    ingestor can tell per file what is new before indexing many files in one call."""
+    content = hashlib.sha256(document.page_content.encode("utf-8")).hexdigest()
+    metadata = hashlib.sha256(json.dumps(dict(document.metadata or {}), sort_keys=True).encode("utf-8")).hexdigest()
+    return hashlib.sha256((content + metadata).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _PreparedFile:
+    path: Path
+    shown: str
+    documents: list[Document]
 
 
 @dataclass
@@ -44,6 +66,7 @@ class IngestSummary:
     updated: int = 0  # chunks written for files that changed
     skipped: int = 0  # chunks already stored unchanged
     deleted: int = 0  # chunks removed: replaced parts of changed files, and pruned files
+    forgotten: int = 0  # rows and passages skipped: their customer asked to be forgotten
     rejections: list[Rejection] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # path → new / updated / unchanged / pruned
 
@@ -57,6 +80,7 @@ class IngestSummary:
             "updated": self.updated,
             "skipped": self.skipped,
             "deleted": self.deleted,
+            "forgotten": self.forgotten,
             "rejected": self.rejected,
             "rejections": [str(r) for r in self.rejections],
             "files": self.files,
@@ -65,7 +89,8 @@ class IngestSummary:
 
 def make_record_manager(*, engine: Engine, collection: str) -> SQLRecordManager:
     manager = SQLRecordManager(f"chroma/{collection}", engine=engine)
-    manager.create_schema()
+    with schema_lock(engine):  # processes starting together on PostgreSQL: one creates the table
+        manager.create_schema()
     return manager
 
 
@@ -90,11 +115,16 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 
 class Ingestor:
-    def __init__(self, *, store: KnowledgeStore, record_manager: SQLRecordManager) -> None:
+    def __init__(
+        self, *, store: KnowledgeStore, record_manager: SQLRecordManager, forgotten: ForgottenCustomers | None = None
+    ) -> None:
         # The knowledge store the chunks go to.
         self.store = store
         # LangChain's SQL record manager: what is stored, by content hash and source.
         self.record_manager = record_manager
+        # Customers who asked to be forgotten: their rows are never indexed again. The list lives in the
+        # record manager's database unless given.
+        self.forgotten = forgotten or ForgottenCustomers(engine=record_manager.engine)  # type: ignore[arg-type]
 
     def ingest(
         self,
@@ -117,18 +147,40 @@ class Ingestor:
             if not prune:
                 summary.rejections.append(Rejection(display_path(missing), None, "no such file or folder"))
         files = discover(existing)
+        skip = self.forgotten.hashes()
+        batch: list[_PreparedFile] = []
+        waiting: list[Path] = []  # files read but not yet indexed, for the progress callback
+
+        def flush() -> None:
+            self._index_files(batch, summary)
+            batch.clear()
+            for done in waiting:
+                if on_file:
+                    on_file(done, len(files))
+            waiting.clear()
+
         for path in files:
-            self._ingest_file(path.resolve(), kind, visibility, mapping or {}, summary)
-            if on_file:
-                on_file(path, len(files))
+            prepared = self._prepare_file(path.resolve(), kind, visibility, mapping or {}, summary, skip)
+            waiting.append(path)
+            if prepared is not None:
+                batch.append(prepared)
+            if sum(len(f.documents) for f in batch) >= BATCH_CHUNKS:
+                flush()
+        flush()
         if prune:
             self._prune([p.resolve() for p in paths], summary)
         return summary
 
-    # -- one file ----------------------------------------------------------------------------------
-    def _ingest_file(
-        self, path: Path, kind: str | None, visibility: str, mapping: dict[str, str], summary: IngestSummary
-    ) -> None:
+    # -- one file: read and chunk; many files: index together -------------------------------------
+    def _prepare_file(
+        self,
+        path: Path,
+        kind: str | None,
+        visibility: str,
+        mapping: dict[str, str],
+        summary: IngestSummary,
+        skip: frozenset[str] = frozenset(),
+    ) -> _PreparedFile | None:
         shown = display_path(path)
         file_kind = kind or infer_kind(path)
         suffix = path.suffix.lower()
@@ -140,7 +192,7 @@ class Ingestor:
                     f"unknown file type '{suffix or path.name}'; supported: {', '.join(SUPPORTED_SUFFIXES)}",
                 )
             )
-            return
+            return None
         if file_kind is None:
             file_kind = "feedback" if suffix in FEEDBACK_SUFFIXES else None
         if file_kind is None:
@@ -151,7 +203,7 @@ class Ingestor:
                     f"cannot tell the kind: pass --kind ({', '.join(KINDS)}) or put it in a folder named after one",
                 )
             )
-            return
+            return None
         try:
             if suffix in FEEDBACK_SUFFIXES:
                 documents = self._feedback_documents(path, visibility, mapping, summary)
@@ -159,35 +211,51 @@ class Ingestor:
                 documents = self._passage_documents(path, file_kind, visibility)
         except UnreadableInput as exc:
             summary.rejections.append(Rejection(shown, exc.line, exc.reason))
-            return
+            return None
         except OSError as exc:
             summary.rejections.append(Rejection(shown, None, f"cannot read the file ({exc.strerror})"))
-            return
+            return None
+        if skip and documents:
+            documents, dropped = without_forgotten(documents, skip)
+            summary.forgotten += dropped
+            if dropped and not documents:
+                # Everything in it was a forgotten customer's: nothing of the file may stay stored.
+                summary.deleted += self.remove_source(str(path))
+                summary.files[shown] = "forgotten"
+                return None
         if not documents:
             summary.rejections.append(Rejection(shown, None, "nothing to ingest: no usable rows or text"))
+            return None
+        return _PreparedFile(path=path, shown=shown, documents=documents)
+
+    def _index_files(self, files: list[_PreparedFile], summary: IngestSummary) -> None:
+        """One `index()` call for whole files; what changed is worked out per file beforehand."""
+        if not files:
             return
-        source = str(path)
-        seen_before = bool(self.record_manager.list_keys(group_ids=[source], limit=1))
+        for prepared in files:
+            source = str(prepared.path)
+            stored = set(self.record_manager.list_keys(group_ids=[source]))
+            wanted = {chunk_key(d) for d in prepared.documents}
+            written, deleted = len(wanted - stored), len(stored - wanted)
+            if not stored:
+                summary.added += written
+                summary.files[prepared.shown] = "new"
+            elif written or deleted:
+                summary.updated += written
+                summary.files[prepared.shown] = "updated"
+            else:
+                summary.files[prepared.shown] = "unchanged"
         result = index(
-            documents,
+            [d for prepared in files for d in prepared.documents],
             self.record_manager,
             self.store,
             cleanup="scoped_full",
             source_id_key="source",
-            key_encoder="sha256",
-            batch_size=256,
+            key_encoder=chunk_key,
+            batch_size=BATCH_CHUNKS,
         )
-        written, deleted = result["num_added"] + result["num_updated"], result["num_deleted"]
         summary.skipped += result["num_skipped"]
-        summary.deleted += deleted
-        if not seen_before:
-            summary.added += written
-            summary.files[shown] = "new"
-        elif written or deleted:
-            summary.updated += written
-            summary.files[shown] = "updated"
-        else:
-            summary.files[shown] = "unchanged"
+        summary.deleted += result["num_deleted"]
 
     def _feedback_documents(
         self, path: Path, visibility: str, mapping: dict[str, str], summary: IngestSummary
@@ -222,6 +290,11 @@ class Ingestor:
             )
             for p in passages
         ]
+
+    def unforgotten(self, documents: list[Document]) -> list[Document]:
+        """The documents that are not a forgotten customer's (for sources indexed outside `ingest`)."""
+        skip = self.forgotten.hashes()
+        return without_forgotten(documents, skip)[0] if skip else documents
 
     # -- pruning -----------------------------------------------------------------------------------
     def source_groups(self) -> list[str]:
@@ -271,3 +344,18 @@ def feedback_document(row: FeedbackRow, *, source: str, source_name: str, visibi
     if row.score is not None:
         metadata["score"] = row.score
     return Document(page_content=row.verbatim, metadata=metadata)
+
+
+def without_forgotten(documents: list[Document], skip: frozenset[str]) -> tuple[list[Document], int]:
+    """(documents kept, how many were dropped): chunks whose customer_id is on the forgotten list go."""
+    hashes: dict[str, bool] = {}
+    kept: list[Document] = []
+    for document in documents:
+        customer = str(document.metadata.get("customer_id") or "")
+        if customer:
+            if customer not in hashes:
+                hashes[customer] = forgotten_hash(customer) in skip
+            if hashes[customer]:
+                continue
+        kept.append(document)
+    return kept, len(documents) - len(kept)

@@ -20,6 +20,10 @@ from knowledge.vector_store import Hit, KnowledgeStore
 
 RRF_K = 60
 CANDIDATES = 40
+# A request answered from a shared dense net needs this many matches per passage it returns (min
+# ENOUGH_MIN); fewer, and it gets a filtered query of its own.
+ENOUGH_PER_RESULT = 3
+ENOUGH_MIN = 12
 
 # Framing that makes a question about a decision rather than about customers; stripping it leaves
 # the substance ("we plan to outsource night calls" → "outsource night calls").
@@ -95,6 +99,14 @@ def decision_core(question: str) -> str:
     return core or question
 
 
+@dataclass(frozen=True)
+class SearchRequest:
+    k: int  # passages wanted
+    kinds: tuple[str, ...] | None = None  # None: every kind
+    score_range: tuple[int, int] | None = None  # feedback scored within this band only
+    nearest: bool = False  # the plain nearest neighbours of the question: dense only, no spreading
+
+
 class Retriever:
     def __init__(self, *, store: KnowledgeStore, embedder: Embeddings) -> None:
         # The knowledge store (dense + lexical halves).
@@ -117,41 +129,88 @@ class Retriever:
         """Best passages for the question. `per_source` caps passages from one document among the
         first results (feedback rows are each their own source of words, so they are not capped).
         `score_range` keeps feedback scored within it; `query_vectors` (from `embed_question`)
-        saves embedding the same question again when searching several kinds."""
+        saves embedding the same question again."""
+        request = SearchRequest(k=k, kinds=tuple(kinds) if kinds else None, score_range=score_range)
+        return self.search_each(
+            question, [request], visibilities=visibilities, hybrid=hybrid, per_source=per_source,
+            query_vectors=query_vectors, exact=True,
+        )[0]
+
+    def search_each(
+        self,
+        question: str,
+        requests: Sequence[SearchRequest],
+        *,
+        visibilities: Sequence[str] | None = ("internal",),
+        hybrid: bool = True,
+        per_source: int = 3,
+        query_vectors: np.ndarray | None = None,
+        exact: bool = False,
+    ) -> list[list[Source]]:
+        """`search` for several kinds and score bands of one question (a brief asks for eight), sharing
+        the work: one dense net per query vector, one keyword search per set of kinds, one fetch of
+        the passages only keyword search found. Unless `exact`, a request's dense list may hold fewer
+        than CANDIDATES passages when the shared net already has several times what it asks for."""
         question = " ".join(question.split())
         if not question:
-            return []
-        where = _where(kinds, visibilities, score_range)
+            return [[] for _ in requests]
         vectors = query_vectors if query_vectors is not None else self.embed_question(question)
-        ranked_lists: list[list[str]] = []
+        wheres = [_where(r.kinds, visibilities, r.score_range) for r in requests]
+        enough = None if exact else [max(ENOUGH_PER_RESULT * r.k, ENOUGH_MIN) for r in requests]
+        ranked_lists: list[list[list[str]]] = [[] for _ in requests]
         hits: dict[str, Hit] = {}
         for vector in vectors:
-            dense = self.store.dense_search(vector, k=CANDIDATES, where=where)
-            ranked_lists.append([h.id for h in dense])
-            for h in dense:
-                hits.setdefault(h.id, h)
-        if not hybrid:
-            ranked_lists = ranked_lists[:1]
-        else:
-            lexical = self.store.lexical.search(question, k=CANDIDATES, kinds=kinds, visibilities=visibilities)
-            ranked_lists.append([cid for cid, _ in lexical])
-        fused: dict[str, float] = {}
-        for ranked in ranked_lists:
-            for rank, cid in enumerate(ranked):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        missing = [cid for cid in fused if cid not in hits]
+            found = self.store.dense_search_each(vector, wheres=wheres, k=CANDIDATES, enough=enough)
+            for n, dense in enumerate(found):
+                ranked_lists[n].append([h.id for h in dense])
+                for h in dense:
+                    hits.setdefault(h.id, h)
+        # Keyword search: score bands are applied after fusion, so one list serves every band of a kind,
+        # and requests for one kind each share a single pass over the index.
+        lexical: dict[tuple[str, ...] | None, list[str]] = {}
+        single = sorted({r.kinds[0] for r in requests if hybrid and not r.nearest and r.kinds and len(r.kinds) == 1})
+        if len(single) > 1:
+            by_kind = self.store.lexical.search_by_kind(
+                question, k=CANDIDATES, kinds=single, visibilities=visibilities
+            )
+            lexical.update({(kind,): [cid for cid, _ in found] for kind, found in by_kind.items()})
+        for n, request in enumerate(requests):
+            if not hybrid or request.nearest:
+                ranked_lists[n] = ranked_lists[n][:1]
+                continue
+            if request.kinds not in lexical:
+                found_ids = self.store.lexical.search(
+                    question, k=CANDIDATES, kinds=request.kinds, visibilities=visibilities
+                )
+                lexical[request.kinds] = [cid for cid, _ in found_ids]
+            ranked_lists[n].append(lexical[request.kinds])
+        fused_lists = [_fuse(ranked) for ranked in ranked_lists]
+        missing = list(dict.fromkeys(cid for fused in fused_lists for cid in fused if cid not in hits))
         hits.update(self.store.get(missing))
-        order = sorted(
-            (cid for cid in fused if cid in hits and _in_range(hits[cid], score_range)), key=lambda c: -fused[c]
-        )
-        chosen = _spread(order, hits, k=k, per_source=per_source)
-        return [Source.from_hit(hits[cid], fused[cid]) for cid in chosen]
+        results: list[list[Source]] = []
+        for request, fused in zip(requests, fused_lists, strict=True):
+            order = sorted(
+                (cid for cid in fused if cid in hits and _in_range(hits[cid], request.score_range)),
+                key=lambda c, fused=fused: -fused[c],
+            )
+            chosen = order[: request.k] if request.nearest else _spread(order, hits, k=request.k, per_source=per_source)
+            results.append([Source.from_hit(hits[cid], fused[cid]) for cid in chosen])
+        return results
 
     def embed_question(self, question: str) -> np.ndarray:
         """Vectors for the question and, when it differs, its decision core."""
         question = " ".join(question.split())
         core = decision_core(question)
         return as_vectors(self.embedder, [question] if core == question else [question, core])
+
+
+def _fuse(ranked_lists: list[list[str]]) -> dict[str, float]:
+    """Reciprocal-rank fusion of ranked id lists."""
+    fused: dict[str, float] = {}
+    for ranked in ranked_lists:
+        for rank, cid in enumerate(ranked):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return fused
 
 
 def _in_range(hit: Hit, score_range: tuple[int, int] | None) -> bool:

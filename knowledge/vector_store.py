@@ -27,9 +27,11 @@ OVERFETCH = 120  # how many unfiltered neighbours are read before a filtered que
 
 
 def matches(metadata: dict[str, Any], where: dict[str, Any]) -> bool:
-    """Chroma's where-clause semantics for what Advocate uses: $and, $in, $gte, $lte, $eq, equality."""
+    """Chroma's where-clause semantics for what Advocate uses: $and, $or, $in, $gte, $lte, $eq, equality."""
     if "$and" in where:
         return all(matches(metadata, clause) for clause in where["$and"])
+    if "$or" in where:
+        return any(matches(metadata, clause) for clause in where["$or"])
     for field_name, condition in where.items():
         value = metadata.get(field_name)
         if not isinstance(condition, dict):
@@ -48,6 +50,29 @@ def matches(metadata: dict[str, Any], where: dict[str, Any]) -> bool:
             if op not in ("$eq", "$in", "$gte", "$lte"):
                 raise ValueError(f"unsupported filter operator {op}")
     return True
+
+
+def mean_direction(vectors: Iterable[np.ndarray | None]) -> np.ndarray | None:
+    """The normalised mean of some vectors (None when there are none)."""
+    present = [v for v in vectors if v is not None]
+    if not present:
+        return None
+    mean = np.vstack(present).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm else None
+
+
+def _kinds_of(where: dict | None) -> list[str] | None:
+    """The kinds a filter is limited to (a `kind` clause at its top or in its `$and`), or None."""
+    if not where:
+        return None
+    for clause in where.get("$and", [where]):
+        condition = clause.get("kind")
+        if isinstance(condition, dict) and "$in" in condition:
+            return list(condition["$in"])
+        if isinstance(condition, str):
+            return [condition]
+    return None
 
 
 class StoreMismatch(Exception):
@@ -115,8 +140,8 @@ class KnowledgeStore(VectorStore):
             if stored and stored != self.model_label:
                 raise StoreMismatch(
                     f"the knowledge collection '{self.collection_name}' was built with EMBEDDING_MODEL "
-                    f"{stored!r}, but {self.model_label!r} is configured; set it back, or rebuild "
-                    "with a new ADVOCATE_COLLECTION and re-ingest"
+                    f"{stored!r}, but {self.model_label!r} is configured: run `advocate reindex` to rebuild it "
+                    "with the configured model, or set EMBEDDING_MODEL back"
                 )
             self._collection = collection
         return self._collection
@@ -173,20 +198,54 @@ class KnowledgeStore(VectorStore):
         ]
 
     def dense_search(self, vector: np.ndarray, *, k: int, where: dict | None = None) -> list[Hit]:
-        """The k nearest chunks matching `where`.
+        """The k nearest chunks matching `where`."""
+        return self.dense_search_each(vector, wheres=[where], k=k)[0]
+
+    def dense_search_each(
+        self, vector: np.ndarray, *, wheres: Sequence[dict | None], k: int, enough: Sequence[int] | None = None
+    ) -> list[list[Hit]]:
+        """The k nearest chunks for each filter in `wheres`, in as few Chroma queries as possible.
 
         A metadata filter makes Chroma scan every matching vector, which is slow when the filter keeps
-        most of the collection (internal chunks, feedback). So the unfiltered index is asked first for
-        a wider net and the filter applied here; only when that net holds too few matches (a small
-        kind, a rare score band) is Chroma asked again with the filter.
+        most of the collection (internal chunks, feedback). So the unfiltered index is asked once for
+        a wider net and each filter applied here. A filter whose matches in the net are fewer than its
+        `enough` (default k) — a small kind, a rare score band — is answered by one query shared by all
+        such filters (by their kinds alone where each names kinds, else their `$or`), the rest of each
+        filter applied here; only a filter still short after that gets a query of its own.
         """
-        if not where:
-            return self._query(vector, k=k, where=None)
-        net = self._query(vector, k=max(4 * k, OVERFETCH), where=None)
-        kept = [hit for hit in net if matches(hit.metadata, where)]
-        if len(kept) >= k or len(net) < max(4 * k, OVERFETCH):
-            return kept[:k]
-        return self._query(vector, k=k, where=where)
+        wanted = list(enough) if enough is not None else [k] * len(wheres)
+        results: list[list[Hit] | None] = [None] * len(wheres)
+        if all(not where for where in wheres):
+            net = self._query(vector, k=k, where=None)
+            return [list(net) for _ in wheres]
+        size = max(4 * k, OVERFETCH)
+        net = self._query(vector, k=size, where=None)
+        exhausted = len(net) < size  # the net holds the whole collection
+        for n, where in enumerate(wheres):
+            kept = [hit for hit in net if not where or matches(hit.metadata, where)]
+            if exhausted or len(kept) >= wanted[n]:
+                results[n] = kept[:k]
+        short = [n for n, found in enumerate(results) if found is None]
+        clauses = list({repr(wheres[n]): wheres[n] for n in short}.values())
+        kinds = [_kinds_of(clause) for clause in clauses]
+        combined: dict | None = None
+        if clauses and all(kinds):
+            # Chroma materialises every match of a filter before it searches, so a broad clause (the
+            # visibility every chunk has) costs a scan of the collection: ask by kind alone, check here.
+            combined = {"kind": {"$in": sorted({kind for found in kinds for kind in found or ()})}}
+        elif len(clauses) > 1:
+            combined = {"$or": clauses}
+        if combined is not None:
+            pool_size = k * len(clauses)
+            pool = self._query(vector, k=pool_size, where=combined)
+            for n in short:
+                kept = [hit for hit in pool if matches(hit.metadata, wheres[n] or {})]
+                if len(pool) < pool_size or len(kept) >= wanted[n]:
+                    results[n] = kept[:k]
+        for n, found in enumerate(results):
+            if found is None:
+                results[n] = self._query(vector, k=k, where=wheres[n])
+        return [found or [] for found in results]
 
     def _query(self, vector: np.ndarray, *, k: int, where: dict | None) -> list[Hit]:
         # No count() first: it costs a round trip per query, and Chroma answers an empty query with [].
@@ -207,15 +266,6 @@ class KnowledgeStore(VectorStore):
                 strict=False,
             )
         ]
-
-    def mean_neighbour(self, vector: np.ndarray, *, k: int = 5, where: dict | None = None) -> np.ndarray | None:
-        """The normalised mean of the k nearest chunks' vectors: what the knowledge base "hears"."""
-        hits = [hit for hit in self.dense_search(vector, k=k, where=where) if hit.vector is not None]
-        if not hits:
-            return None
-        mean = np.vstack([hit.vector for hit in hits]).mean(axis=0)
-        norm = float(np.linalg.norm(mean))
-        return mean / norm if norm else None
 
     def get(self, ids: Sequence[str]) -> dict[str, Hit]:
         if not ids:

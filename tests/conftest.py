@@ -15,6 +15,7 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 from advocate.services import Services, build_services
 from advocate.settings import Settings
 from knowledge.embeddings import SentenceTransformerEmbeddings
+from tests.chroma_server import ChromaServer
 from tests.databases import POSTGRES_HINT, available_postgres, fresh_postgres_schema
 from tests.slack_api_server import SlackApiServer
 
@@ -120,6 +121,20 @@ def write_docx(path: Path, title: str, sections: dict[str, list[str]]) -> Path:
 def slack_api() -> Iterator[SlackApiServer]:
     """A local Slack Web API on 127.0.0.1 that records every request (tests/slack_api_server.py)."""
     server = SlackApiServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """A real Chroma server (`chroma run` on a free loopback port) for the whole session, or skip.
+
+    Tests sharing it each use a collection of their own."""
+    server = ChromaServer(path=tmp_path_factory.mktemp("chroma-server"))
+    try:
+        server.start()
+    except RuntimeError as exc:
+        pytest.skip(f"no Chroma server: {exc}")
     yield server
     server.stop()
 

@@ -15,6 +15,8 @@ the client never heard back).
     server.stop()
 
 Extra methods can be added per test: `server.handlers["users.info"] = lambda params: {"ok": True, ...}`.
+`server.scopes = ["chat:write", ...]` makes every successful answer carry Slack's `x-oauth-scopes` header
+(what `advocate doctor` compares with manifest.json).
 
 For the Slack app (bot/) it also answers `users.info`, `conversations.info`, `conversations.replies`,
 `chat.postEphemeral`, `chat.getPermalink`, `views.open`, `views.publish` and `views.update`; people's
@@ -64,6 +66,7 @@ class Upload:
     channel: str | None = None
     thread_ts: str | None = None
     title: str = ""
+    shared_ts: str | None = None  # the ts of the file's message in the channel (conversations.replies shows it)
 
 
 @dataclass
@@ -82,6 +85,8 @@ class SlackApiServer:
         self.team_id = team_id
         # Methods added or overridden by a test: method name → params → JSON answer.
         self.handlers: dict[str, Handler] = {}
+        # Scopes the token was granted, sent as the x-oauth-scopes header (as Slack does); None: no header.
+        self.scopes: list[str] | None = None
         self._state = _State()
         self._lock = threading.Lock()
         self._last_ts = 0.0
@@ -150,8 +155,9 @@ class SlackApiServer:
     ) -> None:
         """Make the next `times` calls (to `method`, or any) fail with `status`.
 
-        429 answers carry Retry-After (default 1 s). `after_posting` (chat.postMessage only) stores the
-        message first and then answers with the error, like a Slack that posted but never replied.
+        429 answers carry Retry-After (default 1 s). `after_posting` does what the method does first (stores
+        the message, shares the file) and then answers with the error, like a Slack that acted but never
+        replied.
         """
         default_error = {429: "ratelimited"}.get(status, "internal_error" if status >= 500 else "invalid_request")
         with self._lock:
@@ -224,7 +230,11 @@ class SlackApiServer:
         if failure:  # posted, but the client hears an error
             self._reply(request, failure.status, {"ok": False, "error": failure.error})
             return
-        self._reply(request, 200, answer)
+        headers = {}
+        if self.scopes is not None and answer.get("ok"):
+            # Like Slack: every answer to a token's call says what that token was granted.
+            headers["x-oauth-scopes"] = ",".join(self.scopes)
+        self._reply(request, 200, answer, headers=headers)
 
     def _take_failure(self, method: str) -> Failure | None:
         with self._lock:
@@ -319,6 +329,7 @@ class SlackApiServer:
         if isinstance(files, str):
             files = json.loads(files)
         answered = []
+        shared_ts = self._app_ts() if params.get("channel_id") else None
         with self._lock:
             for item in files or []:
                 upload = self._state.uploads.get(str(item.get("id")))
@@ -327,6 +338,7 @@ class SlackApiServer:
                 upload.channel = params.get("channel_id")
                 upload.thread_ts = params.get("thread_ts")
                 upload.title = str(item.get("title") or "")
+                upload.shared_ts = shared_ts
                 answered.append({"id": upload.file_id, "title": upload.title, "name": upload.filename})
         return {"ok": True, "files": answered}
 
@@ -423,6 +435,12 @@ class SlackApiServer:
             with self._lock:
                 found = [dict(m) for m in self._state.messages.get(channel, [])
                          if m["ts"] == ts or m.get("thread_ts") == ts]
+                # A file shared into the thread is a message in it, as in Slack.
+                found += [{"type": "message", "ts": u.shared_ts, "user": self.bot_user_id, "bot_id": "B0001",
+                           "text": "", "thread_ts": ts, "channel": channel, "upload": True,
+                           "files": [{"id": u.file_id, "name": u.filename, "title": u.title}]}
+                          for u in self._state.uploads.values()
+                          if u.channel == channel and u.thread_ts == ts and u.shared_ts]
             found.sort(key=lambda m: float(m["ts"]))
             if not found:
                 return {"ok": False, "error": "thread_not_found"}

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from advocate.advisor import Advisor
 from advocate.brief import QUOTE, SECTION_TITLES, citation_numbers, citation_validity, quote_fidelity
 from advocate.services import Services
 
@@ -124,6 +125,18 @@ def test_sentence_vectors_are_cached_across_briefs(sample_services: Services) ->
     tiny = GroundedWriter(embedder=counting, cache_size=5)
     assert tiny.write(evidence).sections == first.sections  # eviction changes cost, never content
     assert len(tiny._cache) <= 5
+
+    # Warmed from the store, a writer embeds nothing when the brief is written.
+    warmed = GroundedWriter(embedder=counting, cache_size=10_000)
+    advisor = Advisor(
+        retriever=sample_services.retriever, lenses=sample_services.lens_matcher,
+        functions=sample_services.functions, writer=warmed,
+    )
+    assert advisor.warm() > 100
+    before = counting.texts
+    assert warmed.write(evidence).sections == first.sections
+    assert counting.texts == before, "every quotable sentence was embedded by warm()"
+    assert advisor.warm() == 0  # a second warm-up has nothing left to do
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from logging import Logger
 from typing import Any
@@ -13,6 +14,8 @@ from bot.blocks.brief_message import FULL_BRIEF, HELPFUL, NOT_HELPFUL, RAISE_CON
 from bot.blocks.brief_view import BriefView
 from bot.blocks.modals import concern_modal, promise_modal
 from bot.runtime import BotRuntime, runtime
+
+log = logging.getLogger(__name__)
 
 GONE = "That brief is no longer on record; ask again to get a fresh one."
 ADVOCATES_ONLY = ("Concerns are raised by customer advocates, so they reach the people who weigh them. "
@@ -78,24 +81,45 @@ def handle_record_promise(ack: Ack, body: dict[str, Any], action: dict[str, Any]
                        channel=brief.channel, thread_ts=brief.thread_ts, message_ts=brief.thread_ts)
 
 
-def open_promise_modal(rt: BotRuntime, *, trigger_id: str, user: str, text: str, channel: str, thread_ts: str,
-                       message_ts: str) -> None:
+def open_promise_modal(rt: BotRuntime, *, trigger_id: str, user: str, text: str, channel: str,
+                       thread_ts: str | None, message_ts: str | None, refuse: Any = None) -> None:
+    """The promise modal, opened first (the trigger id lasts 3 s); the thread's permalink is fetched after
+    and put into the open modal with views.update, so the submission needs no Slack call before its ack."""
     if not rt.access.person(user).internal:
-        rt.client.chat_postEphemeral(channel=channel, user=user, text=GUEST_REFUSAL)
+        if refuse is not None:
+            refuse(GUEST_REFUSAL)
+        else:
+            rt.client.chat_postEphemeral(channel=channel, user=user, text=GUEST_REFUSAL)
         return
     today = datetime.now(rt.records.timezone).date()
-    rt.client.views_open(trigger_id=trigger_id, view=promise_modal(
-        text=text, owner=user, today=today,
-        metadata={"channel": channel, "thread_ts": thread_ts, "message_ts": message_ts},
-    ))
+    where = {"channel": channel, "thread_ts": thread_ts, "message_ts": message_ts}
+    where = {key: value for key, value in where.items() if value}
+    opened = rt.client.views_open(trigger_id=trigger_id, view=promise_modal(
+        text=text, owner=user, today=today, metadata=where))
+    if not (channel and message_ts):
+        return
+    try:
+        permalink = rt.client.chat_getPermalink(channel=channel, message_ts=message_ts).get("permalink")
+        if not permalink:
+            return
+        view = opened.get("view") or {}
+        kwargs: dict[str, Any] = {"hash": view["hash"]} if view.get("hash") else {}
+        rt.client.views_update(view_id=view["id"], view=promise_modal(
+            text=text, owner=user, today=today, metadata={**where, "permalink": permalink}), **kwargs)
+    except Exception:  # the submission looks the link up again; the promise stands without one at worst
+        log.warning("could not add the thread's permalink to the promise modal", exc_info=True)
 
 
 def handle_full_brief(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
                       logger: Logger) -> None:
     ack()
     rt = runtime(context)
+    if not rt.access.person(str(body["user"]["id"])).internal:
+        _note(rt, body, GUEST_REFUSAL)  # a guest in the channel sees the message, not the rest of it
+        return
     brief = rt.ledger.brief(str(action.get("value", "")))
-    if brief is None:
+    # Only from the conversation it was given in: a brief from a DM is not opened elsewhere.
+    if brief is None or brief.channel != _where(body)[0]:
         _note(rt, body, GONE)
         return
     rt.client.views_open(trigger_id=body["trigger_id"],

@@ -8,6 +8,7 @@ admin) closes or moves it.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from logging import Logger
 from typing import Any
 
@@ -52,28 +53,48 @@ def _may_change(rt: BotRuntime, user: str, handle: str, promise_id: str) -> bool
     return promise.owner == handle or user in rt.settings.admin_ids
 
 
+@dataclass(frozen=True)
+class Clicked:
+    user: str  # Slack id of the person who clicked
+    handle: str  # their staff handle
+    promise_id: str  # the promise the button is on
+
+
+def clicked_by_owner(rt: BotRuntime, body: dict[str, Any], action: dict[str, Any], *, refusal: str) -> Clicked | None:
+    """Who clicked a promise button, when they may change that promise (its owner, or an admin); otherwise
+    they are told why (`refusal` when it is someone else's) and the answer is None."""
+    user = str(body["user"]["id"])
+    handle = _staff_handle(rt, user)
+    if handle is None:
+        _note(rt, body, NOT_STAFF)
+        return None
+    promise_id = str(action.get("value", ""))
+    try:
+        if not _may_change(rt, user, handle, promise_id):
+            _note(rt, body, refusal)
+            return None
+    except NotFound as exc:
+        _note(rt, body, escape(str(exc)))
+        return None
+    return Clicked(user=user, handle=handle, promise_id=promise_id)
+
+
 def _close(outcome: str) -> Any:
     def handle_close(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
                      logger: Logger) -> None:
         ack()
         rt = runtime(context)
-        user = str(body["user"]["id"])
-        handle = _staff_handle(rt, user)
-        if handle is None:
-            _note(rt, body, NOT_STAFF)
+        clicked = clicked_by_owner(rt, body, action, refusal="Only the promise's owner (or an admin) closes it.")
+        if clicked is None:
             return
-        promise_id = str(action.get("value", ""))
         try:
-            if not _may_change(rt, user, handle, promise_id):
-                _note(rt, body, "Only the promise's owner (or an admin) closes it.")
-                return
-            promise = rt.records.promises.close(promise_id, outcome=outcome, by=handle)
+            promise = rt.records.promises.close(clicked.promise_id, outcome=outcome, by=clicked.handle)
         except (InputError, NotFound) as exc:
             _note(rt, body, escape(str(exc)))
             return
         _note(rt, body, f"Recorded: “{escape(trim(promise.text, 200))}” was {outcome}.")
         if (body.get("view") or {}).get("type") == "home":
-            publish_home(rt, user)  # the promise leaves the person's list at once
+            publish_home(rt, clicked.user)  # the promise leaves the person's list at once
 
     handle_close.__name__ = f"handle_promise_{outcome}"
     return handle_close

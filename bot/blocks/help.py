@@ -14,7 +14,8 @@ def help_text(*, emoji: str, functions: list[str], problem: str = "") -> str:
         f"{escape(problem)}\n" if problem else "",
         "*Ask how a decision affects customers* — the brief quotes our definition, research and customers' own "
         "words, with sources:",
-        "• mention me in a channel or thread: `@Advocate we plan to close the phone line at weekends`",
+        "• mention me in a channel, a thread or a group DM I'm in: "
+        "`@Advocate we plan to close the phone line at weekends`",
         "• send me a direct message",
         "• `/advocate <the decision or question>`",
         "• on any message: *More actions* (⋯) → *Assess customer impact*",
@@ -23,14 +24,21 @@ def help_text(*, emoji: str, functions: list[str], problem: str = "") -> str:
         "questions without mentioning me; other replies are left alone.",
         "",
         "*Decision channels*: a message starting `Decision:` or `Proposal:` gets a brief by itself.",
-        "*Under each brief*: Helpful / Not helpful, *Raise a customer concern* (advocates), *Full brief* when "
-        "it was trimmed.",
+        "*Under each brief*: Helpful / Not helpful (one vote each, click again to change it), *Raise a customer "
+        "concern* (advocates), *Full brief* when it was trimmed.",
         "",
         "*Commands*",
         "• `/advocate help` — this",
+        "• `/advocate customer <name or id>` — tenure, next milestone, recent feedback and open promises, "
+        "shown only to you: what you need to thank them in a conversation",
+        "• `/advocate promise [what was promised]` — record a promise to a customer (also: *More actions* (⋯) "
+        "→ *Record a promise* on a message)",
         "• `/advocate advocates` — the advocate roster",
         "• `/advocate advocates add @someone <function>` / `remove @someone` — admins",
         f"Functions: {escape(', '.join(functions))}.",
+        "",
+        "*Your promises*: reminders and App Home have *Kept*, *Broken*, *Reschedule* (with a reason) and "
+        "*Reassign* (to someone else in the staff list, who is told).",
     ]
     return "\n".join(line for line in lines if line is not None).strip()
 

@@ -1,4 +1,4 @@
-"""Modals: ask about a decision (App Home), raise a customer concern, record a promise.
+"""Modals: ask about a decision (App Home), raise a customer concern, record a promise, reassign a promise.
 
 Block and action ids are constants: the view-submission listeners read the values back by them.
 """
@@ -27,6 +27,7 @@ from bot.slack_text import escape, trim
 ASK_MODAL = "ask_modal"
 CONCERN_MODAL = "concern_modal"
 PROMISE_MODAL = "promise_modal"
+REASSIGN_MODAL = "promise_reassign_modal"
 
 QUESTION_BLOCK = "question"
 CONCERN_BLOCK = "concern"
@@ -35,6 +36,8 @@ TEXT_BLOCK = "text"
 OWNER_BLOCK = "owner"
 DUE_DATE_BLOCK = "due_date"
 DUE_TIME_BLOCK = "due_time"
+NEW_OWNER_BLOCK = "new_owner"
+REASSIGN_REASON_BLOCK = "reason"
 VALUE = "value"  # the action id of the one element in each input block
 
 
@@ -100,6 +103,30 @@ def promise_modal(*, text: str, owner: str, metadata: dict[str, str], today: dat
                                                  initial_date=(today + timedelta(days=1)).isoformat())),
             InputBlock(block_id=DUE_TIME_BLOCK, label=PlainTextObject(text="Due time"),
                        element=TimePickerElement(action_id=VALUE, initial_time="17:00")),
+        ],
+    ).to_dict()
+
+
+def reassign_modal(*, promise_id: str, text: str, customer: str, due: str, owner: str,
+                   metadata: dict[str, Any]) -> dict[str, Any]:
+    """Who keeps this promise from now on, and why (optional, kept on the promise's record)."""
+    return View(
+        type="modal",
+        callback_id=REASSIGN_MODAL,
+        private_metadata=json.dumps({**metadata, "promise_id": promise_id}),
+        title=PlainTextObject(text="Reassign promise"),
+        submit=PlainTextObject(text="Reassign"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(
+                text=f"“{escape(trim(text, 1500))}” — customer {escape(trim(customer, 200))}, due {escape(due)}, "
+                     f"kept by {escape(owner)} now.", verbatim=True)),
+            InputBlock(block_id=NEW_OWNER_BLOCK, label=PlainTextObject(text="Who keeps it from now on"),
+                       element=UserSelectElement(action_id=VALUE),
+                       hint=PlainTextObject(text="They get a direct message with the promise.")),
+            InputBlock(block_id=REASSIGN_REASON_BLOCK, label=PlainTextObject(text="Why (optional)"), optional=True,
+                       element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=1000),
+                       hint=PlainTextObject(text="It stays on the promise's record.")),
         ],
     ).to_dict()
 

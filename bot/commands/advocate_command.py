@@ -1,4 +1,6 @@
-"""`/advocate <question>`, `/advocate help`, `/advocate advocates [add|remove] …`.
+"""`/advocate <question>`, `/advocate help`, `/advocate advocates [add|remove] …`,
+`/advocate customer <name or id>` (the customer card, only to the asker) and `/advocate promise [text]`
+(the "Record a promise" modal, prefilled with the text).
 
 A single word that is not a command gets the help (with what was not understood); so does an empty
 question. Anything longer is a question about a decision.
@@ -13,15 +15,17 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.access import GUEST_REFUSAL
+from bot.actions.brief_buttons import open_promise_modal
 from bot.answering import Ask
 from bot.blocks.help import help_blocks, help_text
+from bot.commands.customer_card import customer_reply
 from bot.runtime import BotRuntime, runtime
 from bot.slack_text import escape, to_plain, trim, user_mention
 from knowledge.records.errors import InputError
 
 COMMAND = "/advocate"
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|^@?([UW][A-Z0-9]{2,31})$")
-SUBCOMMANDS = ("help", "advocates", "ask")
+SUBCOMMANDS = ("help", "advocates", "customer", "promise", "ask")
 
 
 def handle_command(ack: Ack, body: dict[str, Any], command: dict[str, Any], respond: Respond,
@@ -39,6 +43,17 @@ def handle_command(ack: Ack, body: dict[str, Any], command: dict[str, Any], resp
         text = _advocates(rt, user, words[1:]) if rt.access.person(user).internal else GUEST_REFUSAL
         respond(text=text, response_type="ephemeral")
         return
+    if first == "customer":
+        ack()  # the records and the knowledge base are read after the ack
+        query = text[len(words[0]):].strip()
+        reply = customer_reply(rt, user=str(command["user_id"]), channel=str(command["channel_id"]),
+                               query=to_plain(query))
+        respond(response_type="ephemeral", **reply)
+        return
+    if first == "promise":
+        ack()
+        _promise(rt, command, respond, text=to_plain(text[len(words[0]):].strip()))
+        return
     if first == "ask":
         words, text = words[1:], text[len(words[0]):].strip()
         if not words:
@@ -55,6 +70,17 @@ def handle_command(ack: Ack, body: dict[str, Any], command: dict[str, Any], resp
         team_id=command.get("team_id"), enterprise_id=command.get("enterprise_id"), respond=respond,
         opener=f"{user_mention(user)} asked how this affects customers: “{escape(trim(question, 2500))}”",
     ))
+
+
+def _promise(rt: BotRuntime, command: dict[str, Any], respond: Respond, *, text: str) -> None:
+    if not rt.answerer.promise_button:
+        respond(text="Promises can't be recorded yet.", response_type="ephemeral")
+        return
+    open_promise_modal(
+        rt, trigger_id=str(command["trigger_id"]), user=str(command["user_id"]), text=text,
+        channel=str(command["channel_id"]), thread_ts=None, message_ts=None,
+        refuse=lambda note: respond(text=note, response_type="ephemeral"),
+    )
 
 
 def _help(rt: BotRuntime, problem: str = "") -> dict[str, Any]:

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot.answering import Ask
 from bot.runtime import BotRuntime, runtime
 from bot.slack_text import to_plain
+from knowledge.records.slack_records import REACTION_CLAIM
 
 
 def handle_reaction_added(ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext,
@@ -24,7 +25,7 @@ def handle_reaction_added(ack: Ack, body: dict[str, Any], event: dict[str, Any],
     if not channel or not ts or not rt.first_delivery(body):
         return
     # One brief per message, however many people add the reaction.
-    if not rt.ledger.claim_event(f"reaction:{channel}:{ts}"):
+    if not rt.ledger.claim_event(f"{REACTION_CLAIM}{channel}:{ts}"):
         return
     message = _message(rt, channel, ts, logger)
     if message is None:

@@ -35,8 +35,8 @@ def handle_concern_submission(ack: Ack, body: dict[str, Any], view: dict[str, An
         return
     ack()
     quoted = "\n".join(f">{escape(line)}" for line in text.splitlines() if line.strip())
-    rt.client.chat_postMessage(
-        channel=brief.channel, thread_ts=brief.thread_ts,
+    rt.answerer.poster.post(  # at most once, even when Slack's answer is lost
+        channel=brief.channel, thread_ts=brief.thread_ts, tries=2,
         text=f":warning: {user_mention(user)} raised a customer concern on this decision:\n{quoted}",
     )
     logger.info("concern recorded on the decision of brief %s by %s", brief.id, user)

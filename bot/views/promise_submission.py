@@ -38,8 +38,9 @@ def handle_promise_submission(ack: Ack, body: dict[str, Any], view: dict[str, An
         return
     submitter = rt.records.staff.resolve(user)
     where = metadata(view)
-    permalink = None
-    if where.get("channel") and where.get("message_ts"):
+    # Put into the modal right after it opened; looked up here only when that did not happen.
+    permalink = where.get("permalink") or None
+    if not permalink and where.get("channel") and where.get("message_ts"):
         try:
             found = rt.client.chat_getPermalink(channel=where["channel"], message_ts=where["message_ts"])
             permalink = found.get("permalink")
@@ -59,12 +60,20 @@ def handle_promise_submission(ack: Ack, body: dict[str, Any], view: dict[str, An
         return
     ack()
     if where.get("channel") and where.get("thread_ts"):
-        rt.client.chat_postMessage(
-            channel=where["channel"], thread_ts=where["thread_ts"],
+        rt.answerer.poster.post(  # at most once, even when Slack's answer is lost
+            channel=where["channel"], thread_ts=where["thread_ts"], tries=2,
             text=f":handshake: {user_mention(user)} recorded a promise to customer {escape(promise.customer_id)}: "
                  f"“{escape(trim(promise.text, 500))}” — kept by {user_mention(owner_user)}, due "
                  f"{promise.due_at.strftime('%d %b %Y %H:%M')} UTC.",
         )
+    else:  # from `/advocate promise`: no thread to say it in, so the person is told by DM
+        try:
+            rt.client.chat_postMessage(
+                channel=user, text=f":handshake: Recorded your promise to customer {escape(promise.customer_id)}: "
+                                   f"“{escape(trim(promise.text, 500))}” — kept by {user_mention(owner_user)}, due "
+                                   f"{promise.due_at.strftime('%d %b %Y %H:%M')} UTC.")
+        except Exception:  # recorded all the same
+            logger.warning("could not confirm promise %s to %s", promise.id, user)
 
 
 def register(app: App) -> None:

@@ -41,6 +41,8 @@ class ImportSummary:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Rows of customers who asked to be forgotten, skipped (customers only).
+    forgotten: int = 0
     problems: list[RowProblem] = field(default_factory=list)
 
     @property
@@ -48,15 +50,16 @@ class ImportSummary:
         return len(self.problems)
 
     def line(self) -> str:
+        forgotten = f", skipped {self.forgotten} forgotten" if self.forgotten else ""
         return (
-            f"{self.what}: added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"{self.what}: added {self.added}, updated {self.updated}, unchanged {self.unchanged}{forgotten}, "
             f"rejected {self.rejected}"
         )
 
     def as_dict(self) -> dict[str, object]:
         return {
             "what": self.what, "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-            "rejected": self.rejected, "problems": [str(p) for p in self.problems],
+            "forgotten": self.forgotten, "rejected": self.rejected, "problems": [str(p) for p in self.problems],
         }
 
 

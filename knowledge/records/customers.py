@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from knowledge.feedback_rows import parse_date
 from knowledge.records.csv_rows import CsvRow, ImportSummary, RowProblem, read_rows
+from knowledge.records.forgotten import forgotten_hash
 from knowledge.records.models import Customer, anniversary_key, utcnow
 
 if TYPE_CHECKING:
@@ -109,6 +110,8 @@ class CustomerBook:
         seen: dict[str, int] = {}
         batch: list[tuple[int, dict[str, object]]] = []
         today = utcnow().date()
+        # Customers who asked to be forgotten stay forgotten when the CRM list is imported again.
+        forgotten = self.records.forgotten.hashes()
         for item in read_rows(path, fields=FIELDS, required=REQUIRED, aliases=ALIASES, mapping=mapping):
             if isinstance(item, RowProblem):
                 summary.problems.append(item)
@@ -118,6 +121,9 @@ class CustomerBook:
                 summary.problems.append(checked)
                 continue
             customer_id = str(checked["id"])
+            if forgotten and forgotten_hash(customer_id) in forgotten:
+                summary.forgotten += 1
+                continue
             if customer_id in seen:
                 earlier = seen[customer_id]
                 summary.problems.append(RowProblem(item.line, f"id {customer_id!r} already on line {earlier}"))

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from knowledge.records.advocates import AdvocateRoster
     from knowledge.records.customers import CustomerBook
     from knowledge.records.deliveries import DeliveryLedger
+    from knowledge.records.forgotten import ForgottenCustomers
     from knowledge.records.keep_rate import KeepRates
     from knowledge.records.promises import PromiseBook
     from knowledge.records.slack_records import SlackLedger
@@ -88,3 +89,10 @@ class Records:
         from knowledge.records.slack_records import SlackLedger
 
         return SlackLedger(records=self)
+
+    @cached_property
+    def forgotten(self) -> ForgottenCustomers:
+        """Customers who asked to be forgotten (hashed ids): ingestion and imports skip them."""
+        from knowledge.records.forgotten import ForgottenCustomers
+
+        return ForgottenCustomers(engine=self.engine)

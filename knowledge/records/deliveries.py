@@ -2,9 +2,13 @@
 
 1. `record_intent` writes the row with the exact message *before* anything is sent (pending).
 2. `claim` takes a lease on it in one conditional UPDATE; a second scheduler gets nothing to do.
-3. After Slack accepts the message, `mark_posted` stores its ts; `mark_sent` closes the row.
+3. After Slack accepts the message, `mark_posted` stores its ts.
+4. A chart's upload is reserved with Slack, and `mark_chart` stores its file id before the bytes are
+   sent and the file is shared into the message's thread.
+5. `mark_sent` closes the row.
 A crash leaves the row pending with an expired lease; the next run claims it again and first looks
-in the DM for a message carrying the key before sending (see jobs/delivery.py).
+in the DM for a message carrying the key before sending, and in the thread for the recorded chart
+before uploading it (see jobs/delivery.py).
 """
 
 from __future__ import annotations
@@ -131,6 +135,8 @@ class DeliveryLedger:
         self._set(key, slack_channel=channel, slack_ts=ts)
 
     def mark_chart(self, key: str, file_id: str) -> None:
+        """The chart's upload is reserved under this file id; it is not shown until the upload completes.
+        A pending row with a chart file id may have its chart in the thread already: look before uploading."""
         self._set(key, chart_file_id=file_id)
 
     def mark_sent(self, key: str, *, now: datetime) -> None:

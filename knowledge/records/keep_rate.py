@@ -1,9 +1,12 @@
-"""Keep rate: promises kept on time, per week or month, per owner, team and organisation.
+"""Keep rate: promises kept on time / promises closed, per week or month, per owner, team and organisation.
 
-A promise counts in the period it fell due. Kept on time means kept, and closed no later than due.
-The denominator is every promise closed as kept or broken plus those still open past their due time:
-leaving a promise open must not hide it (cancelled ones do not count). The customer-unit view is the
-share of customers whose promises in the period were all kept on time.
+A promise counts in the period it fell due. Closed means closed as kept or broken (cancelled ones do
+not count); kept on time means kept, and closed no later than due. A promise kept late is closed but
+not kept on time. Promises still open past their due time are not closed, so they are not in the rate:
+they are counted beside it (`overdue_open`) and shown wherever the rate is, and they are in every
+reminder and manager digest until someone closes them. They can no longer be kept on time, so the
+customer-unit view — the share of customers whose promises in the period were all kept on time —
+counts them against their customer.
 
 The standard is the best past period, not the average: a slipping rate must not quietly become the
 new normal. Rows are streamed from an index on due time; nothing loads every promise.
@@ -25,8 +28,8 @@ if TYPE_CHECKING:
     from knowledge.records.staff import OrgChart
 
 PeriodKind = Literal["week", "month"]
-# A past period needs this many counted promises to be a fair "best" to compare with.
-MIN_COUNTED = 3
+# A past period needs this many closed promises to be a fair "best" to compare with.
+MIN_CLOSED = 3
 DEFAULT_PERIODS = {"week": 12, "month": 12}
 
 
@@ -43,12 +46,14 @@ class PeriodRate:
     _customers: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @property
-    def counted(self) -> int:
-        return self.kept_on_time + self.kept_late + self.broken + self.overdue_open
+    def closed(self) -> int:
+        """Closed as kept (on time or late) or broken: the rate's denominator."""
+        return self.kept_on_time + self.kept_late + self.broken
 
     @property
     def rate(self) -> float | None:
-        return self.kept_on_time / self.counted if self.counted else None
+        """Kept on time / closed; None when nothing was closed."""
+        return self.kept_on_time / self.closed if self.closed else None
 
     @property
     def customers(self) -> int:
@@ -75,7 +80,7 @@ class PeriodRate:
             on_time = False
             self.broken += 1
         elif status == "open" and due_at < now:
-            on_time = False
+            on_time = False  # not in the rate, but it can no longer be kept on time: its customer is not all kept
             self.overdue_open += 1
         else:
             return  # cancelled, or open and not yet due
@@ -83,7 +88,7 @@ class PeriodRate:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "period": self.label, "complete": self.complete, "rate": _round(self.rate), "counted": self.counted,
+            "period": self.label, "complete": self.complete, "rate": _round(self.rate), "closed": self.closed,
             "kept_on_time": self.kept_on_time, "kept_late": self.kept_late, "broken": self.broken,
             "overdue_open": self.overdue_open, "customers": self.customers,
             "customers_all_kept": self.customers_all_kept, "customer_rate": _round(self.customer_rate),
@@ -110,7 +115,7 @@ class KeepRateReport:
     def best_past(self) -> PeriodRate | None:
         """The best complete period before the latest one, among those with enough promises."""
         latest = self.latest
-        candidates = [p for p in self.periods if p.complete and p is not latest and p.counted >= MIN_COUNTED]
+        candidates = [p for p in self.periods if p.complete and p is not latest and p.closed >= MIN_CLOSED]
         return max(candidates, key=lambda p: (p.rate or 0.0, p.start)) if candidates else None
 
     @property

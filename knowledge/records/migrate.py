@@ -28,8 +28,11 @@ VERSION_TABLE = "records_alembic_version"
 _PG_LOCK_KEY = zlib.crc32(b"advocate-records-migrations")
 
 # Tables in the same database that belong to others (the lexical index, LangChain's record manager,
-# APScheduler's job store): autogenerate must neither drop nor recreate them.
-_FOREIGN_TABLES = frozenset({"knowledge_fts", "knowledge_lexical", "upsertion_record", "apscheduler_jobs"})
+# APScheduler's job store, the forgotten-customers list created on first use by
+# knowledge/records/forgotten.py): autogenerate must neither drop nor recreate them.
+_FOREIGN_TABLES = frozenset(
+    {"knowledge_fts", "knowledge_lexical", "upsertion_record", "apscheduler_jobs", "forgotten_customers"}
+)
 
 
 class MigrationError(Exception):

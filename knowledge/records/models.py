@@ -102,6 +102,8 @@ class Staff(Base):
     manager: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     slack_user_id: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
     tz: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The person's own crontab for the manager digest, read in their tz; NULL: MANAGER_DIGEST_CRON.
+    digest_cron: Mapped[str | None] = mapped_column(String(100), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -223,12 +225,51 @@ class Concern(Base):
     decision: Mapped[Decision] = relationship(back_populates="concerns")
 
 
+class SlackBrief(Base):
+    """A brief delivered in Slack: where it is, who asked, and what it showed (to show it again)."""
+
+    __tablename__ = "slack_briefs"
+
+    # The brief's own id (Brief.id), carried in the buttons under it.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decisions.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    channel: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str] = mapped_column(String(32))
+    # The bot's message holding the brief (the placeholder, updated in place).
+    message_ts: Mapped[str] = mapped_column(String(32))
+    asked_by: Mapped[str] = mapped_column(String(32))
+    # mention, dm, command, shortcut, reaction, decision_channel, follow_up, home
+    how: Mapped[str] = mapped_column(String(20))
+    question: Mapped[str] = mapped_column(Text)
+    # Personal data was masked (the brief went to a channel, not a DM).
+    masked: Mapped[bool] = mapped_column(Boolean, default=True)
+    # bot.blocks.brief_view.BriefView as JSON.
+    view: Mapped[dict[str, Any]] = mapped_column(JSON)
+    permalink: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_slack_briefs_asked_by_created", "asked_by", "created_at"),
+        Index("ix_slack_briefs_thread", "channel", "thread_ts"),
+    )
+
+
 class BriefFeedback(Base):
-    """Helpful / not helpful on a brief."""
+    """Helpful / not helpful on a brief: one vote per person per brief (a second click changes it).
+
+    `brief_id` is the brief voted on (`slack_briefs.id`); votes cast before briefs were told apart
+    (migration 0003) keep it empty when their brief could not be worked out. The decision, channel
+    and thread say where the brief was given.
+    """
 
     __tablename__ = "brief_feedback"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    brief_id: Mapped[str | None] = mapped_column(
+        ForeignKey("slack_briefs.id", ondelete="SET NULL"), nullable=True
+    )
     decision_id: Mapped[int | None] = mapped_column(
         ForeignKey("decisions.id", ondelete="SET NULL"), nullable=True, index=True
     )
@@ -238,6 +279,9 @@ class BriefFeedback(Base):
     helpful: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    # One vote per person per brief; it also serves look-ups by brief (its first column).
+    __table_args__ = (UniqueConstraint("brief_id", "slack_user_id", name="uq_brief_feedback_brief_user"),)
 
 
 class ProcessedSlackEvent(Base):

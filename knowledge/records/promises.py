@@ -18,6 +18,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from knowledge.records.csv_rows import CsvRow, ImportSummary, RowProblem, read_rows
+from knowledge.records.customers import MAX_MATCHES
 from knowledge.records.due_times import parse_due, show_due
 from knowledge.records.errors import InputError, NotFound
 from knowledge.records.models import PROMISE_STATUSES, Customer, Promise, PromiseEvent, Staff, utcnow
@@ -112,6 +113,7 @@ class PromiseBook:
                 "due", f"{show_due(due_at, due_tz, self.records.timezone)} is in the past; a promise falls due later"
             )
         permalink = _checked_permalink(permalink)
+        customer = self.customer_id(customer)
         with self.records.session() as session:
             customer_id = _known_customer(session, customer)
             owner = _known_staff(session, owner, field="owner")
@@ -125,6 +127,22 @@ class PromiseBook:
             session.add(row)
             session.flush()
             return PromiseView.of(row)
+
+    def customer_id(self, customer: str) -> str:
+        """The customer a person means: an id, or a name — whole, or its start — that fits one customer only
+        (the Slack modal and `promises add` take either; imports take ids only)."""
+        query = customer.strip()
+        if not query:
+            raise InputError("customer", "empty; give the customer's name or id")
+        matches = self.records.customers.find(query)
+        if len(matches) == 1:
+            return matches[0].id
+        if not matches:
+            raise InputError("customer", f"no customer with id {query!r} and none named so; check it, or import "
+                                         "customers first")
+        shown = ", ".join(f"{m.id} {m.name}" for m in matches[:5]) + (" …" if len(matches) > 5 else "")
+        count = f"{len(matches)} or more" if len(matches) >= MAX_MATCHES else str(len(matches))
+        raise InputError("customer", f"{count} customers match {query!r}: {shown}; give the id of the one you mean")
 
     def get(self, promise_id: str) -> PromiseView:
         with self.records.session() as session:
@@ -410,7 +428,7 @@ def _checked_permalink(permalink: str | None) -> str | None:
 def _known_customer(session: Session, customer: str) -> str:
     customer = customer.strip()
     if not customer:
-        raise InputError("customer", "empty; give the customer's id (advocate customer NAME finds it)")
+        raise InputError("customer", "empty; give the customer's name or id")
     row = session.get(Customer, customer) or session.get(Customer, customer.upper())
     if row is None:
         raise InputError("customer", f"no customer with id {customer!r}; check the id or import customers first")

@@ -1,9 +1,9 @@
 """What the Slack app records: briefs it delivered, the decisions they belong to, concerns, feedback,
 and the Slack event ids it has acted on (so a redelivered event never gets a second answer).
 
-The `decisions`, `concerns`, `brief_feedback` and `slack_events` tables are the records' own
-(`knowledge.records.models`); `slack_briefs` is added here: each brief as delivered, so the "Full
-brief" button, App Home and the thread follow-ups can find it again after a restart.
+The tables are the records' own (`knowledge.records.models`): `decisions`, `concerns`, `slack_events`,
+`slack_briefs` (each brief as delivered, so the "Full brief" button, App Home and thread follow-ups
+find it again after a restart) and `brief_feedback` (one vote per person per brief).
 """
 
 from __future__ import annotations
@@ -13,17 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
 
 from knowledge.records.models import (
-    Base,
     BriefFeedback,
     Concern,
     Decision,
     ProcessedSlackEvent,
-    UTCDateTime,
+    SlackBrief,
     utcnow,
 )
 
@@ -31,37 +29,8 @@ if TYPE_CHECKING:
     from knowledge.records.database import Records
 
 MAX_CONCERN_CHARS = 3000
-
-
-class SlackBrief(Base):
-    """A brief delivered in Slack: where it is, who asked, and what it showed (to show it again)."""
-
-    __tablename__ = "slack_briefs"
-
-    # The brief's own id (Brief.id), carried in the buttons under it.
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    decision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("decisions.id", ondelete="SET NULL"), nullable=True, index=True
-    )
-    channel: Mapped[str] = mapped_column(String(32))
-    thread_ts: Mapped[str] = mapped_column(String(32))
-    # The bot's message holding the brief (the placeholder, updated in place).
-    message_ts: Mapped[str] = mapped_column(String(32))
-    asked_by: Mapped[str] = mapped_column(String(32))
-    # mention, dm, command, shortcut, reaction, decision_channel, follow_up, home
-    how: Mapped[str] = mapped_column(String(20))
-    question: Mapped[str] = mapped_column(Text)
-    # Personal data was masked (the brief went to a channel, not a DM).
-    masked: Mapped[bool] = mapped_column(Boolean, default=True)
-    # bot.blocks.brief_view.BriefView as JSON.
-    view: Mapped[dict[str, Any]] = mapped_column(JSON)
-    permalink: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    __table_args__ = (
-        Index("ix_slack_briefs_asked_by_created", "asked_by", "created_at"),
-        Index("ix_slack_briefs_thread", "channel", "thread_ts"),
-    )
+# Claim key prefix for "one brief per reacted message" (bot/events/reactions.py).
+REACTION_CLAIM = "reaction:"
 
 
 @dataclass(frozen=True)
@@ -128,13 +97,15 @@ class SlackLedger:
             return False
         return True
 
-    def forget_events(self, *, older_than: timedelta) -> int:
-        """Slack redelivers for minutes, not days: old ids only take room."""
+    def forget_events(self, *, older_than: timedelta, keep_prefixes: tuple[str, ...] = (REACTION_CLAIM,)) -> int:
+        """Slack redelivers for minutes, not days: old ids only take room. Claims that stand for good
+        (one brief per reacted message) are kept."""
         with self.records.session() as session:
-            result = session.execute(
-                delete(ProcessedSlackEvent).where(ProcessedSlackEvent.received_at < utcnow() - older_than)
-            )
-            return int(result.rowcount or 0)
+            query = delete(ProcessedSlackEvent).where(ProcessedSlackEvent.received_at < utcnow() - older_than)
+            for prefix in keep_prefixes:
+                query = query.where(ProcessedSlackEvent.event_id.not_like(f"{prefix}%"))
+            result = session.execute(query)
+            return int(getattr(result, "rowcount", 0) or 0)
 
     # -- decisions and briefs -----------------------------------------------------------------------
     def record_brief(
@@ -177,6 +148,35 @@ class SlackLedger:
             ))
             return decision.id
 
+    def set_message_ts(self, brief_id: str, message_ts: str) -> None:
+        """The message holding the brief, once posted (when there was no placeholder to replace)."""
+        with self.records.session() as session:
+            row = session.get(SlackBrief, brief_id)
+            if row is not None:
+                row.message_ts = message_ts
+
+    def discard_brief(self, brief_id: str) -> None:
+        """Forget a brief that was never shown (its delivery failed), and its decision if nothing else
+        is on it: no record of a brief nobody saw, no decision without a brief."""
+        with self.records.session() as session:
+            row = session.get(SlackBrief, brief_id)
+            if row is None:
+                return
+            decision_id = row.decision_id
+            session.execute(delete(BriefFeedback).where(BriefFeedback.brief_id == brief_id))
+            session.delete(row)
+            session.flush()
+            if decision_id is None:
+                return
+            others = session.scalar(select(func.count()).select_from(SlackBrief)
+                                    .where(SlackBrief.decision_id == decision_id))
+            concerns = session.scalar(select(func.count()).select_from(Concern)
+                                      .where(Concern.decision_id == decision_id))
+            votes = session.scalar(select(func.count()).select_from(BriefFeedback)
+                                   .where(BriefFeedback.decision_id == decision_id))
+            if not (others or concerns or votes):
+                session.execute(delete(Decision).where(Decision.id == decision_id))
+
     def set_permalink(self, brief_id: str, permalink: str) -> None:
         with self.records.session() as session:
             row = session.get(SlackBrief, brief_id)
@@ -205,19 +205,37 @@ class SlackLedger:
             return [DeliveredBrief.of(r) for r in rows]
 
     def record_feedback(self, brief_id: str, *, user: str, helpful: bool) -> bool:
-        """One vote per person per decision thread (a second click changes it); False for an unknown brief."""
+        """One vote per person per brief: a second click changes it. False for an unknown brief.
+
+        Another brief in the same thread has votes of its own.
+        """
+        for attempt in range(2):
+            try:
+                with self.records.session() as session:
+                    brief = session.get(SlackBrief, brief_id)
+                    if brief is None:
+                        return False
+                    vote = session.scalars(select(BriefFeedback).where(
+                        BriefFeedback.brief_id == brief.id, BriefFeedback.slack_user_id == user)).first()
+                    if vote is None:
+                        session.add(BriefFeedback(
+                            brief_id=brief.id, decision_id=brief.decision_id, channel=brief.channel,
+                            thread_ts=brief.thread_ts, slack_user_id=user, helpful=helpful,
+                        ))
+                    else:
+                        # The vote as it stands now, cast now (weekly briefings count votes by when).
+                        vote.helpful, vote.created_at = helpful, utcnow()
+                    return True
+            except IntegrityError:  # a double click raced this one to the first vote: change that one
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def votes(self, brief_id: str) -> dict[str, bool]:
+        """Each person's vote on a brief: Slack user id → helpful."""
         with self.records.session() as session:
-            brief = session.get(SlackBrief, brief_id)
-            if brief is None:
-                return False
-            session.execute(delete(BriefFeedback).where(
-                BriefFeedback.slack_user_id == user, BriefFeedback.channel == brief.channel,
-                BriefFeedback.thread_ts == brief.thread_ts))
-            session.add(BriefFeedback(
-                decision_id=brief.decision_id, channel=brief.channel, thread_ts=brief.thread_ts,
-                slack_user_id=user, helpful=helpful,
-            ))
-            return True
+            return {user: bool(helpful) for user, helpful in session.execute(
+                select(BriefFeedback.slack_user_id, BriefFeedback.helpful).where(BriefFeedback.brief_id == brief_id))}
 
     def record_concern(self, brief_id: str, *, user: str, text: str) -> DeliveredBrief:
         text = text.strip()

@@ -1,4 +1,5 @@
-"""Staff: import from CSV, the org chart (who reports to whom), Slack user ids and time zones."""
+"""Staff: import from CSV, the org chart (who reports to whom), Slack user ids, time zones and each
+manager's own digest schedule (`digest_cron`, read in their time zone)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from knowledge.records.models import Staff, utcnow
 if TYPE_CHECKING:
     from knowledge.records.database import Records
 
-FIELDS: tuple[str, ...] = ("handle", "name", "function", "manager", "slack_user_id", "tz")
+FIELDS: tuple[str, ...] = ("handle", "name", "function", "manager", "slack_user_id", "tz", "digest_cron")
 REQUIRED: tuple[str, ...] = ("handle", "name")
 ALIASES: dict[str, str] = {
     "handle": "handle", "username": "handle", "user": "handle", "login": "handle", "staffid": "handle",
@@ -26,6 +27,7 @@ ALIASES: dict[str, str] = {
     "manager": "manager", "reportsto": "manager", "managerhandle": "manager", "linemanager": "manager",
     "slackuserid": "slack_user_id", "slackid": "slack_user_id", "slackuser": "slack_user_id",
     "tz": "tz", "timezone": "tz", "zone": "tz",
+    "digestcron": "digest_cron", "digestschedule": "digest_cron", "managerdigestcron": "digest_cron",
 }
 _HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,31}")
@@ -39,10 +41,12 @@ class StaffView:
     manager: str | None
     slack_user_id: str | None
     tz: str | None
+    # Their own crontab for the manager digest (in `tz`); None: the organisation's MANAGER_DIGEST_CRON.
+    digest_cron: str | None = None
 
     @classmethod
     def of(cls, row: Staff) -> StaffView:
-        return cls(row.handle, row.name, row.function, row.manager, row.slack_user_id, row.tz)
+        return cls(row.handle, row.name, row.function, row.manager, row.slack_user_id, row.tz, row.digest_cron)
 
 
 @dataclass
@@ -146,6 +150,11 @@ class StaffDirectory:
         with self.records.session() as session:
             return OrgChart({row.handle: StaffView.of(row) for row in session.scalars(select(Staff))})
 
+    def listing(self) -> list[StaffView]:
+        """Everyone, by handle (`advocate staff list`)."""
+        with self.records.session() as session:
+            return [StaffView.of(row) for row in session.scalars(select(Staff).order_by(Staff.handle))]
+
     def slack_ids(self, handles: Iterable[str]) -> dict[str, str]:
         handles = list(handles)
         with self.records.session() as session:
@@ -159,10 +168,13 @@ class StaffDirectory:
         """Upsert staff by handle. A manager must be in the file or already in staff."""
         summary = ImportSummary(what="staff")
         good: dict[str, tuple[int, dict[str, str | None]]] = {}
+        # Columns the file has. A file without digest_cron (an older export) keeps the stored ones.
+        present: set[str] = set()
         for item in read_rows(path, fields=FIELDS, required=REQUIRED, aliases=ALIASES, mapping=mapping):
             if isinstance(item, RowProblem):
                 summary.problems.append(item)
                 continue
+            present.update(item.values)
             checked = _validated(item)
             if isinstance(checked, RowProblem):
                 summary.problems.append(checked)
@@ -207,7 +219,8 @@ class StaffDirectory:
                     session.add(Staff(**values, updated_at=now))
                     summary.added += 1
                     continue
-                changed = [name for name, value in values.items() if getattr(row, name) != value]
+                changed = [name for name, value in values.items() if getattr(row, name) != value
+                           and (name != "digest_cron" or name in present)]
                 for name in changed:
                     setattr(row, name, values[name])
                 if changed:
@@ -250,7 +263,24 @@ def _validated(row: CsvRow) -> dict[str, str | None] | RowProblem:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             return RowProblem(row.line, f"{handle}: tz {tz!r} is not a time zone; use an IANA name like Europe/London")
+    digest_cron = " ".join(row.get("digest_cron").split()) or None
+    if digest_cron:
+        problem = cron_problem(digest_cron)
+        if problem:
+            return RowProblem(row.line, f"{handle}: digest_cron {digest_cron!r} {problem}")
     return {
         "handle": handle, "name": name, "function": row.get("function").lower(), "manager": manager,
-        "slack_user_id": slack_id, "tz": tz,
+        "slack_user_id": slack_id, "tz": tz, "digest_cron": digest_cron,
     }
+
+
+def cron_problem(cron: str) -> str | None:
+    """What is wrong with a digest crontab, or None when APScheduler takes it."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(cron)
+    except ValueError:
+        return ("is not a crontab: five fields, minute hour day month weekday, e.g. '0 16 * * fri'; "
+                "leave it empty for the organisation's schedule")
+    return None

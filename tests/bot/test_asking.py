@@ -304,14 +304,3 @@ def test_healthz_checks_the_stores(slack: Slack) -> None:
     assert response.status_code == 200
     assert json.loads(response.text)["checks"] == {"records": "ok", "knowledge": "ok"}
 
-
-def test_slack_failing_the_placeholder_is_not_silent(slack: Slack, caplog: pytest.LogCaptureFixture) -> None:
-    slack.api.fail_next("chat.postMessage", status=500, times=3)  # more than the client retries
-    with caplog.at_level(logging.ERROR, logger="bot.answering"):
-        mention(slack, CHATBOT)
-        slack.wait()
-    assert not briefs(slack.api, GENERAL)
-    [note] = slack.api.ephemeral(ASKER)
-    reference = note["text"].split("`")[1]
-    assert note["text"] == APOLOGY.format(ref=reference)
-    assert any(reference in record.getMessage() for record in caplog.records)

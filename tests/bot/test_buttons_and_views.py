@@ -30,19 +30,48 @@ def click(slack: Slack, action_id: str, brief_id: str, brief: dict, *, user: str
     slack.wait()
 
 
-def test_helpful_and_not_helpful_are_recorded_once_per_person(slack: Slack) -> None:
+def brief_id_of(message: dict) -> str:
+    return next(b for b in message["blocks"] if b["type"] == "actions")["elements"][0]["value"]
+
+
+def test_votes_are_recorded_against_the_brief_once_per_person(slack: Slack) -> None:
     brief_id, brief = brief_in_general(slack)
+    # Every button under the brief carries its id.
+    buttons = next(b for b in brief["blocks"] if b["type"] == "actions")
+    assert buttons["block_id"] == f"brief:{brief_id}" and {e["value"] for e in buttons["elements"]} == {brief_id}
     click(slack, HELPFUL, brief_id, brief, user=ASKER)
-    click(slack, NOT_HELPFUL, brief_id, brief, user=ASKER)  # changed their mind
+    click(slack, NOT_HELPFUL, brief_id, brief, user=ASKER)  # changed their mind: changed, not added
     click(slack, HELPFUL, brief_id, brief, user="U0SECOND01")
     with slack.services.records.session() as session:
-        votes = sorted((f.slack_user_id, f.helpful) for f in session.query(BriefFeedback))
-    assert votes == [(ASKER, False), ("U0SECOND01", True)]
+        votes = sorted((f.brief_id, f.slack_user_id, f.helpful) for f in session.query(BriefFeedback))
+    assert votes == [(brief_id, ASKER, False), (brief_id, "U0SECOND01", True)]
     [decision] = slack.services.records.slack.decisions()
     assert (decision.helpful, decision.not_helpful) == (1, 1)
     assert slack.api.ephemeral(ASKER)[0]["text"].startswith("Thanks — recorded as helpful")
     click(slack, HELPFUL, "unknown00000", brief, user=ASKER)
     assert "no longer on record" in slack.api.ephemeral(ASKER)[-1]["text"]
+
+
+def test_a_second_brief_in_the_same_thread_gets_votes_of_its_own(slack: Slack) -> None:
+    first_id, first = brief_in_general(slack)
+    question = "What about customers who are not comfortable with chat?"
+    reply_ts = payloads.new_ts()
+    slack.api.add_message(GENERAL, question, user=ASKER, ts=reply_ts, thread_ts=first["thread_ts"])
+    slack.event(payloads.message(question, user=ASKER, channel=GENERAL, ts=reply_ts, thread_ts=first["thread_ts"]))
+    slack.wait()
+    second = briefs(slack.api, GENERAL)[-1]
+    second_id = brief_id_of(second)
+    assert second_id != first_id and second["thread_ts"] == first["thread_ts"]
+    click(slack, HELPFUL, first_id, first, user=ASKER)
+    click(slack, NOT_HELPFUL, second_id, second, user=ASKER)  # does not overwrite the first brief's vote
+    click(slack, HELPFUL, second_id, second, user=ASKER)  # changes the second brief's
+    ledger = slack.services.records.slack
+    assert ledger.votes(first_id) == {ASKER: True}
+    assert ledger.votes(second_id) == {ASKER: True}
+    with slack.services.records.session() as session:
+        assert session.query(BriefFeedback).count() == 2
+    [decision] = ledger.decisions()  # one decision thread, a vote on each of its briefs
+    assert (decision.helpful, decision.not_helpful) == (2, 0)
 
 
 def test_concern_is_for_advocates_posted_in_the_thread_and_recorded(slack: Slack) -> None:
@@ -84,6 +113,19 @@ def test_full_brief_opens_a_modal_with_everything(slack: Slack) -> None:
     assert "07700 900123" not in "\n".join(texts(view["blocks"]))  # masked as in the channel
 
 
+def test_full_brief_is_refused_to_guests_and_outside_its_conversation(slack: Slack) -> None:
+    brief_id, brief = brief_in_general(slack)
+    slack.api.set_user("U0GUEST001", is_restricted=True)
+    click(slack, FULL_BRIEF, brief_id, brief, user="U0GUEST001")
+    assert slack.api.ephemeral("U0GUEST001")[-1]["text"].startswith("Sorry — I can only help members")
+    elsewhere = payloads.block_actions(FULL_BRIEF, brief_id, user=ASKER, channel="C0ELSEWHR1",
+                                       message_ts=brief["ts"])
+    slack.post(elsewhere)
+    slack.wait()
+    assert "no longer on record" in slack.api.ephemeral(ASKER)[-1]["text"]
+    assert not slack.api.app_state.views
+
+
 def test_record_a_promise_from_a_brief(slack: Slack) -> None:
     records = slack.services.records
     (slack.services.settings.data_dir / "staff.csv").write_text(
@@ -95,7 +137,7 @@ def test_record_a_promise_from_a_brief(slack: Slack) -> None:
     brief_id, brief = brief_in_general(slack)
     assert RECORD_PROMISE in json.dumps(brief["blocks"])
     click(slack, RECORD_PROMISE, brief_id, brief, user=ASKER)
-    [opened] = slack.api.app_state.views
+    [opened, _] = slack.api.app_state.views  # views.open, then views.update with the thread's permalink
     assert opened["view"]["callback_id"] == PROMISE_MODAL
     metadata = opened["view"]["private_metadata"]
     due = (date.today() + timedelta(days=3)).isoformat()
@@ -137,13 +179,22 @@ def test_app_home_shows_own_view_and_asks_through_a_modal(slack: Slack) -> None:
     assert empty.json()["errors"] == {"question": "Say what is being decided."}
     slack.post(payloads.view_submission(ASK_MODAL, {"question": payloads.text_value(CHATBOT)}, user=ADVOCATE))
     slack.wait()
-    # The brief arrives in the app's DM (the server answers chat.postMessage to a user id with that id).
-    [brief] = briefs(slack.api, ADVOCATE)
+    # The brief arrives in the app's DM with them (conversations.open gives its id).
+    [brief] = briefs(slack.api, "D" + ADVOCATE[1:])
     assert brief["thread_ts"] and "07700 900123" in "\n".join(texts(brief["blocks"]))
     slack.event(payloads.app_home_opened(user=ADVOCATE))
     slack.wait()
     home = "\n".join(texts(slack.api.app_state.views[-1]["view"]["blocks"]))
     assert "Replace callbacks with a chatbot" in home
+
+
+def test_a_guest_asking_from_app_home_is_refused_in_their_dm(slack: Slack) -> None:
+    slack.api.set_user("U0GUEST001", is_restricted=True)
+    slack.post(payloads.view_submission(ASK_MODAL, {"question": payloads.text_value(CHATBOT)}, user="U0GUEST001"))
+    slack.wait()
+    [note] = slack.api.ephemeral("U0GUEST001")
+    assert note["channel"] == "D0GUEST001" and note["text"].startswith("Sorry — I can only help members")
+    assert not slack.api.calls_to("chat.postMessage")
 
 
 def test_digest_buttons_close_promises_for_their_owner_only(slack: Slack) -> None:
@@ -184,7 +235,8 @@ def test_app_home_lists_open_promises_with_buttons_that_close_them(slack: Slack)
     shown = "\n".join(texts(blocks))
     assert "Send the refund &lt;!channel&gt;" in shown and unexpected_controls(shown) == []
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["value"] == promise.id]
-    assert [b["action_id"] for b in buttons] == ["promise_kept", "promise_broken", "promise_reschedule"]
+    assert [b["action_id"] for b in buttons] == ["promise_kept", "promise_broken", "promise_reschedule",
+                                                  "promise_reassign"]
     click_home = payloads.home_block_actions("promise_broken", user=ASKER)
     click_home["actions"][0]["value"] = promise.id
     slack.post(click_home)

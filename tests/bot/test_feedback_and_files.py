@@ -88,3 +88,30 @@ def test_file_ingest_refuses_what_it_cannot_take(slack: Slack) -> None:
     assert "*notes.md* has no Slack download link" in summary  # the token never goes to another host
     assert "say which kind it is" in summary
     assert [c.params["path"] for c in slack.api.calls_to("file_download")] == [good.split(slack.api.base)[1]]
+
+
+def test_admin_ingests_pdf_docx_and_csv_sent_in_a_dm(slack: Slack, tmp_path) -> None:
+    from tests.conftest import write_docx, write_pdf
+
+    dm = f"D{ADMIN[1:]}"
+    pdf = write_pdf(tmp_path / "churn.pdf", "Churn study", ["Customers who lose their paper bill leave sooner."])
+    docx = write_docx(tmp_path / "panel.docx", "Customer panel", {"Findings": ["Older customers want a person."]})
+    csv = (b"id,verbatim,score,date,channel,customer_id\n"
+           b"F9,\"The app logged me out in the middle of paying my bill\",3,2026-10-09,app,C10009\n")
+
+    def dm_files(text: str, *names_and_data: tuple[str, bytes]) -> str:
+        files = [{"id": f"F0{n}", "name": name, "url_private_download": slack.api.add_file(name, data)}
+                 for n, (name, data) in enumerate(names_and_data)]
+        slack.event(payloads.message(text, user=ADMIN, channel=dm, channel_type="im", subtype="file_share",
+                                     files=files))
+        slack.wait()
+        return slack.api.posted(dm)[-1]["text"]
+
+    research = dm_files("ingest research", ("churn.pdf", pdf.read_bytes()), ("panel.docx", docx.read_bytes()))
+    assert research.startswith("Ingested as research (internal):")
+    assert "*churn.pdf*: added 1" in research and "*panel.docx*: added 1" in research
+    feedback = dm_files("ingest feedback", ("app-feedback.csv", csv))
+    assert "*app-feedback.csv*: added 1" in feedback
+    [hit] = slack.services.store.by_metadata({"customer_id": "C10009"})
+    assert hit.metadata["kind"] == "feedback" and hit.metadata["score"] == 3
+    assert {c.metadata["kind"] for c in slack.services.store.by_metadata({"title": "Churn study"})} == {"research"}

@@ -15,6 +15,7 @@ SAMPLE_EVENTS = {
     "message.channels": payloads.message("hello", user=ASKER, channel=GENERAL),
     "message.groups": payloads.message("hello", user=ASKER, channel="G0PRIVATE1", channel_type="group"),
     "message.im": payloads.message("", user=ASKER, channel="D0ASKER001", channel_type="im"),
+    "message.mpim": payloads.message("hello", user=ASKER, channel="G0GROUPDM1", channel_type="mpim"),
     "reaction_added": payloads.reaction_added("tada", user=ASKER, channel=GENERAL, ts="1.1", item_user=ASKER),
 }
 
@@ -22,7 +23,8 @@ SAMPLE_EVENTS = {
 def test_scopes_are_exactly_the_ones_used() -> None:
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == [
         "app_mentions:read", "channels:history", "channels:read", "chat:write", "commands", "files:read",
-        "files:write", "groups:history", "groups:read", "im:history", "im:write", "reactions:read", "users:read",
+        "files:write", "groups:history", "groups:read", "im:history", "im:write", "mpim:history", "mpim:read",
+        "reactions:read", "users:read",
     ]
     docs = (Path(__file__).resolve().parents[2] / "docs" / "slack-setup.md").read_text()
     for scope in MANIFEST["oauth_config"]["scopes"]["bot"]:

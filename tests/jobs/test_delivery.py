@@ -11,9 +11,9 @@ import pytest
 from advocate.services import Services, build_services
 from advocate.slack_actions import METADATA_EVENT_TYPE
 from jobs import delivery_retry
-from jobs.blocks import BlockList, Message
+from jobs.blocks import BlockList, Chart, Message
 from tests.jobs.conftest import NOW, assert_valid_message, dm, slack_id
-from tests.slack_api_server import SlackApiServer
+from tests.slack_api_server import SlackApiServer, Upload
 
 HANDLE = "tom.baines"
 
@@ -168,3 +168,107 @@ def test_two_senders_at_once_send_one_message(svc: Services, slack_api: SlackApi
         assert len(slack_api.posted()) == 1
     finally:
         other.close()
+
+
+# -- the chart: into the message's thread once, whatever stops the process on the way ----------------------
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def chart_message() -> Message:
+    return Message(text="Your digest", blocks=message().blocks,
+                   chart=Chart(png=PNG, filename="keep-rate-2026-W48.png", title="Keep rate, Tom's team"))
+
+
+def deliver_with_chart(svc: Services):  # type: ignore[no-untyped-def]
+    return svc.deliverer.deliver(kind="manager", recipient=HANDLE, period="2026-W48", slack_user_id=slack_id(HANDLE),
+                                 message=chart_message(), now=NOW)
+
+
+def shared(slack_api: SlackApiServer) -> list[Upload]:
+    """Charts that people can see: uploads completed into a channel."""
+    return [u for u in slack_api.uploads if u.shared_ts is not None]
+
+
+def test_the_chart_goes_into_the_thread_once(svc: Services, slack_api: SlackApiServer) -> None:
+    outcome = deliver_with_chart(svc)
+    assert outcome.status == "sent"
+    [message_posted] = slack_api.posted(dm(HANDLE))
+    [chart] = shared(slack_api)
+    assert (chart.channel, chart.thread_ts, chart.data, chart.title) == (
+        dm(HANDLE), message_posted["ts"], PNG, "Keep rate, Tom's team")
+    row = svc.records.deliveries.get(outcome.key)
+    assert row is not None and row.status == "sent" and row.chart_file_id == chart.file_id
+    assert slack_api.calls_to("conversations.replies") == []  # a first attempt has nothing to look for
+    assert deliver_with_chart(svc).status == "already_sent" and len(shared(slack_api)) == 1
+
+
+def test_a_crash_after_the_chart_was_shared_does_not_share_it_again(
+    svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = svc.records.deliveries
+    real_mark_sent = ledger.mark_sent
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise SimulatedCrash
+
+    monkeypatch.setattr(ledger, "mark_sent", crash)
+    with pytest.raises(SimulatedCrash):
+        deliver_with_chart(svc)
+    monkeypatch.setattr(ledger, "mark_sent", real_mark_sent)
+    key = "manager:tom.baines:2026-W48"
+    row = ledger.get(key)
+    [chart] = shared(slack_api)
+    assert row is not None and row.status == "pending" and row.chart_file_id == chart.file_id
+    report = delivery_retry.send(svc, now=NOW + timedelta(minutes=10))
+    assert [o.status for o in report.outcomes] == ["sent"]
+    assert shared(slack_api) == [chart] and len(slack_api.calls_to("files.getUploadURLExternal")) == 1
+    assert len(slack_api.calls_to("conversations.replies")) == 1  # it looked in the thread instead
+    assert len(slack_api.posted()) == 1 and ledger.get(key).status == "sent"  # type: ignore[union-attr]
+
+
+def test_a_crash_before_the_chart_bytes_went_uploads_it_afresh_once(
+    svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_upload = svc.deliverer._upload_bytes
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise SimulatedCrash
+
+    monkeypatch.setattr(svc.deliverer, "_upload_bytes", crash)
+    with pytest.raises(SimulatedCrash):
+        deliver_with_chart(svc)
+    monkeypatch.setattr(svc.deliverer, "_upload_bytes", real_upload)
+    key = "manager:tom.baines:2026-W48"
+    reserved = svc.records.deliveries.get(key)
+    assert reserved is not None and reserved.chart_file_id and shared(slack_api) == []
+    report = delivery_retry.send(svc, now=NOW + timedelta(minutes=10))
+    assert [o.status for o in report.outcomes] == ["sent"]
+    [chart] = shared(slack_api)
+    assert chart.data == PNG and chart.file_id != reserved.chart_file_id
+    assert svc.records.deliveries.get(key).chart_file_id == chart.file_id  # type: ignore[union-attr]
+    assert len(slack_api.posted()) == 1
+
+
+def test_slack_failing_after_sharing_the_chart_does_not_share_it_twice(
+    svc: Services, slack_api: SlackApiServer
+) -> None:
+    slack_api.fail_next("files.completeUploadExternal", status=500, after_posting=True)
+    outcome = deliver_with_chart(svc)
+    assert outcome.status == "pending" and "Slack answered" in outcome.detail
+    assert len(shared(slack_api)) == 1
+    report = delivery_retry.send(svc, now=NOW + timedelta(minutes=10))
+    assert [o.status for o in report.outcomes] == ["sent"]
+    assert len(shared(slack_api)) == 1 and len(slack_api.calls_to("files.completeUploadExternal")) == 1
+    assert len(slack_api.posted()) == 1
+
+
+def test_slack_failing_before_sharing_the_chart_shares_it_on_the_retry(
+    svc: Services, slack_api: SlackApiServer
+) -> None:
+    slack_api.fail_next("files.completeUploadExternal", status=500)
+    assert deliver_with_chart(svc).status == "pending"
+    assert shared(slack_api) == []
+    report = delivery_retry.send(svc, now=NOW + timedelta(minutes=10))
+    assert [o.status for o in report.outcomes] == ["sent"]
+    [chart] = shared(slack_api)
+    assert chart.thread_ts == slack_api.posted(dm(HANDLE))[0]["ts"] and len(slack_api.posted()) == 1

@@ -13,10 +13,11 @@ from advocate.services import Services
 from advocate.slack_actions import (
     ACTION_PROMISE_BROKEN,
     ACTION_PROMISE_KEPT,
+    ACTION_PROMISE_REASSIGN,
     ACTION_PROMISE_RESCHEDULE,
     ACTION_THANKS_MARK,
 )
-from jobs import digests, manager_digest, promise_reminders
+from jobs import delivery_retry, digests, manager_digest, promise_reminders
 from jobs.blocks import BlockList, escape, trim
 from tests.jobs.conftest import NOW, assert_valid_message, dm
 from tests.slack_api_server import SlackApiServer
@@ -110,6 +111,7 @@ def test_reminders_before_and_after_due_with_buttons(org: Services, slack_api: S
     actions = [e for b in joanne[0]["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [(a["action_id"], a["value"]) for a in actions] == [
         (ACTION_PROMISE_KEPT, "P011"), (ACTION_PROMISE_BROKEN, "P011"), (ACTION_PROMISE_RESCHEDULE, "P011"),
+        (ACTION_PROMISE_REASSIGN, "P011"),
     ]
     assert "Due in about" in all_text(joanne[0])
     # Nothing twice; then "passed" once the due time is over.
@@ -151,3 +153,43 @@ def test_digest_preview_and_send_from_the_cli(
     rows = json.loads(status.stdout)["deliveries"]
     assert [r["status"] for r in rows] == ["sent"]
     monkeypatch.setattr(cli._State, "services", None)
+
+
+def test_the_digest_keep_rate_is_kept_on_time_over_closed_with_overdue_ones_beside_it(org: Services) -> None:
+    # Graham's team had one promise due last week (P008, mary.quinn), still open: nothing closed, so no
+    # rate — and the open one is said, not hidden.
+    [message] = digests.preview(org, kind="manager", who="graham.leach", now=NOW)
+    text = all_text(message.payload())
+    assert "*Team keep rate* last week (2026-W47): none of the promises due was closed." in text
+    assert "1 promise due last week is still open past due: not in the rate until closed" in text
+    # Once it is closed late, it counts: closed, and not kept on time.
+    org.records.promises.close("P008", outcome="kept", by="mary.quinn")
+    [message] = digests.preview(org, kind="manager", who="graham.leach", now=NOW + timedelta(minutes=5))
+    text = all_text(message.payload())
+    assert "*Team keep rate* last week (2026-W47): *0%* kept on time (0 of 1 closed; 1 kept late, 0 broken)." in text
+    assert "still open past due" not in text
+
+
+def test_slack_429_and_500s_during_a_digest_run_still_deliver_each_digest_and_chart_once(
+    org: Services, slack_api: SlackApiServer
+) -> None:
+    org.deliverer.pause_seconds = 0.05
+    slack_api.fail_next("chat.postMessage", status=429, retry_after=1)  # waited out
+    slack_api.fail_next("chat.postMessage", status=500, after_posting=True)  # posted, unheard: found in history
+    slack_api.fail_next("files.completeUploadExternal", status=500, after_posting=True)  # shared, unheard
+    slack_api.fail_next("files.completeUploadExternal", status=500)  # not shared: left pending
+    report = digests.send(org, kind="manager", who=None, now=NOW)
+    assert report.count("failed") == 0 and report.count("pending") == 2
+    retried = delivery_retry.send(org, now=NOW + timedelta(minutes=10))
+    assert [o.status for o in retried.outcomes] == ["sent", "sent"]
+    messages = slack_api.posted()
+    assert len(messages) == report.count("sent") + report.count("pending")
+    assert len({m["channel"] for m in messages}) == len(messages)  # one digest per manager
+    shared = [u for u in slack_api.uploads if u.shared_ts]
+    assert shared and len({u.thread_ts for u in shared}) == len(shared)  # one chart per digest thread
+    assert {u.thread_ts for u in shared} <= {m["ts"] for m in messages}
+    for key in [o.key for o in report.outcomes]:
+        row = org.records.deliveries.get(key)
+        assert row is not None and row.status == "sent"
+        if row.chart_png:
+            assert row.chart_file_id in {u.file_id for u in shared}

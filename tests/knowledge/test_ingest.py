@@ -1,4 +1,5 @@
-"""Ingestion logic on real Chroma and real SQLite, with LangChain's deterministic fake embedding."""
+"""Ingestion logic on real Chroma (embedded and server) and real SQLite and PostgreSQL, with LangChain's
+deterministic fake embedding."""
 
 from pathlib import Path
 
@@ -30,9 +31,16 @@ def pack(root: Path) -> Path:
 
 
 def chunk_count(svc: Services) -> tuple[int, int, int]:
+    """Chunks in the vector store, in the lexical index and in the record manager, for this collection."""
+    lexical_table = "knowledge_fts" if svc.engine.dialect.name == "sqlite" else "knowledge_lexical"
     with svc.engine.connect() as conn:
-        lexical = conn.execute(text("SELECT count(*) FROM knowledge_fts")).scalar_one()
-        records = conn.execute(text("SELECT count(*) FROM upsertion_record")).scalar_one()
+        lexical = conn.execute(
+            text(f"SELECT count(*) FROM {lexical_table} WHERE collection = :c"), {"c": svc.settings.collection}
+        ).scalar_one()
+        records = conn.execute(
+            text("SELECT count(*) FROM upsertion_record WHERE namespace = :ns"),
+            {"ns": svc.ingestor.record_manager.namespace},
+        ).scalar_one()
     return svc.store.count(), lexical, records
 
 
@@ -76,15 +84,29 @@ def test_changed_file_replaces_its_chunks(fake_services: Services, tmp_path: Pat
             "F3,2026-01-07,email,C00003,7,Fine overall but the bill was confusing.\n", ""
         )
     )
-    summary = fake_services.ingestor.ingest([root])
-    assert (summary.added, summary.updated, summary.deleted, summary.skipped) == (0, 1, 2, 4)
+    (root / "research" / "new.md").write_text("# New study\n\nCustomers read the first line of a text only.\n")
+    summary = fake_services.ingestor.ingest([root])  # new, changed and unchanged files in one index() call
+    assert (summary.added, summary.updated, summary.deleted, summary.skipped) == (1, 1, 2, 4)
     assert summary.files[str(Path("pack/feedback/f.csv"))] == "updated"
+    assert summary.files[str(Path("pack/research/new.md"))] == "new"
+    assert summary.files[str(Path("pack/definition/def.md"))] == "unchanged"
     texts = sorted(r.text for r in fake_services.store.by_metadata({"kind": "feedback"}))
     assert texts == [
         "I was promised a callback on Tuesday and nobody rang until Friday.",
         "The engineer texted me twenty minutes before arriving.",
     ]
-    assert chunk_count(fake_services) == (5, 5, 5)
+    assert chunk_count(fake_services) == (6, 6, 6)
+
+
+def test_chunk_keys_are_langchains_sha256_keys() -> None:
+    # Stores written with key_encoder="sha256" must stay "unchanged" under the ingestor's own key.
+    from langchain_core.documents import Document
+    from langchain_core.indexing.api import _get_document_with_hash
+
+    from knowledge.ingest import chunk_key
+
+    doc = Document(page_content="Waited 40 minutes — again.", metadata={"source": "/x.csv", "score": 2, "z": None})
+    assert chunk_key(doc) == _get_document_with_hash(doc, key_encoder="sha256").id
 
 
 def test_prune_removes_chunks_of_deleted_files(fake_services: Services, tmp_path: Path) -> None:
@@ -142,6 +164,7 @@ def test_interrupted_ingest_is_finished_by_a_rerun(
     fake_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changed: bool
 ) -> None:
     root = pack(tmp_path / "pack")
+    monkeypatch.setattr("knowledge.ingest.BATCH_CHUNKS", 1)  # one index() call per file: crash between files
     if changed:
         fake_services.ingestor.ingest([root])
         (root / "feedback" / "f.csv").write_text(FEEDBACK.replace("confusing", "confusing again"))

@@ -37,16 +37,16 @@ def test_judge_counts_only_the_budget(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_kinds_and_exact_terms(sample_services: Services) -> None:
-    feedback = sample_services.retriever.search("engineer did not turn up", k=6, kinds=["feedback"])
+def test_kinds_and_exact_terms(sample_stores: Services) -> None:
+    feedback = sample_stores.retriever.search("engineer did not turn up", k=6, kinds=["feedback"])
     assert len(feedback) == 6 and {s.kind for s in feedback} == {"feedback"}
-    named = sample_services.retriever.search("What did Calloway Connect do in the pilot?", k=3)
+    named = sample_stores.retriever.search("What did Calloway Connect do in the pilot?", k=3)
     assert any("Calloway Connect" in s.text for s in named)
 
 
 @pytest.mark.slow
-def test_no_document_takes_every_place(sample_services: Services) -> None:
-    sources = sample_services.retriever.search("What does our definition of customer-centric say?", k=8)
+def test_no_document_takes_every_place(sample_stores: Services) -> None:
+    sources = sample_stores.retriever.search("What does our definition of customer-centric say?", k=8)
     by_source: dict[str, int] = {}
     for source in sources[:6]:
         if source.kind != "feedback":
@@ -55,12 +55,13 @@ def test_no_document_takes_every_place(sample_services: Services) -> None:
 
 
 @pytest.mark.slow
-def test_sample_pack_retrieval_floor(sample_services: Services) -> None:
+def test_sample_pack_retrieval_floor(sample_stores: Services) -> None:
     cases = load_cases(SAMPLE_PACK / "eval" / "retrieval_cases.jsonl")
     assert len(cases) >= 30
-    hybrid = evaluate(cases, lambda q: [s.text for s in sample_services.retriever.search(q, k=20)])
-    dense = evaluate(cases, lambda q: [s.text for s in sample_services.retriever.search(q, k=20, hybrid=False)])
-    print(f"sample pack: hybrid {hybrid['hits']}/{hybrid['cases']}, dense {dense['hits']}/{dense['cases']}")
+    hybrid = evaluate(cases, lambda q: [s.text for s in sample_stores.retriever.search(q, k=20)])
+    dense = evaluate(cases, lambda q: [s.text for s in sample_stores.retriever.search(q, k=20, hybrid=False)])
+    stores = "chroma server + postgresql" if sample_stores.settings.chroma_url else "embedded chroma + sqlite"
+    print(f"sample pack ({stores}): hybrid {hybrid['hits']}/{hybrid['cases']}, dense {dense['hits']}/{dense['cases']}")
     assert hybrid["hit_rate"] >= 0.55
     assert hybrid["hits"] >= dense["hits"]
 

@@ -33,7 +33,7 @@ def day(text_date: str, hour: int = 12) -> datetime:
 
 def seed_weeks(records: Records) -> None:
     j, k = "jamal.hussain", "kerry.dunn"
-    # Week 47 (16-22 Nov): 2 on time, 1 late, 1 broken, 1 cancelled (not counted) -> 2/4
+    # Week 47 (16-22 Nov): 2 on time, 1 late, 1 broken, 1 cancelled (not counted) -> 2 of 4 closed
     promise(records, owner=j, customer="C00001", due=day("2026-11-16"), status="kept")
     promise(records, owner=j, customer="C00002", due=day("2026-11-17"), status="kept")
     promise(records, owner=j, customer="C00002", due=day("2026-11-18"), status="broken")
@@ -43,7 +43,7 @@ def seed_weeks(records: Records) -> None:
     # Week 46: 3 of 3 -> the best
     for n, when in enumerate(("2026-11-09", "2026-11-10", "2026-11-11")):
         promise(records, owner=j, customer=f"C0001{n}", due=day(when), status="kept")
-    # Week 45: 4 kept, 1 still open past due -> 80%
+    # Week 45: 4 kept, 1 still open past due -> 4 of 4 closed; the open one beside the rate, not in it
     for n, when in enumerate(("2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05")):
         promise(records, owner=j, customer=f"C0002{n}", due=day(when), status="kept")
     promise(records, owner=j, customer="C00030", due=day("2026-11-06"), status="open")
@@ -66,11 +66,16 @@ def test_keep_rate_compares_with_the_best_past_week(staffed: Records) -> None:
     assert best.label == "2026-W46" and best.rate == 1.0  # not the average of past weeks, and not week 44
     assert report.below_best
     by_label = {p.label: p for p in report.periods}
-    assert by_label["2026-W45"].rate == 0.8 and by_label["2026-W45"].overdue_open == 1
-    assert report.current.label == "2026-W48" and report.current.counted == 0
+    # Kept on time / closed: the promise left open past due is reported beside the rate, not in it ...
+    w45 = by_label["2026-W45"]
+    assert (w45.rate, w45.closed, w45.overdue_open) == (1.0, 4, 1)
+    # ... but its customer's promises were not all kept on time.
+    assert (w45.customers, w45.customers_all_kept, w45.customer_rate) == (5, 4, 0.8)
+    assert w45.as_json()["closed"] == 4 and w45.as_json()["overdue_open"] == 1
+    assert report.current.label == "2026-W48" and report.current.closed == 0
     assert len(report.periods) == 13
     org = staffed.keep_rates.report(period="week", now=NOW)
-    assert org.latest is not None and org.latest.counted == 5 and org.latest.kept_on_time == 3
+    assert org.latest is not None and org.latest.closed == 5 and org.latest.kept_on_time == 3
 
 
 def test_keep_rate_by_owner_team_and_month(staffed: Records) -> None:
@@ -79,14 +84,14 @@ def test_keep_rate_by_owner_team_and_month(staffed: Records) -> None:
     teams = {r.scope: r for r in staffed.keep_rates.reports_by(by="team", chart=chart, period="week", now=NOW)}
     assert set(teams) == {"team:leah.morgan", "team:tom.baines", "team:ruth.okafor"}
     leah = teams["team:leah.morgan"].latest
-    assert leah is not None and (leah.kept_on_time, leah.counted) == (3, 5)
+    assert leah is not None and (leah.kept_on_time, leah.closed) == (3, 5)
     owners = {r.scope: r for r in staffed.keep_rates.reports_by(by="owner", chart=chart, period="week", now=NOW)}
     assert owners["owner:kerry.dunn"].latest.rate == 1.0  # type: ignore[union-attr]
     only = staffed.keep_rates.reports_by(by="owner", chart=chart, now=NOW, only=["kerry.dunn"])
     assert [r.scope for r in only] == ["owner:kerry.dunn"]
     months = staffed.keep_rates.report(period="month", now=NOW)
     assert months.current.label == "2026-11" and months.latest.label == "2026-10"  # type: ignore[union-attr]
-    assert months.current.counted == 13 and months.current.kept_on_time == 10
+    assert (months.current.closed, months.current.kept_on_time, months.current.overdue_open) == (12, 10, 1)
     assert months.as_json()["below_best"] is False
 
 

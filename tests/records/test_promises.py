@@ -43,6 +43,12 @@ def test_a_promise_is_recorded_with_its_zone(staffed: Records) -> None:
     assert [(e.kind, e.by) for e in events] == [("created", "jamal.hussain")]
 
 
+def test_the_customer_is_picked_by_name_or_id(staffed: Records) -> None:
+    assert add(staffed, customer="Fiona Williams").customer_id == "C00105"  # the whole name, any case
+    assert add(staffed, customer="fiona wil").customer_id == "C00105"  # the start of one name only
+    assert add(staffed, customer="c00341").customer_id == "C00341"  # an id, any case
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "words"),
     [
@@ -57,6 +63,8 @@ def test_a_promise_is_recorded_with_its_zone(staffed: Records) -> None:
         ({"tz": "+25:00"}, "tz", "is not a UTC offset"),
         ({"customer": "C99999"}, "customer", "no customer with id"),
         ({"customer": "  "}, "customer", "empty"),
+        ({"customer": "Nobody Known"}, "customer", "none named so"),
+        ({"customer": "darren"}, "customer", "7 customers match 'darren': C00075 Darren Barnes, C01384 Darren Bell"),
         ({"text": "   "}, "text", "is empty"),
         ({"text": "x" * 2001}, "text", "keep it under 2000"),
         ({"owner": "no.one"}, "owner", "is not in staff"),

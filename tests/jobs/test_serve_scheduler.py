@@ -1,0 +1,80 @@
+"""`advocate serve` runs the scheduler in its own process when ADVOCATE_SCHEDULER_IN_SERVE=true, and not
+otherwise. The real command, its real services and the Slack checks against the local Slack API server;
+only the HTTP server's blocking loop is replaced, by a look at the scheduler while the app would serve, and
+the warm-up brief is skipped (it loads the embedding model, which has nothing to do with the scheduler)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+import bot.server
+from advocate import cli
+from jobs.scheduler import JOBS, JOBSTORE_TABLE
+from tests.slack_api_server import SlackApiServer
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL",
+                 "ADVOCATE_SCHEDULER_IN_SERVE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ADVOCATE_DATA_DIR", str(tmp_path / "cli-data"))
+    cli._State.services = None
+    yield
+    if cli._State.services is not None:
+        cli._State.services.close()
+    cli._State.services = None
+
+
+def serve_and_look(monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiServer, *, in_serve: str | None
+                   ) -> dict[str, Any]:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1234567890-abcdefghij")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "8f742231b10e8888abcd99yyyzzz85a5")
+    monkeypatch.setenv("SLACK_API_URL", slack_api.url)
+    if in_serve is not None:
+        monkeypatch.setenv("ADVOCATE_SCHEDULER_IN_SERVE", in_serve)
+    seen: dict[str, Any] = {}
+
+    def look_while_serving(app: object, services: Any, *, host: str, port: int) -> None:
+        scheduler = services.scheduler
+        seen["running"] = scheduler.running
+        seen["jobs"] = sorted(job.id for job in scheduler.get_jobs()) if scheduler.running else []
+        with services.engine.connect() as connection:
+            tables = services.engine.dialect.get_table_names(connection)
+            seen["stored"] = sorted(connection.execute(text(f"SELECT id FROM {JOBSTORE_TABLE}")).scalars()) \
+                if JOBSTORE_TABLE in tables else []
+        seen["port"] = port
+
+    monkeypatch.setattr(bot.server, "run_http", look_while_serving)
+    monkeypatch.setattr(bot.server, "prepare", lambda services: None)
+    result = runner.invoke(cli.app, ["serve", "--http", "--port", "3999"])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    return seen
+
+
+def test_serve_runs_the_scheduler_when_the_setting_says_so(
+    monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiServer
+) -> None:
+    seen = serve_and_look(monkeypatch, slack_api, in_serve="true")
+    expected = sorted(spec.id for spec in JOBS)
+    assert seen["port"] == 3999 and seen["running"] is True
+    assert seen["jobs"] == expected and seen["stored"] == expected  # in the records database's job store
+    services = cli._State.services
+    assert services is not None
+    services.close()  # what `advocate` does on the way out: the scheduler stops after its running job
+    assert services.scheduler.running is False
+
+
+def test_serve_leaves_the_scheduler_to_advocate_jobs_by_default(
+    monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiServer
+) -> None:
+    seen = serve_and_look(monkeypatch, slack_api, in_serve=None)
+    assert seen["port"] == 3999 and seen["running"] is False and seen["stored"] == []
