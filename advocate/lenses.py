@@ -23,6 +23,9 @@ SIGNAL_WEIGHT = 0.12
 EVIDENCE_WEIGHT = 0.5
 
 
+_LENS_ID = re.compile(r"[a-z][a-z0-9_]{0,49}")
+
+
 class LensLibraryError(Exception):
     """The lens file is missing or malformed; the message names the file and the problem."""
 
@@ -66,7 +69,10 @@ def load_lenses(path: Path) -> list[Lens]:
     except OSError as exc:
         raise LensLibraryError(f"{path}: cannot read the lens library ({exc.strerror})") from None
     except yaml.YAMLError as exc:
-        raise LensLibraryError(f"{path}: not valid YAML ({exc})") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "unreadable"
+        raise LensLibraryError(f"{path}: not valid YAML ({where}{problem})") from None
     if not isinstance(data, dict) or not isinstance(data.get("lenses"), list):
         raise LensLibraryError(f"{path}: expected a mapping with a 'lenses' list")
     lenses: list[Lens] = []
@@ -77,6 +83,12 @@ def load_lenses(path: Path) -> list[Lens]:
         missing = [f for f in ("id", "title", "description", "questions", "signals") if not entry.get(f)]
         if missing:
             raise LensLibraryError(f"{path}: lens #{number} ({entry.get('id', '?')}) lacks {', '.join(missing)}")
+        if not isinstance(entry["id"], str) or not _LENS_ID.fullmatch(entry["id"]):
+            raise LensLibraryError(f"{path}: lens #{number} id {str(entry['id'])[:40]!r} must be one lower-case "
+                                   "word (letters, digits and _)")
+        for listed in ("questions", "signals"):
+            if not isinstance(entry[listed], list) or not all(isinstance(v, str) and v.strip() for v in entry[listed]):
+                raise LensLibraryError(f"{path}: lens {entry['id']!r}: {listed} must be a list of phrases")
         if entry["id"] in seen:
             raise LensLibraryError(f"{path}: lens id {entry['id']!r} appears twice")
         seen.add(entry["id"])
@@ -92,9 +104,22 @@ def load_lenses(path: Path) -> list[Lens]:
     return lenses
 
 
+_SUFFIXES = ("ings", "ing", "ed", "es", "s")
+
+
+def _stem(word: str) -> str:
+    # A light stemmer, so "hire", "hired" and "hiring" meet (and "campaign" meets "campaigns"); words
+    # of three letters or fewer stay whole ("sms", "crm").
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
 def _words(text: str) -> str:
     # Hyphens and punctuation become spaces so "new-customer-only" and "new customer only" meet.
-    return " " + re.sub(r"[^a-z0-9£%]+", " ", text.lower()) + " "
+    return " " + " ".join(_stem(w) for w in re.sub(r"[^a-z0-9£%]+", " ", text.lower()).split()) + " "
 
 
 def _signal_pattern(signal: str) -> re.Pattern[str]:

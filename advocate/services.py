@@ -104,7 +104,7 @@ class Services:
     @cached_property
     def lens_matcher(self) -> LensMatcher:
         assert self.embedder is not None
-        return LensMatcher(lenses=load_lenses(PROMPTS_DIR / "lenses.yaml"), embedder=self.embedder)
+        return LensMatcher(lenses=load_lenses(self.settings.lens_library), embedder=self.embedder)
 
     @cached_property
     def functions(self) -> list[Function]:

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # The organisation's functions (advocate roster, who is looped in): comma-separated names, or the path of
     # a functions .yaml file like prompts/functions.yaml; empty means that packaged file.
     advocate_functions: str = Field(default="", validation_alias="ADVOCATE_FUNCTIONS")
+    # The lens library: the path of a lenses .yaml file like prompts/lenses.yaml; empty means that packaged file.
+    advocate_lenses: str = Field(default="", validation_alias="ADVOCATE_LENSES")
     # Briefs written at once; more wait in the queue (each brief keeps one CPU busy).
     brief_workers: int = Field(default=2, ge=1, le=64, validation_alias="ADVOCATE_BRIEF_WORKERS")
     # Briefs that may wait for a worker; beyond that the asker is told to try again shortly.
@@ -143,6 +145,26 @@ class Settings(BaseSettings):
 
         configured_functions(value, packaged=PROMPTS_DIR / "functions.yaml")  # ValueError says what is wrong
         return value.strip()
+
+    @field_validator("advocate_lenses")
+    @classmethod
+    def _lens_library(cls, value: str) -> str:
+        from advocate.lenses import LensLibraryError, load_lenses
+
+        value = value.strip()
+        if value:
+            try:
+                load_lenses(Path(value).expanduser())
+            except LensLibraryError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @property
+    def lens_library(self) -> Path:
+        """The lens library file in use: ADVOCATE_LENSES, else the packaged prompts/lenses.yaml."""
+        from prompts import PROMPTS_DIR
+
+        return Path(self.advocate_lenses).expanduser() if self.advocate_lenses else PROMPTS_DIR / "lenses.yaml"
 
     @field_validator("ask_emoji")
     @classmethod

@@ -1,13 +1,16 @@
 """Retrieval latency: `Retriever.search(question, k=8)` p50/p95 at 10k and 100k chunks, process warm.
 
-The corpus is synthetic but real-looking: feedback CSV files whose verbatims recombine sentences
+The corpus is the sample pack plus synthetic but real-looking feedback: CSV files whose verbatims recombine sentences
 from the sample pack's feedback and research text, with random ids, customers, dates, channels and
 scores. The files go through `Ingestor.ingest`, so Chroma and the lexical index are both filled
 the real way (real embeddings from the packaged model). The store is built to 10k chunks and
 measured, then grown to 100k and measured again. Each search is split into query embedding,
 Chroma dense search, lexical search and the rest, so a slow part is visible.
 
-    python -m bench.ask_latency [--sizes 10000,100000] [--rounds 3]
+With `--data-dir` the corpus is kept and grown on later runs; `--chroma-server` then measures the same
+folder served by `chroma run` over HTTP (issue 6: embedded vs server on the very same vectors).
+
+    python -m bench.ask_latency [--sizes 10000,100000] [--rounds 3] [--data-dir D [--chroma-server]]
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench._common import (
+    SAMPLE,
+    SAMPLE_FOLDERS,
     CpuMonitor,
     accumulate,
+    chroma_store,
     document_blocks,
     feedback_verbatims,
     fresh_services,
@@ -338,16 +344,27 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rows-per-file", type=int, default=5000)
     parser.add_argument("--data-dir", type=Path, help="keep the corpus here and reuse it next time (else a temp dir)")
     parser.add_argument("--build-only", action="store_true", help="grow the corpus to the sizes, measure nothing")
+    parser.add_argument("--chroma-server", action="store_true",
+                        help="measure through `chroma run` serving the kept corpus (--data-dir, built by a run "
+                             "without this flag) at its present size; nothing is ingested")
     args = parser.parse_args(argv)
+    if args.chroma_server and args.data_dir is None:
+        parser.error("--chroma-server measures a kept corpus: give --data-dir")
     sizes = [int(s) for s in args.sizes.split(",")]
     quiet()
     bench_started = time.perf_counter()
     results = []
-    with corpus_dir(args.data_dir) as tmp:
-        svc = fresh_services(Path(tmp) / "data")
+    store = "chroma-server" if args.chroma_server else "embedded"
+    with corpus_dir(args.data_dir) as tmp, chroma_store(Path(tmp) / "data", server=args.chroma_server) as url:
+        svc = fresh_services(Path(tmp) / "data", chroma_url=url)
         warm_s = warm_up(svc.embedder)
-        print(f"model loaded and warmed in {warm_s:.1f}s", flush=True)
+        print(f"model loaded and warmed in {warm_s:.1f}s; store: {store}", flush=True)
         writer = CorpusWriter(Path(tmp) / "feedback")
+        if args.chroma_server:
+            sizes = [svc.store.count()]
+        else:
+            # The sample pack first (unchanged on a kept corpus: quick), so briefs and searches see one corpus.
+            svc.ingestor.ingest([SAMPLE / name for name in SAMPLE_FOLDERS])
         for size in sizes:
             print(f"building the store to {size:,} chunks …", flush=True)
             build = grow(svc, writer, size, args.rows_per_file)
@@ -400,8 +417,8 @@ def main(argv: list[str] | None = None) -> dict:
     payload = {"k": K, "target_p95_ms": P95_TARGET_MS, "questions": len(QUESTIONS), "rounds": args.rounds,
                "warm_up_s": round(warm_s, 2),
                "questions_searched_twice": twice, "questions_core_differs_only_by_punctuation": punctuation_only,
-               "sizes": results}
-    write_json("ask_latency", payload, started=bench_started)
+               "store": store, "sizes": results}
+    write_json("ask_latency" if store == "embedded" else "ask_latency_chroma_server", payload, started=bench_started)
     return payload
 
 

@@ -4,7 +4,7 @@ The sample pack is ingested first (so briefs have a definition, research and tra
 then the store is grown with synthetic feedback (bench.ask_latency's corpus) to each size, and
 `Advisor.brief` is timed on varied decision questions. Target: p95 ≤ 400 ms at 100k.
 
-    python -m bench.brief_latency [--sizes 10000,100000] [--rounds 2]
+    python -m bench.brief_latency [--sizes 10000,100000] [--rounds 2] [--data-dir D [--chroma-server]]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from bench._common import (
     SAMPLE,
     SAMPLE_FOLDERS,
     CpuMonitor,
+    chroma_store,
     fresh_services,
     percentile,
     print_table,
@@ -62,16 +63,25 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--rows-per-file", type=int, default=5000)
     parser.add_argument("--data-dir", type=Path, help="reuse the corpus kept by `bench.ask_latency --data-dir`")
+    parser.add_argument("--chroma-server", action="store_true",
+                        help="measure through `chroma run` serving the kept corpus (--data-dir) at its present size")
     args = parser.parse_args(argv)
+    if args.chroma_server and args.data_dir is None:
+        parser.error("--chroma-server measures a kept corpus: give --data-dir")
     quiet()
     started = time.perf_counter()
-    results: dict = {"target_p95_ms_at_100k": 400, "sizes": []}
-    with corpus_dir(args.data_dir) as tmp:
-        svc = fresh_services(Path(tmp) / "data")
+    store = "chroma-server" if args.chroma_server else "embedded"
+    results: dict = {"target_p95_ms_at_100k": 400, "store": store, "sizes": []}
+    with corpus_dir(args.data_dir) as tmp, chroma_store(Path(tmp) / "data", server=args.chroma_server) as url:
+        svc = fresh_services(Path(tmp) / "data", chroma_url=url)
         warm_up(svc.embedder)
-        svc.ingestor.ingest([SAMPLE / name for name in SAMPLE_FOLDERS])  # unchanged on a kept corpus: quick
+        sizes = [int(s) for s in args.sizes.split(",")]
+        if args.chroma_server:
+            sizes = [svc.store.count()]
+        else:
+            svc.ingestor.ingest([SAMPLE / name for name in SAMPLE_FOLDERS])  # unchanged on a kept corpus: quick
         writer = CorpusWriter(Path(tmp) / "feedback")
-        for size in (int(s) for s in args.sizes.split(",")):
+        for size in sizes:
             grow(svc, writer, size, args.rows_per_file)
             wait_for_quiet()
             figures = measure(svc, QUESTIONS, args.rounds)
@@ -84,7 +94,7 @@ def main(argv: list[str] | None = None) -> dict:
         [[r["chunks"], r["briefs"], r["p50_ms"], r["p95_ms"], r["max_ms"], r["other_processes_cores"]]
          for r in results["sizes"]],
     )
-    write_json("brief_latency", results, started=started)
+    write_json("brief_latency" if store == "embedded" else "brief_latency_chroma_server", results, started=started)
     return results
 
 

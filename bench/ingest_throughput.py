@@ -73,13 +73,13 @@ def synthesise_documents(folder: Path, *, target_bytes: int, seed: int = 7) -> l
 
 
 def instrument(svc) -> dict[str, float]:  # noqa: ANN001
-    """Time the parts of an ingest: model encoding, Chroma upsert, lexical index, record manager."""
+    """Time the parts of an ingest: model encoding, Chroma add, lexical index, record manager."""
     bucket: dict[str, float] = {}
     svc.embedder.encode = accumulate(bucket, "embed", svc.embedder.encode)
     svc.store.lexical.upsert = accumulate(bucket, "lexical", svc.store.lexical.upsert)
     collection = svc.store.collection
     try:
-        object.__setattr__(collection, "upsert", accumulate(bucket, "chroma", collection.upsert))
+        object.__setattr__(collection, "add", accumulate(bucket, "chroma", collection.add))
     except Exception:  # noqa: BLE001 - some Chroma versions refuse attribute writes; the rest is "other"
         pass
     manager = svc.ingestor.record_manager
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     print_table(
         "Where ingest time goes (seconds, best run) and tokens the model pads to",
-        ["input", "embed", "chroma upsert", "lexical", "record manager", "other",
+        ["input", "embed", "chroma add", "lexical", "record manager", "other",
          "padded tokens, one call", "padded tokens, per-file calls"],
         [[r["label"], *(r["ingest_parts_s"].get(k, 0.0) for k in ("embed", "chroma", "lexical",
                                                                   "record_manager", "other")),

@@ -59,6 +59,12 @@ class ChromaServer:
         self.stop()
         raise RuntimeError(f"chroma run did not answer on {self.url} within {timeout:.0f}s")
 
+    @property
+    def pid(self) -> int:
+        """The server's process id (it must be running)."""
+        assert self._process is not None, "the Chroma server is not started"
+        return self._process.pid
+
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ from bot.runtime import BotRuntime
 from bot.server import SlackHTTPApp
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from tests.bot import payloads
+from tests.chroma_server import ChromaServer
+from tests.databases import fresh_postgres_schema
 from tests.slack_api_server import SlackApiServer
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -148,16 +152,34 @@ def make_slack(services: Services, api: SlackApiServer) -> tuple[Slack, BotRunti
     return Slack(app=app, bot=bot, api=api, services=services, http_app=SlackHTTPApp(app=app, services=services)), bot
 
 
+# The stores the Slack app runs on: the laptop default, and a production deployment's (a Chroma server and
+# PostgreSQL). Modules whose tests are about what gets stored run on both: `pytestmark = ON_BOTH_STORES`.
+STORES = ("embedded+sqlite", "chroma-server+postgresql")
+ON_BOTH_STORES = pytest.mark.parametrize("slack", STORES, indirect=True)
+
+
 @pytest.fixture
-def slack(tmp_path: Path, slack_api: SlackApiServer, real_embedder: SentenceTransformerEmbeddings) -> Iterator[Slack]:
+def slack(
+    request: pytest.FixtureRequest, tmp_path: Path, slack_api: SlackApiServer,
+    real_embedder: SentenceTransformerEmbeddings,
+) -> Iterator[Slack]:
     """The Bolt app with a small pack ingested. The real model (loaded once per session) decides which
-    verbatims a brief quotes, so the tests can rely on the ones with pings and phone numbers in them."""
-    services = build_services(bot_settings(tmp_path / "data", slack_api), embedder=real_embedder)
-    ingest_small_pack(services, tmp_path / "pack")
-    harness, bot = make_slack(services, slack_api)
-    yield harness
-    bot.close()
-    services.close()
+    verbatims a brief quotes, so the tests can rely on the ones with pings and phone numbers in them.
+    Embedded Chroma and SQLite unless the test is parametrised with `ON_BOTH_STORES`."""
+    with ExitStack() as stack:
+        stores: dict[str, Any] = {}
+        if getattr(request, "param", STORES[0]) == "chroma-server+postgresql":
+            server: ChromaServer = request.getfixturevalue("chroma_server")
+            postgres: str = request.getfixturevalue("postgres_server_url")
+            stores = {"chroma_url": server.url, "collection": f"bot-{uuid.uuid4().hex[:12]}",
+                      "database_url": stack.enter_context(fresh_postgres_schema(postgres))}
+            (tmp_path / "data").mkdir()  # holds no store then, but a deployment has one (the image's /data)
+        services = build_services(bot_settings(tmp_path / "data", slack_api, **stores), embedder=real_embedder)
+        stack.callback(services.close)
+        ingest_small_pack(services, tmp_path / "pack")
+        harness, bot = make_slack(services, slack_api)
+        stack.callback(bot.close)
+        yield harness
 
 
 def briefs(api: SlackApiServer, channel: str) -> list[dict[str, Any]]:

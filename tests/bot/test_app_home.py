@@ -21,8 +21,10 @@ from bot.blocks.home import HOME_THANKS_MARK, MAX_HOME_BLOCKS
 from knowledge.records import Records
 from knowledge.records.models import Promise
 from tests.bot import payloads
-from tests.bot.conftest import ADMIN, ASKER, Slack
+from tests.bot.conftest import ADMIN, ASKER, ON_BOTH_STORES, Slack
 from tests.bot.slack_checks import assert_within_limits, texts, unexpected_controls
+
+pytestmark = ON_BOTH_STORES  # what these tests check is stored: on the embedded default and a production's stores
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday of ISO week 48
 MANAGER, AGENT = "kim.lee", "sam.reed"

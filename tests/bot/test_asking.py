@@ -11,7 +11,7 @@ import pytest
 
 from bot.answering import APOLOGY, PLACEHOLDER
 from tests.bot import payloads
-from tests.bot.conftest import ADMIN, ASKER, DECISIONS, DM, GENERAL, Slack, bot_texts, briefs
+from tests.bot.conftest import ADMIN, ASKER, DECISIONS, DM, GENERAL, ON_BOTH_STORES, Slack, bot_texts, briefs
 from tests.bot.slack_checks import assert_within_limits, texts, unexpected_controls
 
 BOT = "UBOT0001"  # the local server's bot user
@@ -62,6 +62,7 @@ def test_bad_signature_gets_401_and_nothing_happens(slack: Slack) -> None:
     assert len(slack.api.calls) == before
 
 
+@ON_BOTH_STORES
 def test_redelivered_event_is_answered_once_even_after_a_restart(slack: Slack) -> None:
     from tests.bot.conftest import make_slack
 
@@ -160,6 +161,7 @@ def test_direct_message_is_answered_in_its_thread_unmasked(slack: Slack) -> None
     assert "07700 900123" in everything(brief)  # a DM is not a channel: nothing to mask
 
 
+@ON_BOTH_STORES
 def test_restricted_sources_only_in_dms_to_admins_and_advocates(slack: Slack, tmp_path: Any) -> None:
     secret = tmp_path / "restricted" / "churn-study.md"
     secret.parent.mkdir()
@@ -182,6 +184,7 @@ def test_restricted_sources_only_in_dms_to_admins_and_advocates(slack: Slack, tm
     assert "Board churn study" not in ask_in(GENERAL, ADMIN, "mention")
 
 
+@ON_BOTH_STORES
 def test_follow_up_in_an_answered_thread_uses_the_thread_and_ordinary_replies_are_left_alone(slack: Slack) -> None:
     ts, _ = mention(slack, CHATBOT)
     slack.wait()
@@ -209,6 +212,7 @@ def test_follow_up_in_an_answered_thread_uses_the_thread_and_ordinary_replies_ar
     assert len(briefs(slack.api, GENERAL)) == 2
 
 
+@ON_BOTH_STORES
 def test_decision_channel_messages_get_a_brief_and_are_recorded(slack: Slack) -> None:
     ts = payloads.new_ts()
     text = "Decision: we will close the phone line at weekends and offer chat instead"

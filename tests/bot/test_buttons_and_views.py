@@ -10,9 +10,11 @@ from bot.blocks.home import HOME_ASK
 from bot.blocks.modals import ASK_MODAL, CONCERN_MODAL, PROMISE_MODAL
 from knowledge.records.models import BriefFeedback, Concern
 from tests.bot import payloads
-from tests.bot.conftest import ADMIN, ADVOCATE, ASKER, GENERAL, Slack, briefs
+from tests.bot.conftest import ADMIN, ADVOCATE, ASKER, GENERAL, ON_BOTH_STORES, Slack, briefs
 from tests.bot.slack_checks import assert_within_limits, texts, unexpected_controls
 from tests.bot.test_asking import CHATBOT, mention
+
+pytestmark = ON_BOTH_STORES  # what these tests check is stored: on the embedded default and a production's stores
 
 
 def brief_in_general(slack: Slack) -> tuple[str, dict]:

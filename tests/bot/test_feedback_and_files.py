@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.feedback_channels import score_in, source_id
 from tests.bot import payloads
-from tests.bot.conftest import ADMIN, ASKER, FEEDBACK, GENERAL, Slack, briefs
+from tests.bot.conftest import ADMIN, ASKER, FEEDBACK, GENERAL, ON_BOTH_STORES, Slack, briefs
 from tests.bot.slack_checks import texts
 from tests.bot.test_asking import mention
 
@@ -15,6 +15,7 @@ def chunks_of(slack: Slack, channel: str, ts: str) -> list:
     return slack.services.store.by_metadata({"source": source_id(channel, ts)})
 
 
+@ON_BOTH_STORES
 def test_feedback_messages_are_indexed_with_their_permalink_and_follow_edits_and_deletes(slack: Slack) -> None:
     slack.api.set_channel(FEEDBACK, name="support-feedback")
     ts = payloads.new_ts()
@@ -54,6 +55,7 @@ def test_scores_written_in_messages() -> None:
     assert score_in("called at 10:30, no score") is None
 
 
+@ON_BOTH_STORES
 def test_admin_dms_a_file_to_ingest_and_gets_the_summary(slack: Slack) -> None:
     url = slack.api.add_file("billing-study.md", b"# Billing study\n\nPaper bills matter to older customers.\n")
     file_info = {"id": "F0STUDY001", "name": "billing-study.md", "mode": "hosted", "size": 60,
@@ -72,6 +74,7 @@ def test_admin_dms_a_file_to_ingest_and_gets_the_summary(slack: Slack) -> None:
     assert hit.metadata["kind"] == "research"
 
 
+@ON_BOTH_STORES
 def test_file_ingest_refuses_what_it_cannot_take(slack: Slack) -> None:
     dm = f"D{ADMIN[1:]}"
     good = slack.api.add_file("notes.md", b"# Notes\n\nSomething.\n")
@@ -90,6 +93,7 @@ def test_file_ingest_refuses_what_it_cannot_take(slack: Slack) -> None:
     assert [c.params["path"] for c in slack.api.calls_to("file_download")] == [good.split(slack.api.base)[1]]
 
 
+@ON_BOTH_STORES
 def test_admin_ingests_pdf_docx_and_csv_sent_in_a_dm(slack: Slack, tmp_path) -> None:
     from tests.conftest import write_docx, write_pdf
 

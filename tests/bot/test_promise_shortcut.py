@@ -8,7 +8,9 @@ from typing import Any
 
 from bot.blocks.modals import PROMISE_MODAL
 from tests.bot import payloads
-from tests.bot.conftest import ASKER, GENERAL, Slack
+from tests.bot.conftest import ASKER, GENERAL, ON_BOTH_STORES, Slack
+
+pytestmark = ON_BOTH_STORES  # what these tests check is stored: on the embedded default and a production's stores
 
 MESSAGE = "I'll call Ada back on Friday with the refund date <!here>"
 

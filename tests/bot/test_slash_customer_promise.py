@@ -12,8 +12,10 @@ from slack_sdk.models.blocks import Block
 from advocate.slack_actions import ACTION_PROMISE_REASSIGN
 from bot.blocks.modals import NEW_OWNER_BLOCK, PROMISE_MODAL, REASSIGN_MODAL, REASSIGN_REASON_BLOCK
 from tests.bot import payloads
-from tests.bot.conftest import ADMIN, ASKER, DM, GENERAL, Slack
+from tests.bot.conftest import ADMIN, ASKER, DM, GENERAL, ON_BOTH_STORES, Slack
 from tests.bot.slack_checks import assert_within_limits, texts, unexpected_controls
+
+pytestmark = ON_BOTH_STORES  # what these tests check is stored: on the embedded default and a production's stores
 
 SAM, PAT = "U0SAMREED1", "U0PATDOE01"
 
