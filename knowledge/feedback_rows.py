@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from knowledge.csv_text import RowProblem, data_rows, decode_text
 from knowledge.documents import UnreadableInput
+
+__all__ = ["FEEDBACK_SUFFIXES", "FeedbackRow", "RowProblem", "parse_mapping", "read_feedback"]
 
 FEEDBACK_SUFFIXES: tuple[str, ...] = (".csv", ".jsonl", ".ndjson")
 FIELDS: tuple[str, ...] = ("id", "verbatim", "score", "date", "customer_id", "channel")
@@ -65,12 +68,6 @@ class FeedbackRow:
     channel: str = ""
 
 
-@dataclass
-class RowProblem:
-    line: int
-    reason: str
-
-
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
     """`["comment_text=verbatim", ...]` → `{"commenttext": "verbatim"}`; bad pairs raise ValueError."""
     mapping: dict[str, str] = {}
@@ -97,10 +94,7 @@ def read_feedback(path: Path, *, mapping: dict[str, str] | None = None) -> Itera
     raw = path.read_bytes()
     if not raw.strip():
         raise UnreadableInput("the file is empty")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+    text = decode_text(raw)
     if path.suffix.lower() == ".csv":
         yield from _read_csv(text, mapping)
     else:
@@ -120,25 +114,12 @@ def _read_csv(text: str, mapping: dict[str, str]) -> Iterator[FeedbackRow | RowP
             "or pass --map COLUMN=verbatim",
             line=1,
         )
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            line = reader.line_num
-            yield RowProblem(start, f"malformed CSV ({exc}); check quoting on this line")
+    for row in data_rows(reader, width=len(header)):
+        if isinstance(row, RowProblem):
+            yield row
             continue
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            yield RowProblem(start, f"expected {len(header)} fields, found {len(values)}; check commas and quotes")
-            continue
-        record = {f: v for f, v in zip(fields, values, strict=True) if f}
-        yield _validated(start, record)
+        start, values = row
+        yield _validated(start, {f: v for f, v in zip(fields, values, strict=True) if f})
 
 
 def _read_jsonl(text: str, mapping: dict[str, str]) -> Iterator[FeedbackRow | RowProblem]:

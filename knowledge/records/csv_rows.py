@@ -12,7 +12,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge.csv_text import RowProblem, data_rows, decode_text
 from knowledge.records.errors import InputError
+
+__all__ = ["CsvRow", "ImportSummary", "RowProblem", "normalise_header", "parse_mapping", "read_rows"]
 
 
 @dataclass
@@ -22,15 +25,6 @@ class CsvRow:
 
     def get(self, name: str) -> str:
         return (self.values.get(name) or "").strip()
-
-
-@dataclass
-class RowProblem:
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
 
 
 @dataclass
@@ -102,11 +96,7 @@ def read_rows(
         raise InputError("file", f"cannot read {path} ({exc.strerror})") from None
     if not raw.strip():
         raise InputError("file", f"{path} is empty; the first line must name the columns")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(decode_text(raw), newline=""))
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -119,21 +109,9 @@ def read_rows(
             f"{path}: no column for {', '.join(missing)} among {', '.join(repr(c) for c in header)}; "
             f"rename the header or pass --map COLUMN={missing[0]}",
         )
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            line = reader.line_num
-            yield RowProblem(start, f"malformed CSV ({exc}); check quoting on this line")
+    for row in data_rows(reader, width=len(header)):
+        if isinstance(row, RowProblem):
+            yield row
             continue
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            yield RowProblem(start, f"expected {len(header)} fields, found {len(values)}; check commas and quotes")
-            continue
+        start, values = row
         yield CsvRow(start, {f: v for f, v in zip(columns, values, strict=True) if f and f in fields})
