@@ -64,7 +64,7 @@ def register(app: typer.Typer, *, services: ServicesFactory, fail: Fail) -> None
             start_scheduler(svc.scheduler, svc.settings)
         try:
             if http:
-                run_http(bolt_app, svc, host=host, port=port)
+                run_http(bolt_app, svc, bot, host=host, port=port)
             else:
                 run_socket_mode(bolt_app, app_token=svc.settings.slack_app_token.get_secret_value())
         finally:

@@ -31,6 +31,7 @@ CONTEXT_KEY = "advocate"
 # Slack redelivers an event for about an hour at most; ids older than this are forgotten.
 FORGET_EVENTS_AFTER = timedelta(days=2)
 PRUNE_EVERY_CLAIMS = 1000
+EVENT_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,9 @@ class BotRuntime:
         self.identity = identity
         settings = services.settings
         self.listener_pool = TrackedExecutor(size=settings.listener_threads, name="listener")
+        # HTTP mode hands acknowledged events to Bolt here (bot/server.py); Socket Mode leaves it idle. Bolt's
+        # dispatch does no I/O, so a few threads keep up, and fewer threads wanting the GIL keeps acks quick.
+        self.event_pool = TrackedExecutor(size=EVENT_THREADS, name="event")
         self.workers = BriefWorkers(size=settings.brief_workers, queue_limit=settings.brief_queue)
         self.ledger: SlackLedger = self.records.slack
         self.rotation = AdvocateRotation(records=self.records, functions=services.functions)
@@ -112,17 +116,17 @@ class BotRuntime:
         import time
 
         deadline = time.monotonic() + timeout
+        stages = (self.event_pool.pending, self.listener_pool.pending, self.workers.pending)
         while time.monotonic() < deadline:
-            left = deadline - time.monotonic()
-            if not self.listener_pool.pending.wait(left):
-                return False
-            if not self.workers.pending.wait(max(0.0, deadline - time.monotonic())):
-                return False
-            if self.listener_pool.pending.count == 0 and self.workers.pending.count == 0:
+            for pending in stages:  # in the order work flows: an event starts a listener, which starts a brief
+                if not pending.wait(max(0.0, deadline - time.monotonic())):
+                    return False
+            if all(pending.count == 0 for pending in stages):
                 return True
         return False
 
     def close(self) -> None:
+        self.event_pool.shutdown(wait=True)
         self.listener_pool.shutdown(wait=True)
         self.workers.shutdown(wait=True)
 

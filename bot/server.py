@@ -2,6 +2,12 @@
 
 HTTP mode is a small ASGI app served by uvicorn: `POST /slack/events` goes to Bolt on a thread (so
 one slow request never holds up another's acknowledgement) and `GET /healthz` checks the stores.
+
+An Events API delivery whose signature checks out is acknowledged at once, on the event loop, and handed
+to Bolt afterwards: Slack wants only a 200 for it, and while briefs keep both cores busy a trip through
+a thread and Bolt's middleware before answering would cost tens of milliseconds. Everything else (slash
+commands, buttons, modal submissions, url_verification, a bad signature) is answered by Bolt, whose
+answer carries what Slack shows.
 """
 
 from __future__ import annotations
@@ -18,9 +24,12 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 from advocate.services import Services
 from advocate.settings import Settings
+from bot.runtime import BotRuntime
+from bot.workers import lower_priority_of_threads
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +92,9 @@ def prepare(services: Services) -> None:
     gc.collect()
     gc.freeze()
     sys.setswitchinterval(0.0005)
+    # Chroma's query threads exist now (the warm-up brief started them): they do brief work, so they
+    # yield the CPU to acknowledgements as the brief workers do (bot/workers.py).
+    lower_priority_of_threads()
 
 
 # -- health ---------------------------------------------------------------------------------------------
@@ -115,11 +127,15 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 class SlackHTTPApp:
     """The ASGI application of HTTP mode."""
 
-    def __init__(self, *, app: App, services: Services) -> None:
+    def __init__(self, *, app: App, services: Services, bot: BotRuntime | None = None) -> None:
         # The Bolt app (verifies signatures, dispatches to listeners).
         self.app = app
         # For the health check.
         self.services = services
+        # The app's runtime: acknowledged events go to Bolt on its event pool (without one, Bolt answers all).
+        self.bot = bot
+        secret = services.settings.slack_signing_secret.get_secret_value()
+        self._verifier = SignatureVerifier(secret) if secret and bot is not None else None
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -142,7 +158,13 @@ class SlackHTTPApp:
             for key, value in scope.get("headers", []):
                 headers.setdefault(key.decode("latin-1").lower(), []).append(value.decode("latin-1"))
             query = scope.get("query_string", b"").decode("latin-1")
-            request = BoltRequest(body=body.decode("utf-8"), query=query, headers=headers)
+            text = body.decode("utf-8")
+            request = BoltRequest(body=text, query=query, headers=headers)
+            if self._signed_event(text, headers):
+                await _respond(send, 200, b"", "text/plain;charset=utf-8")
+                assert self.bot is not None  # _signed_event is never true without one
+                self.bot.event_pool.submit(self._deliver, request)
+                return
             # Bolt waits for ack() on this thread; the event loop stays free for other requests.
             response = await asyncio.to_thread(self.app.dispatch, request)
             content_type = (response.headers.get("content-type") or ["text/plain;charset=utf-8"])[0]
@@ -155,6 +177,30 @@ class SlackHTTPApp:
             await _respond(send, 200 if ok else 503, json.dumps(payload).encode(), "application/json")
             return
         await _respond(send, 404, b"not found", "text/plain")
+
+
+    def _signed_event(self, body: str, headers: dict[str, list[str]]) -> bool:
+        """An Events API delivery (`event_callback`) with Slack's valid, recent signature."""
+        if self._verifier is None or not body.startswith("{") or "event_callback" not in body:
+            return False
+        timestamp = (headers.get("x-slack-request-timestamp") or [""])[0]
+        signature = (headers.get("x-slack-signature") or [""])[0]
+        if not self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
+            return False  # Bolt answers it: 401
+        try:
+            return json.loads(body).get("type") == "event_callback"
+        except (ValueError, AttributeError):
+            return False
+
+    def _deliver(self, request: BoltRequest) -> None:
+        """Bolt runs the listeners of an event already acknowledged (its own answer goes nowhere)."""
+        try:
+            response = self.app.dispatch(request)
+        except Exception:  # Bolt reports listener errors itself; this is Bolt failing
+            log.exception("an acknowledged event could not be dispatched")
+            return
+        if response.status >= 400:
+            log.warning("an acknowledged event was refused by Bolt (status %s)", response.status)
 
 
 async def _read_body(receive: Receive) -> bytes | None:
@@ -177,12 +223,12 @@ async def _respond(send: Send, status: int, body: bytes, content_type: str) -> N
     await send({"type": "http.response.body", "body": body})
 
 
-def run_http(app: App, services: Services, *, host: str, port: int) -> None:
+def run_http(app: App, services: Services, bot: BotRuntime, *, host: str, port: int) -> None:
     import uvicorn
 
     log.warning("Advocate listening for Slack on http://%s:%d%s (health: %s)", host, port, EVENTS_PATH, HEALTH_PATH)
     # log_config=None: uvicorn's lines go through our handler (ADVOCATE_LOG_FORMAT, redaction), not its own.
-    uvicorn.run(SlackHTTPApp(app=app, services=services), host=host, port=port, log_level="warning",
+    uvicorn.run(SlackHTTPApp(app=app, services=services, bot=bot), host=host, port=port, log_level="warning",
                 access_log=False, log_config=None)
 
 

@@ -149,7 +149,8 @@ def ingest_small_pack(services: Services, folder: Path) -> None:
 
 def make_slack(services: Services, api: SlackApiServer) -> tuple[Slack, BotRuntime]:
     app, bot = build_app(services)
-    return Slack(app=app, bot=bot, api=api, services=services, http_app=SlackHTTPApp(app=app, services=services)), bot
+    http_app = SlackHTTPApp(app=app, services=services, bot=bot)
+    return Slack(app=app, bot=bot, api=api, services=services, http_app=http_app), bot
 
 
 # The stores the Slack app runs on: the laptop default, and a production deployment's (a Chroma server and

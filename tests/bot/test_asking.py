@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from typing import Any
 
@@ -60,6 +61,33 @@ def test_bad_signature_gets_401_and_nothing_happens(slack: Slack) -> None:
     assert slack.post(envelope, timestamp=stale).status_code == 401
     slack.wait()
     assert len(slack.api.calls) == before
+
+
+def test_a_signed_event_is_acknowledged_before_bolt_runs_it(slack: Slack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Bolt is held up: the acknowledgement must not wait for it.
+    gate = threading.Event()
+    dispatch = slack.app.dispatch
+
+    def held_dispatch(request: Any) -> Any:
+        gate.wait(10)
+        return dispatch(request)
+
+    monkeypatch.setattr(slack.app, "dispatch", held_dispatch)
+    try:
+        started = time.perf_counter()
+        ts, _ = mention(slack, CHATBOT)  # asserts the 200
+        acknowledged_in = time.perf_counter() - started
+        assert slack.api.calls_to("chat.postMessage") == []  # nothing has run yet
+    finally:
+        gate.set()
+    slack.wait()
+    assert acknowledged_in < 2.0
+    [brief] = briefs(slack.api, GENERAL)
+    assert brief["thread_ts"] == ts
+    # What Slack shows from an answer still comes from Bolt: a slash command's help is in its response.
+    response = slack.post(payloads.slash_command("help", user=ASKER, channel=GENERAL,
+                                                 response_url=slack.api.response_url()))
+    assert response.status_code == 200 and "/advocate <the decision or question>" in response.text
 
 
 @ON_BOTH_STORES
@@ -234,15 +262,40 @@ def test_reaction_asks_about_that_message_once(slack: Slack) -> None:
     slack.api.add_message(GENERAL, "Proposal: outsource night calls to a partner", user="U0AUTHOR01", ts=parent)
     reply_ts = payloads.new_ts()
     slack.api.add_message(GENERAL, CHATBOT, user="U0AUTHOR01", ts=reply_ts, thread_ts=parent)
+    # Two people react at once (Slack delivers both; they are handled side by side), and a third later.
     for user in (ASKER, "U0SECOND01"):
         slack.event(payloads.reaction_added("busts_in_silhouette", user=user, channel=GENERAL, ts=reply_ts,
                                             item_user="U0AUTHOR01"))
     slack.event(payloads.reaction_added("tada", user=ASKER, channel=GENERAL, ts=parent, item_user="U0AUTHOR01"))
     slack.wait()
+    slack.event(payloads.reaction_added("busts_in_silhouette", user="U0THIRD001", channel=GENERAL, ts=reply_ts,
+                                        item_user="U0AUTHOR01"))
+    slack.wait()
     [brief] = briefs(slack.api, GENERAL)
     assert brief["thread_ts"] == parent  # the thread of the message reacted to
-    [record] = slack.services.records.slack.recent_briefs(ASKER)
+    ledger = slack.services.records.slack
+    records = [r for user in (ASKER, "U0SECOND01", "U0THIRD001") for r in ledger.recent_briefs(user)]
+    [record] = records  # the first to react asked; nobody else did
     assert record.how == "reaction" and record.question.startswith("we plan to replace callbacks")
+
+
+def test_a_guest_reacting_first_is_refused_and_leaves_the_brief_to_a_member(slack: Slack) -> None:
+    slack.api.set_user("U0GUEST001", is_restricted=True)
+    ts = payloads.new_ts()
+    slack.api.add_message(GENERAL, CHATBOT, user="U0AUTHOR01", ts=ts)
+    slack.event(payloads.reaction_added("busts_in_silhouette", user="U0GUEST001", channel=GENERAL, ts=ts,
+                                        item_user="U0AUTHOR01"))
+    slack.wait()
+    [note] = slack.api.ephemeral("U0GUEST001")
+    assert note["text"].startswith("Sorry — I can only help members of this organisation")
+    assert not briefs(slack.api, GENERAL) and not slack.api.calls_to("conversations.replies")  # nothing read
+    slack.event(payloads.reaction_added("busts_in_silhouette", user=ASKER, channel=GENERAL, ts=ts,
+                                        item_user="U0AUTHOR01"))
+    slack.wait()
+    [brief] = briefs(slack.api, GENERAL)
+    assert brief["thread_ts"] == ts
+    [record] = slack.services.records.slack.recent_briefs(ASKER)
+    assert record.how == "reaction"
 
 
 def test_message_shortcut_answers_in_the_thread_of_the_message(slack: Slack) -> None:

@@ -85,8 +85,8 @@ def test_http_mode_on_a_real_port_verifies_signatures_and_reports_health(slack: 
     import uvicorn
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(SlackHTTPApp(app=slack.app, services=slack.services), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="on"))
+    http_app = SlackHTTPApp(app=slack.app, services=slack.services, bot=slack.bot)
+    server = uvicorn.Server(uvicorn.Config(http_app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -43,7 +43,7 @@ def serve_and_look(monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiServer, *
         monkeypatch.setenv("ADVOCATE_SCHEDULER_IN_SERVE", in_serve)
     seen: dict[str, Any] = {}
 
-    def look_while_serving(app: object, services: Any, *, host: str, port: int) -> None:
+    def look_while_serving(app: object, services: Any, bot: object, *, host: str, port: int) -> None:
         scheduler = services.scheduler
         seen["running"] = scheduler.running
         seen["jobs"] = sorted(job.id for job in scheduler.get_jobs()) if scheduler.running else []
