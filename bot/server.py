@@ -163,7 +163,10 @@ class SlackHTTPApp:
             if self._signed_event(text, headers):
                 await _respond(send, 200, b"", "text/plain;charset=utf-8")
                 assert self.bot is not None  # _signed_event is never true without one
-                self.bot.event_pool.submit(self._deliver, request)
+                try:
+                    self.bot.event_pool.submit(self._deliver, request)
+                except RuntimeError:  # shutting down: Slack got its 200, so say what was dropped
+                    log.warning("the app is stopping; an acknowledged event was not handled")
                 return
             # Bolt waits for ack() on this thread; the event loop stays free for other requests.
             response = await asyncio.to_thread(self.app.dispatch, request)
@@ -177,7 +180,6 @@ class SlackHTTPApp:
             await _respond(send, 200 if ok else 503, json.dumps(payload).encode(), "application/json")
             return
         await _respond(send, 404, b"not found", "text/plain")
-
 
     def _signed_event(self, body: str, headers: dict[str, list[str]]) -> bool:
         """An Events API delivery (`event_callback`) with Slack's valid, recent signature."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -30,6 +31,8 @@ CHROMA_THREADS = ("tokio-rt-worker", "sqlx-sqlite-wor")
 
 def lower_priority(tid: int | None = None, *, by: int = BRIEF_NICENESS) -> bool:
     """Make one thread (this one by default) `by` nicer; False where the platform cannot."""
+    if not sys.platform.startswith("linux"):  # elsewhere a thread id given to setpriority names a process
+        return False
     try:
         tid = tid or threading.get_native_id()
         os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + by))

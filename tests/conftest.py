@@ -6,7 +6,9 @@ LangChain's deterministic fake embedding, which is fast and gives the same vecto
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -153,6 +155,21 @@ def postgres_url(postgres_server_url: str) -> Iterator[str]:
     """A fresh schema for this test on the PostgreSQL server, dropped afterwards."""
     with fresh_postgres_schema(postgres_server_url) as url:
         yield url
+
+
+def store_values(request: pytest.FixtureRequest, stack: ExitStack, variant: str) -> dict[str, object]:
+    """The Settings values that put a test on a store variant: `embedded-chroma` (nothing to set),
+    `chroma-server` (a collection of its own on the session's Chroma server), `…+postgresql` (records,
+    the record manager and the lexical index in a fresh PostgreSQL schema, dropped when `stack` closes).
+    A missing server skips the test, with the reason."""
+    values: dict[str, object] = {}
+    if variant.startswith("chroma-server"):
+        server: ChromaServer = request.getfixturevalue("chroma_server")
+        values.update(chroma_url=server.url, collection=f"t-{uuid.uuid4().hex[:12]}")
+    if variant.endswith("+postgresql"):
+        postgres: str = request.getfixturevalue("postgres_server_url")
+        values["database_url"] = stack.enter_context(fresh_postgres_schema(postgres))
+    return values
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

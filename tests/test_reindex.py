@@ -4,7 +4,6 @@ different sizes standing in for the two models."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -21,9 +20,7 @@ from advocate.services import Services, build_services
 from advocate.settings import Settings, load_settings
 from knowledge.lexical_index import LexicalIndex
 from knowledge.vector_store import StoreMismatch
-from tests.chroma_server import ChromaServer
-from tests.conftest import SAMPLE_PACK
-from tests.databases import fresh_postgres_schema
+from tests.conftest import SAMPLE_PACK, store_values
 from tests.slack_api_server import SlackApiServer
 
 STORE_VARIANTS = ["embedded-chroma", "chroma-server", "chroma-server+postgresql"]
@@ -37,13 +34,7 @@ MakeServices = Callable[..., Services]
 def make_services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeServices]:
     """Services on one store and records database, with the embedder and EMBEDDING_MODEL label given."""
     with ExitStack() as stack:
-        values: dict[str, object] = {"data_dir": tmp_path / "data"}
-        if request.param.startswith("chroma-server"):
-            server: ChromaServer = request.getfixturevalue("chroma_server")
-            values.update(chroma_url=server.url, collection=f"t-{uuid.uuid4().hex[:12]}")
-        if request.param.endswith("+postgresql"):
-            postgres: str = request.getfixturevalue("postgres_server_url")
-            values["database_url"] = stack.enter_context(fresh_postgres_schema(postgres))
+        values = {"data_dir": tmp_path / "data", **store_values(request, stack, request.param)}
 
         def make(embedder: Embeddings, model: str) -> Services:
             svc = build_services(Settings(**values, embedding_model=model), embedder=embedder)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -26,8 +25,7 @@ from bot.runtime import BotRuntime
 from bot.server import SlackHTTPApp
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from tests.bot import payloads
-from tests.chroma_server import ChromaServer
-from tests.databases import fresh_postgres_schema
+from tests.conftest import store_values
 from tests.slack_api_server import SlackApiServer
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -155,7 +153,7 @@ def make_slack(services: Services, api: SlackApiServer) -> tuple[Slack, BotRunti
 
 # The stores the Slack app runs on: the laptop default, and a production deployment's (a Chroma server and
 # PostgreSQL). Modules whose tests are about what gets stored run on both: `pytestmark = ON_BOTH_STORES`.
-STORES = ("embedded+sqlite", "chroma-server+postgresql")
+STORES = ("embedded-chroma", "chroma-server+postgresql")
 ON_BOTH_STORES = pytest.mark.parametrize("slack", STORES, indirect=True)
 
 
@@ -168,13 +166,9 @@ def slack(
     verbatims a brief quotes, so the tests can rely on the ones with pings and phone numbers in them.
     Embedded Chroma and SQLite unless the test is parametrised with `ON_BOTH_STORES`."""
     with ExitStack() as stack:
-        stores: dict[str, Any] = {}
-        if getattr(request, "param", STORES[0]) == "chroma-server+postgresql":
-            server: ChromaServer = request.getfixturevalue("chroma_server")
-            postgres: str = request.getfixturevalue("postgres_server_url")
-            stores = {"chroma_url": server.url, "collection": f"bot-{uuid.uuid4().hex[:12]}",
-                      "database_url": stack.enter_context(fresh_postgres_schema(postgres))}
-            (tmp_path / "data").mkdir()  # holds no store then, but a deployment has one (the image's /data)
+        stores = store_values(request, stack, getattr(request, "param", STORES[0]))
+        # A deployment on servers keeps no store in its data dir, but has one (the image's /data).
+        (tmp_path / "data").mkdir(exist_ok=True)
         services = build_services(bot_settings(tmp_path / "data", slack_api, **stores), embedder=real_embedder)
         stack.callback(services.close)
         ingest_small_pack(services, tmp_path / "pack")

@@ -25,7 +25,7 @@ from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 from advocate.services import Services, build_services
 from advocate.settings import Settings
 from tests.chroma_server import ChromaServer
-from tests.conftest import SAMPLE_FOLDERS, SAMPLE_PACK
+from tests.conftest import SAMPLE_FOLDERS, SAMPLE_PACK, store_values
 from tests.databases import fresh_postgres_schema
 
 STORE_VARIANTS = ["embedded-chroma", "chroma-server", "chroma-server+postgresql"]
@@ -36,14 +36,7 @@ def fake_services(
     request: pytest.FixtureRequest, tmp_path: Path, fake_embeddings: DeterministicFakeEmbedding
 ) -> Iterator[Services]:
     with ExitStack() as stack:
-        values: dict[str, object] = {"data_dir": tmp_path / "data"}
-        if request.param.startswith("chroma-server"):
-            server: ChromaServer = request.getfixturevalue("chroma_server")
-            # A collection per test: the server is shared by the whole session.
-            values.update(chroma_url=server.url, collection=f"t-{uuid.uuid4().hex[:12]}")
-        if request.param.endswith("+postgresql"):
-            postgres: str = request.getfixturevalue("postgres_server_url")
-            values["database_url"] = stack.enter_context(fresh_postgres_schema(postgres))
+        values = {"data_dir": tmp_path / "data", **store_values(request, stack, request.param)}
         svc = build_services(Settings(**values), embedder=fake_embeddings)
         stack.callback(svc.close)
         yield svc
