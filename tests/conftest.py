@@ -48,6 +48,19 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
+def fresh_cli() -> Iterator[None]:
+    """The `advocate` CLI builds its services anew in this test (from the test's settings), and they are
+    closed after it."""
+    from advocate import cli
+
+    cli._State.services = None
+    yield
+    if cli._State.services is not None:
+        cli._State.services.close()
+    cli._State.services = None
+
+
+@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data")
 

@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,7 @@ from tests.conftest import SAMPLE_PACK
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cli_state() -> Iterator[None]:
-    cli._State.services = None
-    yield
-    if cli._State.services is not None:
-        cli._State.services.close()
-    cli._State.services = None
+pytestmark = pytest.mark.usefixtures("fresh_cli")
 
 
 def invoke(*args: str):  # type: ignore[no-untyped-def]

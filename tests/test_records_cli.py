@@ -18,14 +18,10 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _cli_on_a_monday(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_cli: None) -> Iterator[None]:
     monkeypatch.setenv("ADVOCATE_DATA_DIR", str(tmp_path / "data"))
-    cli._State.services = None
     with time_machine.travel("2026-11-23T09:00:00+00:00", tick=True):
         yield
-    if cli._State.services is not None:
-        cli._State.services.close()
-    cli._State.services = None
 
 
 def invoke(*args: str):  # type: ignore[no-untyped-def]

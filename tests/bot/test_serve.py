@@ -8,7 +8,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,19 +21,12 @@ from tests.bot.test_asking import CHATBOT, mention
 from tests.slack_api_server import SlackApiServer
 
 runner = CliRunner()
-SLACK_ENV = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL")
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for name in SLACK_ENV:
-        monkeypatch.delenv(name, raising=False)
+def _cli_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_cli: None) -> None:
+    # Every setting, the Slack tokens too, was cleared by tests/conftest.py; only the data dir is set.
     monkeypatch.setenv("ADVOCATE_DATA_DIR", str(tmp_path / "cli-data"))
-    cli._State.services = None
-    yield
-    if cli._State.services is not None:
-        cli._State.services.close()
-    cli._State.services = None
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk.models.blocks import Block
 
 from advocate.services import Services
@@ -43,6 +44,16 @@ def _clock_at_now() -> Iterator[None]:
     """The wall clock (ours and the local Slack's ts) starts at NOW and runs on."""
     with time_machine.travel(NOW, tick=True):
         yield
+
+
+@pytest.fixture
+def schedulers() -> Iterator[list[BackgroundScheduler]]:
+    """Schedulers a test starts (appends here), shut down after it."""
+    started: list[BackgroundScheduler] = []
+    yield started
+    for scheduler in started:
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
 
 
 @pytest.fixture

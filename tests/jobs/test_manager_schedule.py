@@ -10,7 +10,6 @@ import csv
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -158,15 +157,6 @@ def wait_for(condition, timeout: float = 30.0) -> bool:  # type: ignore[no-untyp
             return True
         time.sleep(0.1)
     return condition()
-
-
-@pytest.fixture
-def schedulers() -> Iterator[list[BackgroundScheduler]]:
-    started: list[BackgroundScheduler] = []
-    yield started
-    for scheduler in started:
-        if scheduler.running:
-            scheduler.shutdown(wait=True)
 
 
 def test_a_scheduler_restart_mid_week_neither_loses_nor_doubles_a_digest(

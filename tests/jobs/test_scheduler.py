@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -46,15 +46,6 @@ class Runs:
             self.missed += 1
         else:
             self.executed += 1
-
-
-@pytest.fixture
-def schedulers() -> Iterator[list[BackgroundScheduler]]:
-    started: list[BackgroundScheduler] = []
-    yield started
-    for scheduler in started:
-        if scheduler.running:
-            scheduler.shutdown(wait=True)
 
 
 def launch(services: Services, started: list[BackgroundScheduler]) -> tuple[BackgroundScheduler, Runs]:

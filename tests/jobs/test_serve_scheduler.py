@@ -5,7 +5,6 @@ the warm-up brief is skipped (it loads the embedding model, which has nothing to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +21,9 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL",
-                 "ADVOCATE_SCHEDULER_IN_SERVE"):
-        monkeypatch.delenv(name, raising=False)
+def _cli_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_cli: None) -> None:
+    # Every setting was cleared by tests/conftest.py; only the data dir is set.
     monkeypatch.setenv("ADVOCATE_DATA_DIR", str(tmp_path / "cli-data"))
-    cli._State.services = None
-    yield
-    if cli._State.services is not None:
-        cli._State.services.close()
-    cli._State.services = None
 
 
 def serve_and_look(monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiServer, *, in_serve: str | None
