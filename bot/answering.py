@@ -6,7 +6,7 @@ advocate, record the decision, and replace the placeholder with the brief (`chat
 safe to retry: the brief is delivered once). A failure turns the placeholder into an apology with a
 reference id that is also in the log.
 
-Posts are never retried blindly (`bot.posting`): Slack may have posted before answering 5xx. When the
+Posts are never retried blindly (`outbound.poster`): Slack may have posted before answering 5xx. When the
 placeholder cannot be confirmed, its thread is searched for it; when it is not there, the brief is
 posted directly once written, instead of replacing it.
 """
@@ -23,16 +23,16 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from advocate.advisor import Advisor
-from advocate.functions import Function, guess_function
 from bot.access import GUEST_REFUSAL, SHARED_CHANNEL_REFUSAL, AccessPolicy, Person, Place
-from bot.blocks.brief_message import render_brief
-from bot.blocks.brief_view import BriefView
-from bot.posting import OncePoster, PostUncertain, describe
 from bot.roster import AdvocateChoice, AdvocateRotation
-from bot.slack_text import escape, to_plain, trim, user_mention
 from bot.workers import BriefWorkers
-from knowledge.records.slack_records import SlackLedger
+from briefs.advisor import Advisor
+from briefs.functions import Function, guess_function
+from outbound.layouts.brief_message import render_brief
+from outbound.layouts.brief_view import BriefView
+from outbound.poster import OncePoster, PostUncertain, describe
+from outbound.text import escape, to_plain, trim, user_mention
+from records.slack_records import SlackLedger
 
 log = logging.getLogger(__name__)
 

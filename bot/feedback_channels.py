@@ -19,8 +19,8 @@ from langchain_core.indexing import index
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_text import to_plain
 from knowledge.ingest import Ingestor
+from outbound.text import to_plain
 
 log = logging.getLogger(__name__)
 

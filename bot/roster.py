@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from advocate.functions import Function, FunctionGuess
-from bot.slack_text import escape, user_mention
-from knowledge.records.database import Records
-from knowledge.records.models import Advocate, utcnow
+from briefs.functions import Function, FunctionGuess
+from outbound.text import escape, user_mention
+from records.database import Records
+from records.models import Advocate, utcnow
 
 
 @dataclass(frozen=True)

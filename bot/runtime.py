@@ -19,11 +19,11 @@ from bot.access import AccessPolicy
 from bot.answering import Answerer
 from bot.feedback_channels import FeedbackChannels
 from bot.file_ingest import FileIngest
-from bot.posting import OncePoster, without_ambiguous_retries
 from bot.roster import AdvocateRotation
 from bot.workers import BriefWorkers, TrackedExecutor
-from knowledge.records.database import Records
-from knowledge.records.slack_records import SlackLedger
+from outbound.poster import OncePoster, without_ambiguous_retries
+from records.database import Records
+from records.slack_records import SlackLedger
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class BotRuntime:
 def promises_available(records: Records) -> bool:
     """The "Record a promise" button appears only once the promises records exist."""
     try:
-        from knowledge.records.promises import PromiseBook
+        from records.promises import PromiseBook
     except ImportError:
         return False
     return callable(getattr(PromiseBook, "add", None)) and hasattr(records, "promises")

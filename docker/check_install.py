@@ -68,7 +68,7 @@ def check_package_data() -> str:
 def check_migrations() -> str:
     from sqlalchemy import create_engine, inspect
 
-    from knowledge.records.migrate import current_revision, head_revision, upgrade_to_head
+    from records.migrate import current_revision, head_revision, upgrade_to_head
 
     with tempfile.TemporaryDirectory() as scratch:
         engine = create_engine(f"sqlite:///{Path(scratch) / 'check.sqlite'}")

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from advocate.functions import Function
-from jobs.blocks import BlockList, Message, escape, quote
+from briefs.functions import Function
 from jobs.common import RunReport, Week, now_utc, week_of
 from jobs.delivery import Outcome
-from knowledge.records.advocates import AdvocateView, BriefVotes, DecisionView
 from knowledge.retrieval import Source
+from outbound.blocks import BlockList, Message, escape, quote
+from records.advocates import AdvocateView, BriefVotes, DecisionView
 
 if TYPE_CHECKING:
     from advocate.services import Services

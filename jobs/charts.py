@@ -19,8 +19,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from jobs.blocks import Chart
-from knowledge.records.keep_rate import KeepRateReport
+from outbound.blocks import Chart
+from records.keep_rate import KeepRateReport
 
 IMAGE_TITLE = "Team keep rate by week: kept on time / closed"
 BAR = "#2e86c1"

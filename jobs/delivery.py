@@ -35,9 +35,9 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from advocate.slack_actions import METADATA_EVENT_TYPE
-from jobs.blocks import Message
-from knowledge.records.deliveries import DeliveryLedger, DeliveryView, delivery_key
+from outbound.actions import METADATA_EVENT_TYPE
+from outbound.blocks import Message
+from records.deliveries import DeliveryLedger, DeliveryView, delivery_key
 
 log = logging.getLogger(__name__)
 

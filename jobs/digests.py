@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from jobs import advocate_briefing, manager_digest, promise_reminders
-from jobs.blocks import Message
 from jobs.common import RunReport
+from outbound.blocks import Message
 
 if TYPE_CHECKING:
     from advocate.services import Services

@@ -28,17 +28,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from advocate.loyalty import ThankYou
-from advocate.slack_actions import ACTION_THANKS_MARK, thanks_value
-from jobs.blocks import BlockList, Chart, Message, button, escape, quote
 from jobs.charts import KeepRateCharts
 from jobs.common import RunReport, Week, now_utc, week_of
 from jobs.delivery import Outcome
-from knowledge.records.customers import CustomerView
-from knowledge.records.due_times import show_due
-from knowledge.records.keep_rate import KeepRateReport
-from knowledge.records.promises import PromiseView
-from knowledge.records.staff import OrgChart, StaffView
+from outbound.actions import ACTION_THANKS_MARK, thanks_value
+from outbound.blocks import BlockList, Chart, Message, button, escape, quote
+from records.customers import CustomerView
+from records.due_times import show_due
+from records.keep_rate import KeepRateReport
+from records.loyalty import ThankYou
+from records.promises import PromiseView
+from records.staff import OrgChart, StaffView
 
 if TYPE_CHECKING:
     from advocate.services import Services

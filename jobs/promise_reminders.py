@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from advocate.slack_actions import promise_buttons
-from jobs.blocks import BlockList, Message, escape
 from jobs.common import RunReport, now_utc
 from jobs.delivery import Outcome
-from knowledge.records.customers import CustomerView
-from knowledge.records.due_times import show_due
-from knowledge.records.promises import PromiseView
+from outbound.actions import promise_buttons
+from outbound.blocks import BlockList, Message, escape
+from records.customers import CustomerView
+from records.due_times import show_due
+from records.promises import PromiseView
 
 if TYPE_CHECKING:
     from advocate.services import Services

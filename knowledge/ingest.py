@@ -27,8 +27,8 @@ from knowledge.documents import DOCUMENT_SUFFIXES, UnreadableInput, load_documen
 from knowledge.feedback_rows import FEEDBACK_SUFFIXES, FeedbackRow, RowProblem, read_feedback
 from knowledge.kinds import KINDS, VISIBILITIES, infer_kind
 from knowledge.lexical_index import schema_lock
-from knowledge.records.forgotten import ForgottenCustomers, forgotten_hash
 from knowledge.vector_store import KnowledgeStore
+from records.forgotten import ForgottenCustomers, forgotten_hash
 
 SUPPORTED_SUFFIXES = DOCUMENT_SUFFIXES + FEEDBACK_SUFFIXES
 BATCH_CHUNKS = 512  # chunks gathered (whole files) per index() call, and per embedding batch

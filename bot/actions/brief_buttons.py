@@ -10,10 +10,17 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.access import GUEST_REFUSAL
-from bot.blocks.brief_message import FULL_BRIEF, HELPFUL, NOT_HELPFUL, RAISE_CONCERN, RECORD_PROMISE, full_brief_modal
-from bot.blocks.brief_view import BriefView
-from bot.blocks.modals import concern_modal, promise_modal
 from bot.runtime import BotRuntime, runtime
+from outbound.layouts.brief_message import (
+    FULL_BRIEF,
+    HELPFUL,
+    NOT_HELPFUL,
+    RAISE_CONCERN,
+    RECORD_PROMISE,
+    full_brief_modal,
+)
+from outbound.layouts.brief_view import BriefView
+from outbound.layouts.modals import concern_modal, promise_modal
 
 log = logging.getLogger(__name__)
 

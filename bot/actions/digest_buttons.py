@@ -1,4 +1,4 @@
-"""Buttons on digests, reminders and App Home (issue 5's `advocate.slack_actions`): promise kept /
+"""Buttons on digests, reminders and App Home (issue 5's `outbound.actions`): promise kept /
 broken / reschedule, and "thanked" on a tenure milestone.
 
 The person clicking is found in the staff list by their Slack id; only a promise's owner (or an
@@ -16,18 +16,18 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.blocks import DatePickerElement, InputBlock, PlainTextObject, TimePickerElement
 from slack_sdk.models.views import View
 
-from advocate.slack_actions import (
+from bot.events.app_home import publish_home
+from bot.runtime import BotRuntime, runtime
+from outbound.actions import (
     ACTION_PROMISE_BROKEN,
     ACTION_PROMISE_KEPT,
     ACTION_PROMISE_RESCHEDULE,
     ACTION_THANKS_MARK,
     parse_thanks_value,
 )
-from bot.blocks.modals import DUE_DATE_BLOCK, DUE_TIME_BLOCK, _text_input, metadata, submitted
-from bot.events.app_home import publish_home
-from bot.runtime import BotRuntime, runtime
-from bot.slack_text import escape, trim
-from knowledge.records.errors import InputError, NotFound
+from outbound.layouts.modals import DUE_DATE_BLOCK, DUE_TIME_BLOCK, _text_input, metadata, submitted
+from outbound.text import escape, trim
+from records.errors import InputError, NotFound
 
 RESCHEDULE_MODAL = "promise_reschedule_modal"
 REASON_BLOCK = "reason"

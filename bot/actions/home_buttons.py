@@ -11,10 +11,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.actions.digest_buttons import handle_thanks_mark
-from bot.blocks.home import HOME_ASK, HOME_THANKS_MARK
-from bot.blocks.modals import ask_modal
 from bot.events.app_home import publish_home
 from bot.runtime import runtime
+from outbound.layouts.home import HOME_ASK, HOME_THANKS_MARK
+from outbound.layouts.modals import ask_modal
 
 
 def handle_home_ask(ack: Ack, body: dict[str, Any], context: BoltContext, logger: Logger) -> None:

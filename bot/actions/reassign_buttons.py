@@ -12,9 +12,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
-from advocate.slack_actions import ACTION_PROMISE_REASSIGN, promise_buttons
 from bot.actions.digest_buttons import NOT_STAFF, _may_change, _note, _staff_handle, clicked_by_owner
-from bot.blocks.modals import (
+from bot.events.app_home import publish_home
+from bot.runtime import BotRuntime, runtime
+from outbound.actions import ACTION_PROMISE_REASSIGN, promise_buttons
+from outbound.layouts.modals import (
     NEW_OWNER_BLOCK,
     REASSIGN_MODAL,
     REASSIGN_REASON_BLOCK,
@@ -22,12 +24,10 @@ from bot.blocks.modals import (
     reassign_modal,
     submitted,
 )
-from bot.events.app_home import publish_home
-from bot.runtime import BotRuntime, runtime
-from bot.slack_text import escape, trim, user_mention
-from knowledge.records.due_times import show_due
-from knowledge.records.errors import InputError, NotFound
-from knowledge.records.promises import PromiseView
+from outbound.text import escape, trim, user_mention
+from records.due_times import show_due
+from records.errors import InputError, NotFound
+from records.promises import PromiseView
 
 ONLY_OWNER = "Only the promise's owner (or an admin) reassigns it."
 NEW_OWNER_NOT_STAFF = "Not in the staff list; pick someone who is (admins import the staff list)."

@@ -17,11 +17,11 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot.access import GUEST_REFUSAL
 from bot.actions.brief_buttons import open_promise_modal
 from bot.answering import Ask
-from bot.blocks.help import help_blocks, help_text
 from bot.commands.customer_card import customer_reply
 from bot.runtime import BotRuntime, runtime
-from bot.slack_text import escape, to_plain, trim, user_mention
-from knowledge.records.errors import InputError
+from outbound.layouts.help import help_blocks, help_text
+from outbound.text import escape, to_plain, trim, user_mention
+from records.errors import InputError
 
 COMMAND = "/advocate"
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|^@?([UW][A-Z0-9]{2,31})$")

@@ -15,13 +15,13 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock
 
-from advocate.loyalty import CustomerCard, FeedbackItem
 from bot.access import GUEST_REFUSAL
-from bot.masking import mask_personal_data
 from bot.runtime import BotRuntime
-from bot.slack_text import escape, plain, trim
-from knowledge.records.customers import CustomerView
-from knowledge.records.due_times import show_due
+from outbound.masking import mask_personal_data
+from outbound.text import escape, plain, trim
+from records.customers import CustomerView
+from records.due_times import show_due
+from records.loyalty import CustomerCard, FeedbackItem
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.blocks import Block, DividerBlock
 
-from bot.blocks.home import (
+from bot.runtime import BotRuntime, runtime
+from outbound.layouts.home import (
     HOME_PROMISES_SHOWN,
     HOME_THANKS_SHOWN,
     home_view,
@@ -18,7 +19,6 @@ from bot.blocks.home import (
     promise_blocks,
     thanks_blocks,
 )
-from bot.runtime import BotRuntime, runtime
 
 
 def handle_app_home_opened(ack: Ack, event: dict[str, Any], context: BoltContext, logger: Logger) -> None:

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.answering import Ask, is_decision_message
 from bot.runtime import runtime
-from bot.slack_text import to_plain
+from outbound.text import to_plain
 
 EMPTY_MENTION = ("Tell me the decision and I'll brief you on how it affects customers, e.g. "
                  "`@Advocate we plan to close the phone line at weekends`. `/advocate help` shows everything.")

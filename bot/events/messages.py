@@ -14,7 +14,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.answering import Ask, is_decision_message, is_follow_up_question
 from bot.file_ingest import parse_request, wants_ingest
 from bot.runtime import BotRuntime, runtime
-from bot.slack_text import escape, mentions, mentions_other_people, to_plain, trim
+from outbound.text import escape, mentions, mentions_other_people, to_plain, trim
 
 EMPTY_DM = ("Tell me what is being decided and I'll brief you on how it affects customers. "
             "`/advocate help` shows every way to ask.")

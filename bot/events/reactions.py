@@ -10,8 +10,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.answering import Ask
 from bot.runtime import BotRuntime, runtime
-from bot.slack_text import to_plain
-from knowledge.records.slack_records import REACTION_CLAIM
+from outbound.text import to_plain
+from records.slack_records import REACTION_CLAIM
 
 
 def handle_reaction_added(ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext,

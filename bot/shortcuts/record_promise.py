@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.actions.brief_buttons import open_promise_modal
 from bot.runtime import runtime
-from bot.slack_text import to_plain
+from outbound.text import to_plain
 
 CALLBACK_ID = "record_promise"
 

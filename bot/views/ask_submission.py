@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.answering import Ask
-from bot.blocks.modals import ASK_MODAL, QUESTION_BLOCK, submitted
 from bot.runtime import runtime
-from bot.slack_text import escape, to_plain, trim
+from outbound.layouts.modals import ASK_MODAL, QUESTION_BLOCK, submitted
+from outbound.text import escape, to_plain, trim
 
 
 def handle_ask_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,

@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.blocks.modals import CONCERN_BLOCK, CONCERN_MODAL, metadata, submitted
 from bot.runtime import runtime
-from bot.slack_text import escape, user_mention
-from knowledge.records.slack_records import MAX_CONCERN_CHARS
+from outbound.layouts.modals import CONCERN_BLOCK, CONCERN_MODAL, metadata, submitted
+from outbound.text import escape, user_mention
+from records.slack_records import MAX_CONCERN_CHARS
 
 
 def handle_concern_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,

@@ -7,7 +7,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.blocks.modals import (
+from bot.runtime import runtime
+from outbound.layouts.modals import (
     CUSTOMER_BLOCK,
     DUE_DATE_BLOCK,
     DUE_TIME_BLOCK,
@@ -17,9 +18,8 @@ from bot.blocks.modals import (
     metadata,
     submitted,
 )
-from bot.runtime import runtime
-from bot.slack_text import escape, trim, user_mention
-from knowledge.records.errors import InputError, NotFound
+from outbound.text import escape, trim, user_mention
+from records.errors import InputError, NotFound
 
 # The records name fields as the CLI does; the modal's blocks are named after what the person sees.
 FIELD_BLOCKS = {"customer": CUSTOMER_BLOCK, "text": TEXT_BLOCK, "owner": OWNER_BLOCK, "due": DUE_DATE_BLOCK,

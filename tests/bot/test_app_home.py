@@ -11,15 +11,15 @@ import pytest
 import time_machine
 from slack_sdk.models.blocks import Block
 
-from advocate.slack_actions import (
+from outbound.actions import (
     ACTION_PROMISE_BROKEN,
     ACTION_PROMISE_KEPT,
     ACTION_PROMISE_REASSIGN,
     ACTION_PROMISE_RESCHEDULE,
 )
-from bot.blocks.home import HOME_THANKS_MARK, MAX_HOME_BLOCKS
-from knowledge.records import Records
-from knowledge.records.models import Promise
+from outbound.layouts.home import HOME_THANKS_MARK, MAX_HOME_BLOCKS
+from records import Records
+from records.models import Promise
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, ON_BOTH_STORES, Slack
 from tests.bot.slack_checks import assert_within_limits, texts, unexpected_controls

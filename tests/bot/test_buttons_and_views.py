@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from bot.blocks.brief_message import FULL_BRIEF, HELPFUL, NOT_HELPFUL, RAISE_CONCERN, RECORD_PROMISE
-from bot.blocks.home import HOME_ASK
-from bot.blocks.modals import ASK_MODAL, CONCERN_MODAL, PROMISE_MODAL
-from knowledge.records.models import BriefFeedback, Concern
+from outbound.layouts.brief_message import FULL_BRIEF, HELPFUL, NOT_HELPFUL, RAISE_CONCERN, RECORD_PROMISE
+from outbound.layouts.home import HOME_ASK
+from outbound.layouts.modals import ASK_MODAL, CONCERN_MODAL, PROMISE_MODAL
+from records.models import BriefFeedback, Concern
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ADVOCATE, ASKER, GENERAL, ON_BOTH_STORES, Slack, briefs
 from tests.bot.slack_checks import assert_within_limits, texts, unexpected_controls

@@ -11,8 +11,8 @@ import logging
 import pytest
 
 from bot.answering import APOLOGY, PLACEHOLDER
-from bot.blocks.brief_message import HELPFUL
-from bot.posting import POST_METADATA_TYPE
+from outbound.layouts.brief_message import HELPFUL
+from outbound.poster import POST_METADATA_TYPE
 from tests.bot import payloads
 from tests.bot.conftest import ASKER, GENERAL, Slack, briefs
 from tests.bot.test_asking import CHATBOT, mention

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from bot.blocks.modals import PROMISE_MODAL
+from outbound.layouts.modals import PROMISE_MODAL
 from tests.bot import payloads
 from tests.bot.conftest import ASKER, GENERAL, ON_BOTH_STORES, Slack
 

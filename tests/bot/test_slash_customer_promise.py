@@ -9,8 +9,8 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from advocate.slack_actions import ACTION_PROMISE_REASSIGN
-from bot.blocks.modals import NEW_OWNER_BLOCK, PROMISE_MODAL, REASSIGN_MODAL, REASSIGN_REASON_BLOCK
+from outbound.actions import ACTION_PROMISE_REASSIGN
+from outbound.layouts.modals import NEW_OWNER_BLOCK, PROMISE_MODAL, REASSIGN_MODAL, REASSIGN_REASON_BLOCK
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, DM, GENERAL, ON_BOTH_STORES, Slack
 from tests.bot.slack_checks import assert_within_limits, texts, unexpected_controls

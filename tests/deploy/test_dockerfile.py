@@ -94,7 +94,8 @@ def test_runtime_is_non_root_offline_with_a_health_check_and_one_entrypoint() ->
 
 def test_every_copy_source_exists_and_is_in_the_build_context() -> None:
     sources = [source for source, _ in copy_sources()]
-    assert {"pyproject.toml", "advocate", "knowledge", "prompts", "bot", "jobs", "docker/install.sh"} <= set(sources)
+    rooms = {"advocate", "briefs", "knowledge", "records", "operations", "outbound", "prompts", "bot", "jobs"}
+    assert {"pyproject.toml", "docker/install.sh", *rooms} <= set(sources)
     for source in sources:
         assert (REPO / source).exists(), f"COPY {source}: no such file in the repo"
         assert context_files(source), f"COPY {source}: .dockerignore keeps it out of the build context"

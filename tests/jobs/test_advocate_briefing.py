@@ -13,7 +13,7 @@ from advocate.services import Services, build_services
 from advocate.settings import Settings
 from jobs import advocate_briefing, digests
 from knowledge.embeddings import SentenceTransformerEmbeddings
-from knowledge.records.models import BriefFeedback, Concern, Decision
+from records.models import BriefFeedback, Concern, Decision
 from tests.jobs.conftest import NOW, assert_valid_message
 from tests.records.conftest import write_csv
 from tests.slack_api_server import SlackApiServer

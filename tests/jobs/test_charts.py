@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from PIL import Image
 
 from jobs.charts import KeepRateCharts, keep_rate_chart
-from knowledge.records.keep_rate import KeepRateReport, period_grid
+from records.keep_rate import KeepRateReport, period_grid
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 from advocate.services import Services, build_services
-from advocate.slack_actions import METADATA_EVENT_TYPE
 from jobs import delivery_retry
-from jobs.blocks import BlockList, Chart, Message
+from outbound.actions import METADATA_EVENT_TYPE
+from outbound.blocks import BlockList, Chart, Message
 from tests.jobs.conftest import NOW, assert_valid_message, dm, slack_id
 from tests.slack_api_server import SlackApiServer, Upload
 

@@ -10,15 +10,15 @@ from typer.testing import CliRunner
 
 from advocate import cli
 from advocate.services import Services
-from advocate.slack_actions import (
+from jobs import delivery_retry, digests, manager_digest, promise_reminders
+from outbound.actions import (
     ACTION_PROMISE_BROKEN,
     ACTION_PROMISE_KEPT,
     ACTION_PROMISE_REASSIGN,
     ACTION_PROMISE_RESCHEDULE,
     ACTION_THANKS_MARK,
 )
-from jobs import delivery_retry, digests, manager_digest, promise_reminders
-from jobs.blocks import BlockList, escape, trim
+from outbound.blocks import BlockList, escape, trim
 from tests.jobs.conftest import NOW, assert_valid_message, dm
 from tests.slack_api_server import SlackApiServer
 
@@ -64,7 +64,7 @@ def test_preview_is_exactly_what_is_sent(org: Services, slack_api: SlackApiServe
 
 
 def test_people_text_is_escaped(org: Services, slack_api: SlackApiServer) -> None:
-    from knowledge.records.models import Customer
+    from records.models import Customer
 
     with org.records.session() as session:
         customer = session.get(Customer, "C00359")

@@ -26,8 +26,8 @@ from advocate import cli
 from advocate.services import Services, build_services, make_engine
 from jobs import digests, manager_digest
 from jobs.scheduler import build_scheduler, start
-from knowledge.records import Records
-from knowledge.records.migrate import alembic_config, current_revision, head_revision
+from records import Records
+from records.migrate import alembic_config, current_revision, head_revision
 from tests.conftest import SAMPLE_PACK
 from tests.jobs.conftest import dm, slack_id
 from tests.slack_api_server import SlackApiServer

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from advocate.brief_evaluation import evaluate_briefs
 from advocate.services import Services, build_services
 from advocate.settings import Settings
+from briefs.evaluation import evaluate_briefs
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from knowledge.evaluation import evaluate, judge, load_cases
 from knowledge.retrieval import decision_core

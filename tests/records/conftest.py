@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from advocate.services import make_engine
-from knowledge.records import Records
+from records import Records
 from tests.conftest import SAMPLE_PACK
 
 LONDON = ZoneInfo("Europe/London")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.records import InputError, Records
-from knowledge.records.csv_rows import parse_mapping
-from knowledge.records.customers import ALIASES
-from knowledge.records.staff import SenderPolicy
+from records import InputError, Records
+from records.csv_rows import parse_mapping
+from records.customers import ALIASES
+from records.staff import SenderPolicy
 from tests.conftest import SAMPLE_PACK
 from tests.records.conftest import write_csv
 

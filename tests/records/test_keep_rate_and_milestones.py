@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from knowledge.records import Records
-from knowledge.records.milestones import anniversary_in, next_milestone, stream_milestones
-from knowledge.records.models import Promise
+from records import Records
+from records.milestones import anniversary_in, next_milestone, stream_milestones
+from records.models import Promise
 from tests.records.conftest import write_csv
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday of ISO week 48
@@ -136,8 +136,8 @@ def test_milestone_query_is_an_index_range_scan(staffed: Records) -> None:
     """The plan must use the anniversary index, not read every customer."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    from knowledge.records.milestones import milestone_condition
-    from knowledge.records.models import Customer
+    from records.milestones import milestone_condition
+    from records.models import Customer
 
     query = Customer.__table__.select().where(milestone_condition(date(2026, 11, 23), date(2026, 12, 7), YEARS))
     engine = staffed.engine

@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from knowledge.records import Records
-from knowledge.records.migrate import VERSION_TABLE, current_revision, head_revision, include_object
-from knowledge.records.models import Base
+from records import Records
+from records.migrate import VERSION_TABLE, current_revision, head_revision, include_object
+from records.models import Base
 from tests.conftest import REPO
 from tests.records.conftest import LONDON
 
@@ -47,7 +47,7 @@ def test_opening_again_is_a_no_op(engine: Engine) -> None:
 def test_two_processes_migrating_at_once_both_succeed(database_url: str, tmp_path: Path) -> None:
     script = (
         "import sys; from zoneinfo import ZoneInfo; from advocate.services import make_engine; "
-        "from knowledge.records import Records; "
+        "from records import Records; "
         "Records(engine=make_engine(sys.argv[1]), timezone=ZoneInfo('UTC')); print('ok')"
     )
     processes = [
@@ -75,7 +75,7 @@ def test_migrations_ship_as_package_data() -> None:
 
     config = tomllib.loads((REPO / "pyproject.toml").read_text())
     package_data = config["tool"]["setuptools"]["package-data"]
-    assert "script.py.mako" in package_data["knowledge.records.migrations"]
-    assert "alembic.ini" in package_data["knowledge.records"]
-    for folder in ("knowledge/records/migrations", "knowledge/records/migrations/versions"):
+    assert "script.py.mako" in package_data["records.migrations"]
+    assert "alembic.ini" in package_data["records"]
+    for folder in ("records/migrations", "records/migrations/versions"):
         assert (REPO / folder / "__init__.py").exists()

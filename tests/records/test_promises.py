@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from knowledge.records import InputError, NotFound, Records
-from knowledge.records.models import Promise, PromiseEvent
+from records import InputError, NotFound, Records
+from records.models import Promise, PromiseEvent
 from tests.conftest import SAMPLE_PACK
 from tests.records.conftest import write_csv
 

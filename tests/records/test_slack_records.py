@@ -12,8 +12,8 @@ from alembic import command
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from knowledge.records import Records
-from knowledge.records.migrate import alembic_config, current_revision
+from records import Records
+from records.migrate import alembic_config, current_revision
 from tests.records.conftest import LONDON
 
 BEFORE, REVISION = "0002_slack", "0003_brief_votes"
@@ -129,7 +129,7 @@ def test_old_event_ids_are_forgotten_but_reaction_claims_stand(engine: Engine) -
 
     from sqlalchemy import update
 
-    from knowledge.records.models import ProcessedSlackEvent, utcnow
+    from records.models import ProcessedSlackEvent, utcnow
 
     ledger = Records(engine=engine, timezone=LONDON).slack
     for key in ("Ev0OLD", "reaction:C1:1.1", "Ev0NEW"):

@@ -1,0 +1,3 @@
+from advocate.cli import main
+
+main()

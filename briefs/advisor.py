@@ -1,0 +1,245 @@
+"""The advisor: gathers the evidence for a decision and hands it to a writer.
+
+Evidence is retrieved by kind — the definition always, then culture, research, transcripts, and
+feedback split into complaints and praise so both are heard — and lenses are matched. The writer
+(grounded or language model) turns it into a brief; both keep to the same contract.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from briefs.brief import Brief
+from briefs.functions import Function, FunctionGuess, guess_function
+from briefs.lenses import LensMatch, LensMatcher
+from knowledge.retrieval import Retriever, SearchRequest, Source, decision_core
+from knowledge.vector_store import mean_direction
+
+log = logging.getLogger(__name__)
+
+COMPLAINT = (0, 6)
+PRAISE = (9, 10)
+MIDDLE = (7, 8)
+_CUSTOMER_ID = re.compile(r"\b[A-Z]{1,3}\d{4,}\b")
+MAX_DECISION_CHARS = 4000
+MAX_PROMISES = 5
+
+
+class CustomerRecords(Protocol):
+    """What the advisor needs from the records store (records.database.Records)."""
+
+    @property
+    def customers(self) -> Any: ...
+
+    @property
+    def promises(self) -> Any: ...
+
+
+@dataclass
+class CustomerFacts:
+    """What the records say about the customers a decision touches."""
+
+    known: dict[str, Any] = field(default_factory=dict)  # id → CustomerView
+    unknown: list[str] = field(default_factory=list)  # named but not in the records
+    open_promises: list[Any] = field(default_factory=list)  # PromiseView, soonest due first
+    checked: bool = False  # False when no records store is available
+
+
+class Writer(Protocol):
+    name: str
+
+    def write(self, evidence: Evidence) -> Brief: ...
+
+
+@dataclass
+class Evidence:
+    question: str
+    decision: str
+    vector: np.ndarray
+    lenses: list[LensMatch]
+    definition: list[Source]
+    culture: list[Source]
+    research: list[Source]
+    transcripts: list[Source]
+    complaints: list[Source]
+    praise: list[Source]
+    middle: list[Source]
+    unscored: list[Source]
+    function: FunctionGuess | None
+    customers: list[str]
+    notes: list[str] = field(default_factory=list)
+    facts: CustomerFacts = field(default_factory=CustomerFacts)
+
+    @property
+    def feedback(self) -> list[Source]:
+        return self.complaints + self.praise + self.middle + self.unscored
+
+    def all_sources(self) -> list[Source]:
+        seen: set[str] = set()
+        ordered: list[Source] = []
+        for source in (*self.definition, *self.culture, *self.research, *self.transcripts, *self.feedback):
+            if source.id not in seen:
+                seen.add(source.id)
+                ordered.append(source)
+        return ordered
+
+
+def one_line(question: str, thread: Sequence[str] | None = None, limit: int = 200) -> str:
+    """The decision in one line: the thread's opening message, else the question, without framing."""
+    base = thread[0] if thread else question
+    line = " ".join(decision_core(" ".join(base.split())).split())
+    line = re.sub(r"^(decision|proposal)\s*:\s*", "", line, flags=re.IGNORECASE)
+    line = line[:1].upper() + line[1:]
+    return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+class Advisor:
+    def __init__(
+        self,
+        *,
+        retriever: Retriever,
+        lenses: LensMatcher,
+        functions: list[Function],
+        writer: Writer,
+        records: CustomerRecords | None = None,
+    ) -> None:
+        # Hybrid retrieval over the knowledge base.
+        self.retriever = retriever
+        # The lens library with its matcher.
+        self.lenses = lenses
+        # The organisation's functions, for naming who should weigh in.
+        self.functions = functions
+        # Grounded or language-model writer; the LLM writer falls back to grounded on its own.
+        self.writer = writer
+        # Customer and promise records; None where no records store is configured.
+        self.records = records
+
+    def gather(
+        self,
+        question: str,
+        *,
+        thread: Sequence[str] | None = None,
+        function: str | None = None,
+        customers: Sequence[str] | None = None,
+        visibilities: Sequence[str] = ("internal",),
+    ) -> Evidence:
+        question = " ".join(question.split())
+        if not question and not thread:
+            raise ValueError("the decision is empty: say what is being decided")
+        context = " ".join([*(thread or [])[-8:], question]).strip()
+        if len(context) > MAX_DECISION_CHARS:
+            context = context[-MAX_DECISION_CHARS:]  # the latest words of a long thread matter most
+        vectors = self.retriever.embed_question(context)
+        requests = {
+            "definition": SearchRequest(k=3, kinds=("definition",)),
+            "culture": SearchRequest(k=2, kinds=("culture",)),
+            "research": SearchRequest(k=4, kinds=("research",)),
+            "transcripts": SearchRequest(k=2, kinds=("transcript",)),
+            "complaints": SearchRequest(k=4, kinds=("feedback",), score_range=COMPLAINT),
+            "praise": SearchRequest(k=4, kinds=("feedback",), score_range=PRAISE),
+            "middle": SearchRequest(k=2, kinds=("feedback",), score_range=MIDDLE),
+            "feedback": SearchRequest(k=6, kinds=("feedback",)),
+            # What the knowledge base "hears" near the decision, whatever its kind: evidence for the lenses.
+            "nearest": SearchRequest(k=5, nearest=True),
+        }
+        found = dict(
+            zip(
+                requests,
+                self.retriever.search_each(
+                    context, list(requests.values()), visibilities=visibilities, query_vectors=vectors
+                ),
+                strict=True,
+            )
+        )
+        named = sorted(set(customers or []) | set(_CUSTOMER_ID.findall(context)))
+        guess = self._function(context, function)
+        evidence = Evidence(
+            question=question or (thread or [""])[-1],
+            decision=one_line(question, thread),
+            vector=vectors[0],
+            lenses=self.lenses.match(
+                context,
+                vector=vectors[0],
+                evidence=mean_direction(s.vector for s in found["nearest"]),
+                top=5,
+            ),
+            definition=found["definition"],
+            culture=found["culture"],
+            research=found["research"],
+            transcripts=found["transcripts"],
+            complaints=found["complaints"],
+            praise=found["praise"],
+            middle=found["middle"],
+            # Words without a score (a Slack channel, an email) count too: the best two of them.
+            unscored=[s for s in found["feedback"] if s.feedback_score is None][:2],
+            function=guess,
+            customers=named,
+        )
+        evidence.facts = self._customer_facts(named, [s.customer_id for s in evidence.feedback if s.customer_id])
+        if not evidence.facts.checked:
+            evidence.notes.append("no customer records: tenure and open promises were not checked")
+        return evidence
+
+    def _customer_facts(self, named: list[str], heard_from: list[str]) -> CustomerFacts:
+        """Named customers' records, and open promises to them and to the customers quoted: those are
+        the promises a decision about this is most likely to touch."""
+        if self.records is None:
+            return CustomerFacts()
+        try:
+            known = self.records.customers.get_many(named) if named else {}
+            promised = self.records.promises.open_for_customers(list(dict.fromkeys(named + heard_from)))
+        except Exception:  # noqa: BLE001 - a records outage must not cost the user the brief
+            log.exception("customer records could not be read; the brief goes on without them")
+            return CustomerFacts()
+        promises = sorted((p for found in promised.values() for p in found), key=lambda p: p.due_at)
+        return CustomerFacts(
+            known=dict(known),
+            unknown=[c for c in named if c not in known],
+            open_promises=promises[:MAX_PROMISES],
+            checked=True,
+        )
+
+    def _function(self, text: str, requested: str | None) -> FunctionGuess | None:
+        if requested:
+            for candidate in self.functions:
+                if candidate.id == requested:
+                    return FunctionGuess(candidate, [])
+            raise ValueError(f"unknown function {requested!r}; use one of {', '.join(f.id for f in self.functions)}")
+        return guess_function(text, self.functions)
+
+    def warm(self, *, limit: int = 20_000) -> int:
+        """Ready the writer for quick briefs: embed the sentences of the documents briefs quote from
+        (definition and culture first — every brief consults them — then research and transcripts).
+        Returns how many sentences were embedded; a writer without a sentence cache needs nothing."""
+        warm = getattr(self.writer, "warm", None)
+        if warm is None:
+            return 0
+        hits = [
+            hit
+            for kind in ("definition", "culture", "research", "transcript")
+            for hit in self.retriever.store.by_metadata({"kind": kind}, limit=limit)
+        ]
+        return warm((Source.from_hit(hit, 0.0) for hit in hits), limit=limit)
+
+    def brief(
+        self,
+        question: str,
+        *,
+        thread: Sequence[str] | None = None,
+        function: str | None = None,
+        customers: Sequence[str] | None = None,
+        visibilities: Sequence[str] = ("internal",),
+    ) -> Brief:
+        evidence = self.gather(
+            question, thread=thread, function=function, customers=customers, visibilities=visibilities
+        )
+        brief = self.writer.write(evidence)
+        brief.id = uuid.uuid4().hex[:12]
+        return brief

@@ -1,0 +1,1 @@
+"""Slack out: the Web API client, posting once, Block Kit, mrkdwn escaping and every message layout."""

@@ -1,0 +1,306 @@
+"""Forgetting a customer in the records: the "forgotten customers" list, deleting their rows, masking logs.
+
+The list keeps no names and no ids: only a SHA-256 of each forgotten id (case-folded), enough for
+ingestion and the customer import to recognise the id and skip it, so that re-ingesting an old
+feedback export or re-importing the CRM list does not bring the customer back. (Customer ids are
+short; the hash keeps the list from naming anyone at a glance, it is not encryption.)
+
+The table lives in the records database beside the record manager's and the lexical index's tables,
+created on first use like theirs — every process that ingests reaches it without a migration.
+
+Decision logs (decisions, concerns, brief feedback comments, delivered briefs, digest deliveries) are
+not deleted — they are other people's work — but every mention of the customer is masked: their id,
+their name, and any run of their verbatims' words quoted there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Engine, MetaData, String, Table, delete, func, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, load_only
+
+from records.models import (
+    BriefFeedback,
+    Concern,
+    Customer,
+    Decision,
+    DigestDelivery,
+    Promise,
+    PromiseEvent,
+    Thanks,
+    UTCDateTime,
+    utcnow,
+)
+
+FORGOTTEN_MASK = "[forgotten customer]"
+TABLE_NAME = "forgotten_customers"
+# Runs of this many words shared with one of the customer's verbatims are theirs, wherever quoted.
+MIN_QUOTED_WORDS = 5
+
+# Outside the records' Alembic metadata on purpose: created on first use (see the module docstring).
+_metadata = MetaData()
+forgotten_table = Table(
+    TABLE_NAME,
+    _metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("forgotten_at", UTCDateTime, nullable=False),
+)
+
+
+def forgotten_hash(customer_id: str) -> str:
+    """The form a forgotten id is kept in: SHA-256 of the case-folded, trimmed id."""
+    return hashlib.sha256(("advocate-forgotten:" + customer_id.strip().casefold()).encode("utf-8")).hexdigest()
+
+
+class ForgottenCustomers:
+    """The persistent list of customers who asked to be forgotten (hashed ids only)."""
+
+    def __init__(self, *, engine: Engine) -> None:
+        # The records database (SQLite or PostgreSQL) the list lives in.
+        self.engine = engine
+        self._ensure_table()
+
+    def _ensure_table(self) -> None:
+        try:
+            forgotten_table.create(self.engine, checkfirst=True)
+        except DBAPIError:
+            # Another process created it between the check and the create.
+            with self.engine.connect() as connection:
+                if not self.engine.dialect.has_table(connection, TABLE_NAME):
+                    raise
+
+    def hashes(self) -> frozenset[str]:
+        """Every forgotten id's hash: read once per ingest, then checked per row."""
+        with self.engine.connect() as connection:
+            return frozenset(connection.scalars(select(forgotten_table.c.id_hash)))
+
+    def contains(self, customer_id: str) -> bool:
+        with self.engine.connect() as connection:
+            found = connection.scalar(
+                select(forgotten_table.c.id_hash).where(forgotten_table.c.id_hash == forgotten_hash(customer_id))
+            )
+            return found is not None
+
+    def count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(forgotten_table)) or 0)
+
+    def add(self, session: Session, customer_id: str, *, now: datetime | None = None) -> bool:
+        """Add the id inside the caller's transaction; False if it was already on the list."""
+        key = forgotten_hash(customer_id)
+        exists = session.execute(select(forgotten_table.c.id_hash).where(forgotten_table.c.id_hash == key)).first()
+        if exists:
+            return False
+        session.execute(forgotten_table.insert().values(id_hash=key, forgotten_at=now or utcnow()))
+        return True
+
+
+# -- masking -------------------------------------------------------------------------------------------
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_QUOTES = "\"'“”‘’«»„"
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    """(normalised word, start, end) for each word in text."""
+    return [(m.group(0).casefold().replace("’", "'"), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+class CustomerMasker:
+    """Replaces a customer's id, name and quoted verbatims with FORGOTTEN_MASK in text and JSON values."""
+
+    def __init__(self, *, customer_id: str, name: str = "", verbatims: Iterable[str] = ()) -> None:
+        # The customer's id (matched as a whole token, any case).
+        self.customer_id = customer_id
+        # Their name as on record ("" if they were never in the customer list).
+        self.name = " ".join(name.split())
+        patterns = [re.escape(customer_id.strip())]
+        if self.name:
+            patterns.append(r"\s+".join(re.escape(part) for part in self.name.split()))
+        self._direct = re.compile(r"(?<![\w])(?:" + "|".join(patterns) + r")(?![\w])", re.IGNORECASE)
+        parts = self.name.split()
+        # A first name alone is theirs only where the full name or the id was found (a thank-you greeting).
+        self._given = re.compile(r"(?<![\w])" + re.escape(parts[0]) + r"(?![\w])") if len(parts) > 1 else None
+        self._grams: set[tuple[str, ...]] = set()
+        self._short: list[tuple[str, ...]] = []
+        for verbatim in verbatims:
+            words = tuple(w for w, _, _ in _words(verbatim))
+            if len(words) >= MIN_QUOTED_WORDS:
+                self._grams.update(words[i : i + MIN_QUOTED_WORDS] for i in range(len(words) - MIN_QUOTED_WORDS + 1))
+            elif words:
+                self._short.append(words)
+
+    def text(self, value: str) -> str:
+        masked, hits = self._direct.subn(FORGOTTEN_MASK, value)
+        if hits and self._given is not None:
+            masked = self._given.sub(FORGOTTEN_MASK, masked)
+        return self._mask_quotes(masked)
+
+    def json(self, value: Any) -> Any:
+        """The same JSON value with every string in it masked (keys are left alone)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.json(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.json(v) for k, v in value.items()}
+        return value
+
+    def _mask_quotes(self, text: str) -> str:
+        if not self._grams and not self._short:
+            return text
+        words = _words(text)
+        tokens = [w for w, _, _ in words]
+        marked = [False] * len(words)
+        n = MIN_QUOTED_WORDS
+        for i in range(len(words) - n + 1):
+            if tuple(tokens[i : i + n]) in self._grams:
+                marked[i : i + n] = [True] * n
+        # Verbatims too short to be recognised by their words alone count only when quoted whole.
+        for short in self._short:
+            size = len(short)
+            for i in range(len(words) - size + 1):
+                if tuple(tokens[i : i + size]) == short and _quoted(text, words[i][1], words[i + size - 1][2]):
+                    marked[i : i + size] = [True] * size
+        if not any(marked):
+            return text
+        pieces: list[str] = []
+        last = 0
+        i = 0
+        while i < len(words):
+            if not marked[i]:
+                i += 1
+                continue
+            start = words[i][1]
+            while i + 1 < len(words) and marked[i + 1]:
+                i += 1
+            end = words[i][2]
+            # A quote cut short ends in a part-word and an ellipsis; both go with the words.
+            if i + 1 < len(words) and not text[end : words[i + 1][1]].strip():
+                after = words[i + 1][2]
+                if text.startswith(("…", "..."), after):
+                    end, i = after, i + 1
+            for ellipsis in ("…", "..."):
+                if text.startswith(ellipsis, end):
+                    end += len(ellipsis)
+                    break
+            # The verbatim's own closing punctuation, inside the quotation marks.
+            if text[end : end + 1] in (".", "!", "?") and text[end + 1 : end + 2] in _QUOTES:
+                end += 1
+            pieces.append(text[last:start])
+            pieces.append(FORGOTTEN_MASK)
+            last = end
+            i += 1
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    before = text[:start].rstrip()[-1:]
+    after = text[end:].lstrip(".,!?;: ")[:1]
+    return bool(before) and before in _QUOTES and bool(after) and after in _QUOTES
+
+
+# -- deleting and masking in one transaction ---------------------------------------------------------
+@dataclass
+class RecordsForgotten:
+    """What forgetting did (or would do) in the records database."""
+
+    customers: int = 0
+    promises: int = 0
+    promise_events: int = 0
+    thanks: int = 0
+    # Rows whose text mentioned the customer and was masked, per table.
+    masked: dict[str, int] = field(default_factory=dict)
+    # Slack permalinks (or channel/ts) of briefs already posted that quoted or named them.
+    posted_briefs: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "customers": self.customers, "promises": self.promises, "promise_events": self.promise_events,
+            "thanks": self.thanks, "masked": dict(self.masked), "posted_briefs": list(self.posted_briefs),
+        }
+
+
+def _customer_ids(session: Session, customer_id: str) -> list[str]:
+    """The id as stored (exact first, then upper case, as `thanks mark` resolves it)."""
+    for candidate in dict.fromkeys([customer_id.strip(), customer_id.strip().upper()]):
+        if session.get(Customer, candidate) is not None:
+            return [candidate]
+    return []
+
+
+def forget_in_records(
+    session: Session, *, customer_id: str, masker: CustomerMasker, apply: bool, now: datetime | None = None
+) -> RecordsForgotten:
+    """Delete the customer's rows and mask their mentions, inside the caller's transaction.
+
+    With `apply=False` nothing is changed: the counts say what would be.
+    """
+    from records.slack_records import SlackBrief
+
+    done = RecordsForgotten()
+    stored = _customer_ids(session, customer_id)
+    if stored:
+        promise_ids = list(session.scalars(select(Promise.id).where(Promise.customer_id.in_(stored))))
+        done.customers = len(stored)
+        done.promises = len(promise_ids)
+        done.promise_events = _count(session, PromiseEvent, PromiseEvent.promise_id.in_(promise_ids))
+        done.thanks = _count(session, Thanks, Thanks.customer_id.in_(stored))
+        if apply:
+            # Explicit deletes: SQLite enforces no ON DELETE CASCADE without a pragma.
+            for start in range(0, len(promise_ids), 500):
+                part = promise_ids[start : start + 500]
+                session.execute(delete(PromiseEvent).where(PromiseEvent.promise_id.in_(part)))
+                session.execute(delete(Promise).where(Promise.id.in_(part)))
+            session.execute(delete(Thanks).where(Thanks.customer_id.in_(stored)))
+            session.execute(delete(Customer).where(Customer.id.in_(stored)))
+    texts: Sequence[tuple[type, tuple[str, ...]]] = (
+        (Decision, ("question",)),
+        (Concern, ("text",)),
+        (BriefFeedback, ("comment",)),
+        (SlackBrief, ("question",)),
+        (DigestDelivery, ("last_error",)),
+    )
+    jsons: dict[type, tuple[str, ...]] = {
+        Decision: ("lenses",), SlackBrief: ("view",), DigestDelivery: ("payload",),
+    }
+    for model, columns in texts:
+        json_columns = jsons.get(model, ())
+        extra = ("permalink", "channel", "message_ts") if model is SlackBrief else ()
+        # Only the columns read: digest deliveries carry chart images.
+        wanted = load_only(*(getattr(model, c) for c in (*columns, *json_columns, *extra)))
+        changed = 0
+        for row in session.scalars(select(model).options(wanted)):
+            row_changed = False
+            for column in columns:
+                value = getattr(row, column)
+                if isinstance(value, str) and (masked := masker.text(value)) != value:
+                    row_changed = True
+                    if apply:
+                        setattr(row, column, masked)
+            for column in json_columns:
+                value = getattr(row, column)
+                if value is not None and (masked := masker.json(value)) != value:
+                    row_changed = True
+                    if apply:
+                        setattr(row, column, masked)
+            if row_changed:
+                changed += 1
+                if model is SlackBrief:
+                    done.posted_briefs.append(row.permalink or f"channel {row.channel}, message {row.message_ts}")
+        if changed:
+            done.masked[model.__tablename__] = changed
+    if apply:
+        session.flush()
+    return done
+
+
+def _count(session: Session, model: type, condition: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(model).where(condition)) or 0)

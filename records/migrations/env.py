@@ -1,0 +1,66 @@
+"""Alembic environment for the records database.
+
+The application passes its own connection (already holding the migration lock) through
+`config.attributes["connection"]`; the `alembic` command line builds one from the settings.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection, create_engine, pool
+
+from records import slack_records  # noqa: F401  (the Slack app's table, on the same Base)
+from records.migrate import VERSION_TABLE, include_object
+from records.models import Base
+
+config = context.config
+
+
+def _url() -> str:
+    url = config.get_main_option("sqlalchemy.url")
+    if url:
+        return url
+    from advocate.settings import load_settings
+
+    return load_settings().records_url
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        version_table=VERSION_TABLE,
+        include_object=include_object,
+        # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+
+
+def run_offline() -> None:
+    context.configure(
+        url=_url(), target_metadata=Base.metadata, version_table=VERSION_TABLE,
+        include_object=include_object, literal_binds=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(_url(), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

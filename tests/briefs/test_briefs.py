@@ -1,0 +1,183 @@
+"""Decision briefs on the sample pack with the real model: the grounded writer's contract."""
+
+import re
+
+import pytest
+
+from advocate.services import Services
+from briefs.advisor import Advisor
+from briefs.brief import QUOTE, SECTION_TITLES, citation_numbers, citation_validity, quote_fidelity
+
+pytestmark = pytest.mark.slow
+
+CHATBOT = "We plan to replace callbacks with a chatbot to cut contact-centre costs. How does this affect customers?"
+
+
+def test_grounded_brief_has_every_section_and_sound_citations(sample_services: Services) -> None:
+    brief = sample_services.advisor.brief(CHATBOT)
+    assert brief.writer == "grounded"
+    assert set(brief.sections) == set(SECTION_TITLES)
+    assert brief.sections["decision"] == "Replace callbacks with a chatbot to cut contact-centre costs"
+    assert citation_validity(brief) == 1.0
+    assert quote_fidelity(brief) == 1.0
+    cited = set(citation_numbers("\n".join(brief.sections.values())))
+    assert cited == set(range(1, len(brief.sources) + 1)), "every source is cited and every citation resolves"
+    kinds = {s.kind for s in brief.sources}
+    assert {"definition", "feedback", "research"} <= kinds
+    assert {m.lens.id for m in brief.lenses[:3]} & {"promises", "control"}
+    assert all(m.why for m in brief.lenses)
+
+
+def test_verbatims_are_quoted_exactly_with_praise_and_complaints(sample_services: Services) -> None:
+    brief = sample_services.advisor.brief(CHATBOT)
+    said = brief.sections["customers_said"]
+    feedback = {s.text: s for s in brief.sources if s.kind == "feedback"}
+    quoted = [q for q in QUOTE.findall(said) if q in feedback]
+    assert quoted, said
+    scores = [feedback[q].feedback_score for q in quoted]
+    assert any(s is not None and s <= 6 for s in scores) and any(s is not None and s >= 9 for s in scores)
+    for line in said.splitlines():
+        number = re.search(r"\[(\d+)\]$", line)
+        assert number, f"every verbatim line ends with its citation: {line}"
+        source = brief.sources[int(number.group(1)) - 1]
+        if source.kind == "feedback":  # whole verbatims; transcripts give one exact turn
+            assert " ".join(source.text.split()) in line
+        else:
+            assert source.kind == "transcript" and QUOTE.search(line).group(1) in " ".join(source.text.split())
+
+
+def test_brief_json_shape(sample_services: Services) -> None:
+    brief = sample_services.advisor.brief("Should we give long-standing customers the same discount as new ones?")
+    payload = brief.as_json()
+    assert payload["writer"] == "grounded"
+    assert [m["id"] for m in payload["lenses"]][:1] == ["loyalty"]
+    assert set(payload["lenses"][0]) == {"id", "title", "why", "score"}
+    assert payload["text"].startswith("The decision\n")
+    assert "Sources\n[1] " in payload["text"]
+
+
+def test_thread_function_and_named_customers(sample_services: Services) -> None:
+    brief = sample_services.advisor.brief(
+        "what about customer C00322?",
+        thread=["Decision: move evening calls to an outsourced partner abroad", "Costs drop by a third"],
+        function="operations",
+    )
+    assert brief.sections["decision"] == "Move evening calls to an outsourced partner abroad"
+    assert "Customer C00322 is named" in brief.sections["affected"]
+    assert brief.sections["advocate"].startswith("The Operations customer advocate")
+    with pytest.raises(ValueError, match="unknown function 'legal'"):
+        sample_services.advisor.brief("anything", function="legal")
+    with pytest.raises(ValueError, match="the decision is empty"):
+        sample_services.advisor.brief("   ")
+
+
+def test_empty_knowledge_base_says_so_and_still_asks_questions(real_services: Services) -> None:
+    brief = real_services.advisor.brief("We plan to close the shop on Sundays")
+    assert brief.sources == []
+    assert "Nothing in the knowledge base speaks to this decision yet" in brief.sections["definition"]
+    assert brief.sections["questions"].count("•") >= 3
+    assert "nothing relevant was found in the knowledge base" in brief.notes
+
+
+def test_restricted_sources_stay_out_unless_allowed(sample_services: Services, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    note = tmp_path / "board.md"
+    note.write_text(
+        "# Board minutes\n\n## Pricing\n\n"
+        "The board agreed a confidential plan to end the zebra tariff for loyal customers.\n"
+    )
+    sample_services.ingestor.ingest([note], kind="research", visibility="restricted")
+    try:
+        question = "What happens if we end the zebra tariff for loyal customers?"
+        public = sample_services.advisor.brief(question)
+        assert all(s.visibility == "internal" for s in public.sources)
+        private = sample_services.advisor.brief(question, visibilities=("internal", "restricted"))
+        assert any(s.visibility == "restricted" for s in private.sources)
+    finally:
+        sample_services.ingestor.remove_source(str(note.resolve()))
+
+
+def test_sentence_vectors_are_cached_across_briefs(sample_services: Services) -> None:
+    from langchain_core.embeddings import Embeddings
+
+    from briefs.grounded_writer import GroundedWriter
+
+    class Counting(Embeddings):
+        def __init__(self, inner: Embeddings) -> None:
+            self.inner, self.texts = inner, 0
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            self.texts += len(texts)
+            return self.inner.embed_documents(texts)
+
+        def embed_query(self, text: str) -> list[float]:
+            return self.inner.embed_query(text)
+
+    assert sample_services.embedder is not None
+    counting = Counting(sample_services.embedder)
+    writer = GroundedWriter(embedder=counting, cache_size=10_000)
+    evidence = sample_services.advisor.gather(CHATBOT)
+    first = writer.write(evidence)
+    embedded = counting.texts
+    assert embedded > 10
+    second = writer.write(evidence)
+    assert counting.texts == embedded, "a warm writer embeds no sentence twice"
+    assert second.sections == first.sections
+    tiny = GroundedWriter(embedder=counting, cache_size=5)
+    assert tiny.write(evidence).sections == first.sections  # eviction changes cost, never content
+    assert len(tiny._cache) <= 5
+
+    # Warmed from the store, a writer embeds nothing when the brief is written.
+    warmed = GroundedWriter(embedder=counting, cache_size=10_000)
+    advisor = Advisor(
+        retriever=sample_services.retriever, lenses=sample_services.lens_matcher,
+        functions=sample_services.functions, writer=warmed,
+    )
+    assert advisor.warm() > 100
+    before = counting.texts
+    assert warmed.write(evidence).sections == first.sections
+    assert counting.texts == before, "every quotable sentence was embedded by warm()"
+    assert advisor.warm() == 0  # a second warm-up has nothing left to do
+
+
+@pytest.fixture(scope="module")
+def services_with_records(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Services:  # type: ignore[no-untyped-def]
+    from advocate.services import build_services
+    from advocate.settings import Settings
+    from tests.conftest import SAMPLE_PACK
+
+    svc = build_services(Settings(data_dir=tmp_path_factory.mktemp("with-records")), embedder=real_embedder)
+    assert svc.ingestor.ingest([SAMPLE_PACK / "definition", SAMPLE_PACK / "feedback"]).rejected == 0
+    for book, name in ((svc.records.staff, "staff.csv"), (svc.records.customers, "customers.csv"),
+                       (svc.records.promises, "promises.csv")):
+        assert not book.import_csv(SAMPLE_PACK / name).problems
+    yield svc
+    svc.close()
+
+
+def test_named_customers_and_their_open_promises(services_with_records: Services) -> None:
+    promise = services_with_records.records.promises.list(status="open", limit=1)[0]
+    customer = services_with_records.records.customers.get(promise.customer_id)
+    assert customer is not None
+    brief = services_with_records.advisor.brief(
+        f"We plan to stop calling customers back; what about {customer.id} and C99999?"
+    )
+    affected = brief.sections["affected"]
+    assert f"• {customer.name} ({customer.id}, {customer.segment}) has been with us since" in affected
+    assert "Customer C99999 is named but is not in our customer records." in affected
+    assert f"• {promise.id} to {customer.id}: {' '.join(promise.text.split())} — {promise.owner}" in brief.sections[
+        "promises"
+    ]
+    assert quote_fidelity(brief) == 1.0
+    assert not any("no customer records" in n for n in brief.notes)
+
+
+def test_unscored_feedback_is_heard_too(sample_services: Services, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    words = "Nobody ever rings back when the website promises a callback, so I have stopped asking for one."
+    export = tmp_path / "inbox.jsonl"
+    export.write_text('{"text": "' + words + '", "channel": "email", "customer_id": "C00042"}\n')
+    sample_services.ingestor.ingest([export])
+    try:
+        brief = sample_services.advisor.brief(CHATBOT)
+        assert f"“{words}” — email, customer C00042 [" in brief.sections["customers_said"]
+    finally:
+        sample_services.ingestor.remove_source(str(export.resolve()))
