@@ -22,6 +22,7 @@ from briefs.functions import Function, configured_functions
 from briefs.grounded_writer import GroundedWriter
 from briefs.lenses import LensMatcher, load_lenses
 from briefs.llm_writer import LLMWriter
+from briefs.tone import packaged_tone_model
 from jobs.delivery import Deliverer
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from knowledge.ingest import Ingestor, make_record_manager
@@ -132,6 +133,7 @@ class Services:
             functions=self.functions,
             writer=writer,
             records=self.records,
+            tone_model=packaged_tone_model(),
         )
 
     # -- records, Slack and scheduled work (issue 5) ---------------------------------------------------

@@ -19,6 +19,7 @@ import numpy as np
 from briefs.brief import Brief
 from briefs.functions import Function, FunctionGuess, guess_function
 from briefs.lenses import LensMatch, LensMatcher
+from briefs.tone import Tone, ToneModel, tone_of_score
 from knowledge.retrieval import Retriever, SearchRequest, Source, decision_core
 from knowledge.vector_store import mean_direction
 
@@ -47,6 +48,7 @@ class CustomerFacts:
     """What the records say about the customers a decision touches."""
 
     known: dict[str, Any] = field(default_factory=dict)  # id → CustomerView
+    heard_from: dict[str, Any] = field(default_factory=dict)  # id → CustomerView of the customers quoted
     unknown: list[str] = field(default_factory=list)  # named but not in the records
     open_promises: list[Any] = field(default_factory=list)  # PromiseView, soonest due first
     checked: bool = False  # False when no records store is available
@@ -76,10 +78,28 @@ class Evidence:
     customers: list[str]
     notes: list[str] = field(default_factory=list)
     facts: CustomerFacts = field(default_factory=CustomerFacts)
+    # Each verbatim's tone: from its score, or inferred from its words where it has none.
+    tones: dict[str, Tone] = field(default_factory=dict)
+    # Every verbatim found, in retrieval order (scored and unscored alike).
+    ranked_feedback: list[Source] = field(default_factory=list)
 
     @property
     def feedback(self) -> list[Source]:
-        return self.complaints + self.praise + self.middle + self.unscored
+        """The verbatims found for the decision: retrieval's order first, then what the searches by
+        score band added (so praise is heard even when complaints outrank it)."""
+        seen: set[str] = set()
+        ordered: list[Source] = []
+        for source in (*self.ranked_feedback, *self.complaints, *self.praise, *self.middle, *self.unscored):
+            if source.id not in seen:
+                seen.add(source.id)
+                ordered.append(source)
+        return ordered
+
+    def tone(self, source: Source) -> Tone:
+        if source.id in self.tones:
+            return self.tones[source.id]
+        score = source.feedback_score
+        return tone_of_score(score) if score is not None else Tone("neutral", inferred=True)
 
     def all_sources(self) -> list[Source]:
         seen: set[str] = set()
@@ -109,6 +129,7 @@ class Advisor:
         functions: list[Function],
         writer: Writer,
         records: CustomerRecords | None = None,
+        tone_model: ToneModel | None = None,
     ) -> None:
         # Hybrid retrieval over the knowledge base.
         self.retriever = retriever
@@ -120,6 +141,8 @@ class Advisor:
         self.writer = writer
         # Customer and promise records; None where no records store is configured.
         self.records = records
+        # Reads complaint, praise or neutral from the words of feedback that has no score.
+        self.tone_model = tone_model
 
     def gather(
         self,
@@ -140,12 +163,12 @@ class Advisor:
         requests = {
             "definition": SearchRequest(k=3, kinds=("definition",)),
             "culture": SearchRequest(k=2, kinds=("culture",)),
-            "research": SearchRequest(k=4, kinds=("research",)),
+            "research": SearchRequest(k=5, kinds=("research",)),
             "transcripts": SearchRequest(k=2, kinds=("transcript",)),
             "complaints": SearchRequest(k=4, kinds=("feedback",), score_range=COMPLAINT),
             "praise": SearchRequest(k=4, kinds=("feedback",), score_range=PRAISE),
             "middle": SearchRequest(k=2, kinds=("feedback",), score_range=MIDDLE),
-            "feedback": SearchRequest(k=6, kinds=("feedback",)),
+            "feedback": SearchRequest(k=8, kinds=("feedback",)),
             # What the knowledge base "hears" near the decision, whatever its kind: evidence for the lenses.
             "nearest": SearchRequest(k=5, nearest=True),
         }
@@ -177,15 +200,25 @@ class Advisor:
             complaints=found["complaints"],
             praise=found["praise"],
             middle=found["middle"],
-            # Words without a score (a Slack channel, an email) count too: the best two of them.
-            unscored=[s for s in found["feedback"] if s.feedback_score is None][:2],
+            # Words without a score (a Slack channel, an email, a ticket) count too.
+            unscored=[s for s in found["feedback"] if s.feedback_score is None],
             function=guess,
             customers=named,
+            ranked_feedback=found["feedback"],
         )
+        evidence.tones = self._tones(evidence.feedback)
         evidence.facts = self._customer_facts(named, [s.customer_id for s in evidence.feedback if s.customer_id])
         if not evidence.facts.checked:
             evidence.notes.append("no customer records: tenure and open promises were not checked")
         return evidence
+
+    def _tones(self, feedback: list[Source]) -> dict[str, Tone]:
+        tones = {s.id: tone_of_score(s.feedback_score) for s in feedback if s.feedback_score is not None}
+        unscored = [s for s in feedback if s.feedback_score is None and s.vector is not None]
+        if unscored and self.tone_model is not None:
+            inferred = self.tone_model.infer(np.vstack([s.vector for s in unscored]))
+            tones.update({s.id: tone for s, tone in zip(unscored, inferred, strict=True)})
+        return tones
 
     def _customer_facts(self, named: list[str], heard_from: list[str]) -> CustomerFacts:
         """Named customers' records, and open promises to them and to the customers quoted: those are
@@ -194,6 +227,7 @@ class Advisor:
             return CustomerFacts()
         try:
             known = self.records.customers.get_many(named) if named else {}
+            quoted = self.records.customers.get_many(list(dict.fromkeys(heard_from))) if heard_from else {}
             promised = self.records.promises.open_for_customers(list(dict.fromkeys(named + heard_from)))
         except Exception:  # noqa: BLE001 - a records outage must not cost the user the brief
             log.exception("customer records could not be read; the brief goes on without them")
@@ -201,6 +235,7 @@ class Advisor:
         promises = sorted((p for found in promised.values() for p in found), key=lambda p: p.due_at)
         return CustomerFacts(
             known=dict(known),
+            heard_from=dict(quoted),
             unknown=[c for c in named if c not in known],
             open_promises=promises[:MAX_PROMISES],
             checked=True,

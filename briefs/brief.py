@@ -10,6 +10,7 @@ from briefs.lenses import LensMatch
 from knowledge.retrieval import Source
 
 SECTION_TITLES: dict[str, str] = {
+    "bottom_line": "Bottom line",
     "decision": "The decision",
     "definition": "What our definition says",
     "affected": "Who is affected and how",
@@ -35,6 +36,8 @@ class Brief:
     writer: str  # "grounded" or "llm"
     notes: list[str] = field(default_factory=list)
     id: str = ""
+    # Sources listed for the reader although no sentence of theirs is quoted (ids).
+    not_quoted: set[str] = field(default_factory=set)
 
     @property
     def text(self) -> str:
@@ -44,7 +47,10 @@ class Brief:
             if body:
                 parts.append(f"{title}\n{body}")
         if self.sources:
-            parts.append("Sources\n" + "\n".join(f"[{n}] {source_label(s)}" for n, s in enumerate(self.sources, 1)))
+            parts.append("Sources\n" + "\n".join(
+                f"[{n}] {source_label(s)}" + (" (found, not quoted)" if s.id in self.not_quoted else "")
+                for n, s in enumerate(self.sources, 1)
+            ))
         return "\n\n".join(parts)
 
     def as_json(self) -> dict[str, Any]:
@@ -70,7 +76,10 @@ def source_label(source: Source) -> str:
         ]
     else:
         bits = [title, source.heading, source.date]
-    where = source.extra.get("permalink") or source.source_name or source.source
+    # A link where the source has one; never a path on the server, which means nothing to a reader.
+    where = str(source.extra.get("permalink") or "")
+    if not where and source.source.startswith(("http://", "https://")):
+        where = source.source
     return " · ".join(b for b in bits if b) + (f" — {where}" if where else "")
 
 

@@ -1,31 +1,139 @@
-"""Brief evaluation: retrieval hit rate, lens hit@3, citation validity and quote fidelity.
+"""Brief evaluation: retrieval through the brief, lens hit@3, citations, quotes and evidence precision.
 
-Cases are `{"q": ..., "expect": [...], "lenses": ["id", ...]}` (see knowledge/evaluation.py for the
-retrieval half).
+Cases are those of knowledge/evaluation.py (with `"lenses": [...]` for the lens figure). Evidence
+precision needs a labelled set: for each decision (by its case's line), sentences of the documents
+with whether each bears on the decision and its role (finding, risk or aside), pointed to by file
+and character span (bench/cases/evidence_labels.jsonl, on the readings). A quoted sentence in
+"What research says", "What our definition says" or the bottom line counts when it is labelled
+relevant; one in "Risks" when it is labelled relevant and a risk. Quotes with no label are counted
+apart, not guessed. Verbatims are judged by the case's `relevant` row ids (the real complaints).
 """
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from briefs.advisor import Advisor
-from briefs.brief import citation_validity, quote_fidelity
-from knowledge.evaluation import Case, judge
+from briefs.brief import Brief, citation_validity, normalise, quote_fidelity
+from knowledge.evaluation import Case, judge, summarise
 from knowledge.retrieval import Retriever
 
+QUOTED = re.compile(r"“([^”]+)”")
+# Sections whose quotes are judged, and the role a relevant quote must have there (None: any).
+JUDGED_SECTIONS: dict[str, str | None] = {"bottom_line": None, "definition": None, "research": None, "risks": "risk"}
 
-def evaluate_briefs(cases: list[Case], *, advisor: Advisor, retriever: Retriever) -> dict:
-    retrieval_hits = lens_hits = lens_cases = 0
+
+@dataclass
+class SentenceLabel:
+    relevant: bool
+    role: str
+
+
+@dataclass
+class EvidenceLabels:
+    """Labelled sentences per case line, keyed by their whitespace-folded text."""
+
+    by_line: dict[int, dict[str, SentenceLabel]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path, *, documents: Path) -> EvidenceLabels:
+        texts: dict[str, str] = {}
+        labels = cls()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                sentences = labels.by_line.setdefault(int(item["case_line"]), {})
+                for entry in item["sentences"]:
+                    name = entry["file"]
+                    if name not in texts:
+                        texts[name] = (documents / name).read_text(encoding="utf-8")
+                    start, end = entry["span"]
+                    sentences[normalise(texts[name][start:end])] = SentenceLabel(bool(entry["relevant"]), entry["role"])
+            except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+                raise ValueError(f"{path}:{number}: not an evidence label line ({exc})") from None
+            except OSError as exc:
+                raise ValueError(f"{path}:{number}: cannot read {exc.filename} ({exc.strerror}); "
+                                 "pass the documents folder") from None
+        return labels
+
+    def find(self, line: int, quote: str) -> SentenceLabel | None:
+        known = self.by_line.get(line, {})
+        quote = normalise(quote).rstrip("…")
+        if quote in known:
+            return known[quote]
+        # A bottom-line quote is the head of a sentence (cut at a clause): the sentence it starts.
+        return next((label for text, label in known.items() if quote and text.startswith(quote)), None)
+
+
+@dataclass
+class SectionTally:
+    shown: int = 0
+    judged: int = 0
+    good: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"shown": self.shown, "labelled": self.judged, "good": self.good,
+                "precision": round(self.good / self.judged, 3) if self.judged else None}
+
+
+def tally_evidence(brief: Brief, case: Case, labels: EvidenceLabels | None, tallies: dict[str, SectionTally]) -> None:
+    """Add this brief's quoted sentences (and verbatims, for row cases) to the per-section tallies."""
+    if labels is not None and case.line in labels.by_line:
+        for section, role in JUDGED_SECTIONS.items():
+            tally = tallies.setdefault(section, SectionTally())
+            for quote in QUOTED.findall(brief.sections.get(section, "")):
+                tally.shown += 1
+                label = labels.find(case.line, quote)
+                if label is None:
+                    continue
+                tally.judged += 1
+                tally.good += label.relevant and (role is None or label.role == role)
+    if case.relevant:
+        tally = tallies.setdefault("customers_said", SectionTally())
+        numbers = {int(n) for n in re.findall(r"\[(\d+)\]", brief.sections.get("customers_said", ""))}
+        for number in sorted(numbers):
+            source = brief.sources[number - 1] if 0 < number <= len(brief.sources) else None
+            if source is None or source.kind != "feedback":
+                continue
+            tally.shown += 1
+            tally.judged += 1
+            tally.good += source.record_id in case.relevant
+
+
+def evaluate_briefs(
+    cases: list[Case],
+    *,
+    advisor: Advisor,
+    retriever: Retriever,
+    labels: EvidenceLabels | None = None,
+    search: Callable[[str], list] | None = None,
+) -> dict:
+    """Retrieval alone and through the brief (both at the 3,000-character budget), lens hit@3,
+    citation validity, quote fidelity, evidence precision per section, brief length and latency."""
+    search = search or (lambda q: retriever.search(q, k=20))
+    retrieval, through_brief = [], []
+    lens_hits = lens_cases = 0
     validity: list[float] = []
     fidelity: list[float] = []
     latencies: list[float] = []
+    lines: list[int] = []
     misses: list[str] = []
+    tallies: dict[str, SectionTally] = {}
     for case in cases:
-        if judge(case, [s.text for s in retriever.search(case.q, k=20)]).hit:
-            retrieval_hits += 1
+        retrieval.append(judge(case, search(case.q)))
         started = time.perf_counter()
         brief = advisor.brief(case.q)
         latencies.append(time.perf_counter() - started)
+        through_brief.append(judge(case, brief.sources))
+        lines.append(len(brief.sections.get("bottom_line", "").splitlines()))
         if case.lenses:
             lens_cases += 1
             top3 = {m.lens.id for m in brief.lenses[:3]}
@@ -35,13 +143,20 @@ def evaluate_briefs(cases: list[Case], *, advisor: Advisor, retriever: Retriever
                 misses.append(f"lenses {case.lenses} not in top 3 {sorted(top3)}: {case.q}")
         validity.append(citation_validity(brief))
         fidelity.append(quote_fidelity(brief))
+        tally_evidence(brief, case, labels, tallies)
     latencies.sort()
+    retrieved, briefed = summarise(retrieval), summarise(through_brief)
     return {
         "cases": len(cases),
-        "retrieval_hit_rate": retrieval_hits / len(cases),
+        "retrieval_hit_rate": retrieved["hit_rate"],
+        "retrieval_hits": retrieved["hits"],
+        "brief_source_hit_rate": briefed["hit_rate"],
+        "brief_source_hits": briefed["hits"],
         "lens_hit_at_3": lens_hits / lens_cases if lens_cases else None,
         "citation_validity": sum(validity) / len(validity),
         "quote_fidelity": sum(fidelity) / len(fidelity),
+        "evidence_precision": {section: tally.as_json() for section, tally in tallies.items()},
+        "bottom_line_max_lines": max(lines) if lines else 0,
         "brief_p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
         "misses": misses,
     }

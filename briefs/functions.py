@@ -93,11 +93,38 @@ def _check(functions: list[Function], *, where: str) -> None:
 
 
 def guess_function(text: str, functions: list[Function]) -> FunctionGuess | None:
-    """The function whose words the text uses most; None when it uses none."""
+    """The function a decision belongs to; None when its text suggests none.
+
+    A function named outright ("Finance proposes…", "for the service team") is the owner of the
+    decision, whatever else it mentions; otherwise the function whose words the text uses most.
+    """
     lowered = text.lower()
     best: FunctionGuess | None = None
+    best_key: tuple[bool, int, int] = (False, 0, 0)
     for function in functions:
-        found = [w for w in function.words if re.search(r"(?<![a-z0-9])" + re.escape(w) + r"(?![a-z0-9])", lowered)]
-        if found and (best is None or len(found) > len(best.words)):
-            best = FunctionGuess(function, found)
+        found = [w for w in function.words if _says(lowered, w)]
+        where = [_named_at(lowered, name) for name in {function.id.replace("-", " "), function.title.lower()}]
+        named_at = min((at for at in where if at is not None), default=None)
+        # Named outright beats words; of two named, the one named first is the decision's subject.
+        key = (named_at is not None, -(named_at or 0), len(found))
+        if (found or named_at is not None) and key > best_key:
+            best = FunctionGuess(function, found or [function.title.lower()])
+            best_key = key
     return best
+
+
+# A function is named as the owner of a decision when its name is followed by what owners do ("finance
+# wants", "the service team"): a bare "people" or "service" in a sentence names nobody.
+_OWNER_VERBS = (r"(?:team|teams|department|function|lead|leads|wants?|propos\w*|plans?|asks?|suggests?|"
+                r"is|are|has|have|would|will|says?|needs?|decided|intends?)")
+
+
+def _named_at(lowered: str, name: str) -> int | None:
+    """Where the text names this function as an owner, or None."""
+    pattern = r"(?<![a-z0-9])" + re.escape(name) + r"(?![a-z0-9])\s+" + _OWNER_VERBS + r"(?![a-z0-9])"
+    found = re.search(pattern, lowered) if name else None
+    return found.start() if found else None
+
+
+def _says(lowered: str, phrase: str) -> bool:
+    return bool(phrase) and re.search(r"(?<![a-z0-9])" + re.escape(phrase) + r"s?(?![a-z0-9])", lowered) is not None

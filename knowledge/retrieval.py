@@ -81,6 +81,11 @@ class Source:
         )
 
     @property
+    def record_id(self) -> str:
+        """The feedback row's own id (empty for documents)."""
+        return str(self.extra.get("record_id", ""))
+
+    @property
     def feedback_score(self) -> int | None:
         value = self.extra.get("score")
         return int(value) if isinstance(value, (int, float)) else None

@@ -18,10 +18,10 @@ from advocate.cli import records as records_cli
 from advocate.services import ModelSetupError, Services, build_services
 from advocate.settings import SettingsError, load_settings
 from briefs.brief import Brief
-from briefs.evaluation import evaluate_briefs
+from briefs.evaluation import EvidenceLabels, evaluate_briefs
 from briefs.lenses import LensLibraryError
 from knowledge.embeddings import EmbeddingModelError
-from knowledge.evaluation import BUDGET, evaluate, load_cases
+from knowledge.evaluation import BUDGET, evaluate, load_cases, systems
 from knowledge.feedback_rows import parse_mapping
 from knowledge.ingest import IngestSummary
 from knowledge.kinds import KINDS
@@ -226,56 +226,95 @@ def print_passages(question: str, sources: list) -> None:
         out.print(f"    [dim]{source.source_name or source.source}[/dim]", highlight=False)
 
 
+CASES_HELP = ('JSONL cases: {"q": ..., "expect": [...]} or {"q", "file", "span"} (with --documents) '
+              'or {"q", "relevant": [row ids]}')
+DOCUMENTS_HELP = "Folder the span cases' files are read from (default: the cases file's folder)."
+SPLIT_HELP = "Only the tuning part or only the check part of the cases (default: each part apart)."
+
+
+def _load_cases_by_part(cases_file: Path, documents: Path | None, split: str | None) -> dict[str, list]:
+    """The cases of each part ("tune", "check"), or all of them when the file has no parts."""
+    try:
+        cases = load_cases(cases_file, documents=documents, split=split)
+    except (OSError, ValueError) as exc:
+        raise fail(str(exc), 2) from None
+    parts: dict[str, list] = {}
+    for case in cases:
+        parts.setdefault(case.split or "all", []).append(case)
+    return dict(sorted(parts.items(), key=lambda item: ("tune", "check", "all").index(item[0])))
+
+
 @eval_app.command("retrieval")
 def eval_retrieval(
-    cases_file: Annotated[Path, typer.Argument(help='JSONL cases: {"q": ..., "expect": [...]}')],
+    cases_file: Annotated[Path, typer.Argument(help=CASES_HELP)],
+    documents: Annotated[Path | None, typer.Option("--documents", help=DOCUMENTS_HELP)] = None,
+    split: Annotated[str | None, typer.Option("--split", help=SPLIT_HELP)] = None,
     dense_only: Annotated[bool, typer.Option("--dense-only", help="Dense search alone, for comparison.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Hit rate and MRR at the 3,000-character budget."""
-    try:
-        cases = load_cases(cases_file)
-    except (OSError, ValueError) as exc:
-        raise fail(str(exc), 2) from None
+    """Hit rate and MRR at the 3,000-character budget: dense only, the RRF baseline and the shipped
+    pipeline side by side, for the tuning and the check part apart."""
+    parts = _load_cases_by_part(cases_file, documents, split)
     svc = services()
-    report = evaluate(cases, lambda q: [s.text for s in svc.retriever.search(q, k=20, hybrid=not dense_only)])
+    compared = systems(svc.retriever)
+    if dense_only:
+        compared = {"dense": compared["dense"]}
+    report = {part: {name: evaluate(cases, search) for name, search in compared.items()}
+              for part, cases in parts.items()}
     if as_json:
         print(json.dumps(report))
         return
-    out.print(
-        f"cases {report['cases']}  hits {report['hits']}  hit rate {report['hit_rate']:.3f}  "
-        f"MRR {report['mrr']:.3f}  (budget {BUDGET} characters)",
-        highlight=False,
-    )
-    for miss in report["misses"]:
-        err.print(f"  miss: {miss}", highlight=False, markup=False)
+    for part, results in report.items():
+        for name, result in results.items():
+            out.print(
+                f"{part:<5} {name:<13} hits {result['hits']}/{result['cases']}  hit rate {result['hit_rate']:.3f}  "
+                f"MRR {result['mrr']:.3f}  (budget {BUDGET} characters)",
+                highlight=False,
+            )
+        for miss in results.get("shipped", results.get("dense", {})).get("misses", []):
+            err.print(f"  {part} miss: {miss}", highlight=False, markup=False)
 
 
 @eval_app.command("briefs")
 def eval_briefs(
-    cases_file: Annotated[Path, typer.Argument(help='JSONL cases: {"q": ..., "expect": [...], "lenses": [...]}')],
+    cases_file: Annotated[Path, typer.Argument(help=CASES_HELP)],
+    documents: Annotated[Path | None, typer.Option("--documents", help=DOCUMENTS_HELP)] = None,
+    labels_file: Annotated[Path | None, typer.Option(
+        "--labels", help="Evidence labels (bench/cases/evidence_labels.jsonl) for precision per section.")] = None,
+    split: Annotated[str | None, typer.Option("--split", help=SPLIT_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Retrieval hit rate, lens hit@3, citation validity and quote fidelity of briefs."""
-    try:
-        cases = load_cases(cases_file)
-    except (OSError, ValueError) as exc:
-        raise fail(str(exc), 2) from None
+    """Retrieval alone and through the brief, lens hit@3, citation validity, quote fidelity and
+    evidence precision per section, for the tuning and the check part apart."""
+    parts = _load_cases_by_part(cases_file, documents, split)
+    labels = None
+    if labels_file is not None:
+        try:
+            labels = EvidenceLabels.load(labels_file, documents=documents or cases_file.parent)
+        except (OSError, ValueError) as exc:
+            raise fail(str(exc), 2) from None
     svc = services()
-    report = evaluate_briefs(cases, advisor=svc.advisor, retriever=svc.retriever)
+    report = {part: evaluate_briefs(cases, advisor=svc.advisor, retriever=svc.retriever, labels=labels)
+              for part, cases in parts.items()}
     if as_json:
         print(json.dumps(report))
         return
-    lens = report["lens_hit_at_3"]
-    out.print(
-        f"cases {report['cases']}  retrieval hit rate {report['retrieval_hit_rate']:.3f}  "
-        f"lens hit@3 {'n/a' if lens is None else format(lens, '.3f')}  "
-        f"citation validity {report['citation_validity']:.3f}  quote fidelity {report['quote_fidelity']:.3f}  "
-        f"brief p50 {report['brief_p50_ms']} ms",
-        highlight=False,
-    )
-    for miss in report["misses"]:
-        err.print(f"  miss: {miss}", highlight=False, markup=False)
+    for part, result in report.items():
+        lens = result["lens_hit_at_3"]
+        out.print(
+            f"{part:<5} cases {result['cases']}  retrieval {result['retrieval_hits']}/{result['cases']}  "
+            f"through the brief {result['brief_source_hits']}/{result['cases']}  "
+            f"lens hit@3 {'n/a' if lens is None else format(lens, '.3f')}  "
+            f"citations {result['citation_validity']:.3f}  quotes {result['quote_fidelity']:.3f}  "
+            f"brief p50 {result['brief_p50_ms']} ms",
+            highlight=False,
+        )
+        for section, tally in result["evidence_precision"].items():
+            precision = "n/a" if tally["precision"] is None else format(tally["precision"], ".3f")
+            out.print(f"      {section:<15} precision {precision}  ({tally['good']} of {tally['labelled']} labelled; "
+                      f"{tally['shown']} shown)", highlight=False)
+        for miss in result["misses"]:
+            err.print(f"  {part} miss: {miss}", highlight=False, markup=False)
 
 
 @app.command()

@@ -1,12 +1,15 @@
 """A brief as a Slack message: Block Kit within Slack's limits, and a plain-text fallback.
 
-Slack rejects a message with more than 50 blocks or a section over 3,000 characters; a long brief is
-trimmed to fit (never rejected) and gets a "Full brief" button that opens the whole of it in a modal.
-All text from sources and people is masked (in channels) and escaped here, in one place.
+The message is what people read before a meeting: the bottom line (three cited bullets at most) and
+the sources it cites, within FIRST_SCREEN_LINES; "Show the full brief" opens every section and source
+in a modal. Slack rejects a message with more than 50 blocks or a section over 3,000 characters, so
+whatever is shown is trimmed to fit (never rejected). All text from sources and people is masked (in
+channels) and escaped here, in one place.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +37,11 @@ SECTION_LIMIT = 3000  # characters in a section block's text
 HEADER_LIMIT = 150  # characters in a header block
 # Section text in one message: more is a wall of text in a thread; the modal has the rest.
 MESSAGE_BUDGET = 9000
-MIN_SECTION_SHARE = 400  # a trimmed section still shows this much
 FALLBACK_LIMIT = 2500  # plain-text fallback (notifications, screen readers)
+FIRST_SCREEN_LINES = 25  # lines of text the message itself may take; the rest is behind the button
+# Sections shown in the message itself; a brief without a bottom line (an older one) shows these.
+MESSAGE_SECTIONS = ("bottom_line",)
+OLDER_BRIEF_SECTIONS = ("definition", "customers_said", "risks")
 
 # Action ids of the buttons under a brief; the actions listeners match on them.
 HELPFUL = "brief_helpful"
@@ -66,35 +72,45 @@ class _Safe:
 def render_brief(view: BriefView, *, masked: bool, promise_button: bool = False) -> RenderedMessage:
     safe = _Safe(masked=masked)
     bodies = _section_bodies(view, safe)
-    budgets = _budgets({key: len(body) for key, body in bodies.items()}, MESSAGE_BUDGET)
-    trimmed = False
+    full = len(bodies) > 1 or bool(view.sources)
+    shown_keys = [k for k in MESSAGE_SECTIONS if k in bodies] or [k for k in OLDER_BRIEF_SECTIONS if k in bodies]
     blocks: list[Block] = [_header(view, safe), _context(view)]
-    for key, body in bodies.items():
+    lines_left = FIRST_SCREEN_LINES - 2
+    for key in shown_keys:
+        body = _first_lines(bodies[key], max(1, lines_left - 1))
         title = SECTION_TITLES[key]
-        room = min(budgets[key], SECTION_LIMIT - len(title) - 4)
-        shown = trim(body, room, marker=" …")
-        trimmed = trimmed or shown != body
+        shown = trim(body, min(MESSAGE_BUDGET, SECTION_LIMIT - len(title) - 4), marker=" …")
         blocks.append(_section(f"*{title}*\n{shown}"))
-    source_blocks, sources_trimmed = _source_blocks(view.sources, safe, room_for=MAX_BLOCKS - len(blocks) - 3)
-    trimmed = trimmed or sources_trimmed
-    if source_blocks:
-        blocks.append(DividerBlock())
-        blocks.extend(source_blocks)
-    blocks.append(_buttons(view.id, full=trimmed, promise=promise_button))
-    if trimmed:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text="Trimmed to fit Slack. *Full brief* shows every section and source.")]))
+        lines_left -= 1 + shown.count("\n") + 1
+    cited = _cited_numbers(" ".join(bodies[k] for k in shown_keys))
+    lines = [source_line(n, s, safe) for n, s in enumerate(view.sources, start=1) if n in cited]
+    lines = lines[: max(0, lines_left - 1)]
+    if lines:
+        blocks.append(_section(trim("*Sources*\n" + "\n".join(lines), SECTION_LIMIT)))
+    if view.advocate_note:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=trim(view.advocate_note, 2000))]))
+    blocks.append(_buttons(view.id, full=full, promise=promise_button))
     assert len(blocks) <= MAX_BLOCKS
     return RenderedMessage(
-        text=fallback_text(view, masked=masked), blocks=[b.to_dict() for b in blocks], trimmed=trimmed
+        text=fallback_text(view, masked=masked), blocks=[b.to_dict() for b in blocks], trimmed=full
     )
+
+
+def _first_lines(text: str, count: int) -> str:
+    lines = text.split("\n")
+    return "\n".join(lines[:count]) + (" …" if len(lines) > count else "")
+
+
+def _cited_numbers(text: str) -> set[int]:
+    return {int(n) for group in re.findall(r"\[(\d+(?:\s*,\s*\d+)*)\]", text) for n in group.split(",")}
 
 
 def fallback_text(view: BriefView, *, masked: bool) -> str:
     """Plain text for notifications and clients that show no blocks: the decision and the key points."""
     safe = _Safe(masked=masked)
     parts = [f"Customer impact brief: {safe(plain(view.decision))}"]
-    for key in ("definition", "customers_said", "risks"):
+    keys = [k for k in MESSAGE_SECTIONS if view.sections.get(k, "").strip()] or list(OLDER_BRIEF_SECTIONS)
+    for key in keys:
         body = view.sections.get(key, "").strip()
         if body:
             parts.append(f"{SECTION_TITLES[key]}\n{safe(body)}")
@@ -169,8 +185,8 @@ def source_line(number: int, source: SourceLine, safe: _Safe) -> str:
     rest = " · ".join(safe(plain(f)) for f in facts if f)
     if rest:
         line += f" · {rest}"
-    if source.where and not source.permalink:
-        line += f" — _{safe(plain(source.where))}_"
+    if source.where.startswith(("http://", "https://")) and not source.permalink:
+        line += f" — {link(source.where, 'open')}"
     return trim(line, 600)
 
 
@@ -201,22 +217,9 @@ def _buttons(brief_id: str, *, full: bool, promise: bool) -> ActionsBlock:
     if promise:
         elements.append(ButtonElement(text="Record a promise", action_id=RECORD_PROMISE, value=brief_id))
     if full:
-        elements.append(ButtonElement(text="Full brief", action_id=FULL_BRIEF, value=brief_id, style="primary"))
+        elements.insert(0, ButtonElement(text="Show the full brief", action_id=FULL_BRIEF, value=brief_id,
+                                         style="primary"))
     return ActionsBlock(block_id=f"brief:{brief_id}", elements=elements)
-
-
-def _budgets(lengths: dict[str, int], total: int) -> dict[str, int]:
-    """Share `total` characters among sections: short ones keep all, long ones share what is left."""
-    budgets = dict(lengths)
-    if sum(lengths.values()) <= total:
-        return budgets
-    remaining, open_keys = total, sorted(lengths, key=lambda k: lengths[k])
-    while open_keys:
-        share = max(MIN_SECTION_SHARE, remaining // len(open_keys))
-        key = open_keys.pop(0)
-        budgets[key] = min(lengths[key], share)
-        remaining = max(0, remaining - budgets[key])
-    return budgets
 
 
 def _chunks(text: str, size: int) -> list[str]:

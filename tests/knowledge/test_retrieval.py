@@ -1,6 +1,5 @@
 """Retrieval on real text with the real model: quality floors that a regression would break."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from briefs.evaluation import evaluate_briefs
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from knowledge.evaluation import evaluate, judge, load_cases
 from knowledge.retrieval import decision_core
-from tests.conftest import REPO, SAMPLE_PACK, SEEDS
+from tests.conftest import SAMPLE_PACK
 
 
 @pytest.mark.parametrize(
@@ -74,31 +73,6 @@ def test_sample_pack_brief_quality(sample_services: Services) -> None:
     assert report["lens_hit_at_3"] >= 0.9, report["misses"]
     assert report["citation_validity"] == 1.0
     assert report["quote_fidelity"] == 1.0
-
-
-@pytest.fixture(scope="module")
-def seed_services(
-    tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbeddings
-) -> Iterator[Services]:
-    if not SEEDS.is_dir() or not list(SEEDS.glob("*.txt")):
-        pytest.skip(f"the readings are not at {SEEDS}")
-    svc = build_services(Settings(data_dir=tmp_path_factory.mktemp("seeds")), embedder=real_embedder)
-    summary = svc.ingestor.ingest(sorted(p for p in SEEDS.glob("*.txt") if p.name != "README.md"), kind="research")
-    assert summary.rejected == 0
-    yield svc
-    svc.close()
-
-
-@pytest.mark.slow
-def test_retrieval_on_text_we_did_not_write(seed_services: Services) -> None:
-    """The readings in ../shared/seeds are real articles: the floor here is what the chosen pipeline
-    reached when it was chosen (docs/BENCHMARKS.md), and hybrid must beat dense alone."""
-    cases = load_cases(REPO / "bench" / "seed_cases.jsonl")
-    hybrid = evaluate(cases, lambda q: [s.text for s in seed_services.retriever.search(q, k=20)])
-    dense = evaluate(cases, lambda q: [s.text for s in seed_services.retriever.search(q, k=20, hybrid=False)])
-    print(f"seeds: hybrid {hybrid['hits']}/{hybrid['cases']}, dense {dense['hits']}/{dense['cases']}")
-    assert hybrid["hit_rate"] >= 0.6
-    assert hybrid["hits"] > dense["hits"]
 
 
 @pytest.mark.slow
