@@ -23,7 +23,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from briefs.advisor import Evidence
-from briefs.brief import Brief
+from briefs.brief import SECTION_TITLES, Brief
 from briefs.tone import Tone
 from knowledge.chunking import split_sentences
 from knowledge.embeddings import as_vectors
@@ -185,7 +185,7 @@ class GroundedWriter:
         sections["bottom_line"] = bottom_line(picked, cite)
         cite.also(evidence.research[:FURTHER_READING])
         not_quoted = cite.uncited()
-        sections, sources = cite.resolve({k: v for k, v in sections.items() if v})
+        sections, sources = cite.resolve({k: sections[k] for k in SECTION_TITLES if sections.get(k)})
         notes = list(evidence.notes)
         if not sources:
             notes.append("nothing relevant was found in the knowledge base")

@@ -191,3 +191,68 @@ def test_unscored_feedback_is_heard_too(sample_services: Services, tmp_path) -> 
             "customers_said"]
     finally:
         sample_services.ingestor.remove_source(str(export.resolve()))
+
+
+def test_bottom_line_is_short_cited_and_first(sample_services: Services) -> None:
+    for question in (CHATBOT, "Should we give long-standing customers the same discount as new ones?"):
+        brief = sample_services.advisor.brief(question)
+        assert next(iter(brief.sections)) == "bottom_line"
+        bullets = brief.sections["bottom_line"].splitlines()
+        assert 1 <= len(bullets) <= 3
+        assert len(brief.sections["bottom_line"].split()) <= 80
+        assert all(re.search(r"\[\d+\]", b) or "verbatims" in b for b in bullets), bullets
+        assert quote_fidelity(brief) == 1.0
+
+
+def test_sources_follow_retrieval_and_show_no_server_paths(sample_services: Services) -> None:
+    from briefs.brief import source_label
+
+    evidence = sample_services.advisor.gather(CHATBOT)
+    brief = sample_services.advisor.writer.write(evidence)
+    own = [s for s in brief.sources if s.kind in ("definition", "culture")]
+    assert brief.sources[: len(own)] == own, "the organisation's definition leads the sources"
+    research = [s.id for s in brief.sources if s.kind == "research"]
+    ranked = [s.id for s in evidence.research]
+    assert research == [i for i in ranked if i in research], "research sources keep retrieval's order"
+    assert research[:1] == ranked[:1], "the passage retrieval ranked best is among the sources"
+    for source in brief.sources:
+        assert "/" not in source_label(source).split(" — ")[-1] or "://" in source_label(source)
+
+
+def test_asides_and_questions_to_the_reader_are_never_quoted(sample_services: Services, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from briefs.grounded_writer import quotable_sentences
+    from knowledge.retrieval import Source
+
+    text = ("Let’s leave aside the theory of callback metrics for now. "
+            "Customers who are promised a callback and do not get one stop trusting every later promise. "
+            "What would you do if nobody rang you back? I see this in every contact centre I visit.")
+    quotable = quotable_sentences(Source(id="x", kind="research", source="", title="", text=text, score=0.0))
+    assert quotable == ["Customers who are promised a callback and do not get one stop trusting every later promise."]
+
+
+def test_a_named_function_owns_the_decision() -> None:
+    from briefs.functions import guess_function, load_functions
+    from prompts import PROMPTS_DIR
+
+    functions = load_functions(PROMPTS_DIR / "functions.yaml")
+    guess = guess_function("Finance wants to end refunds for short outages reported through the helpdesk", functions)
+    assert guess is not None and guess.function.id == "finance"
+    guess = guess_function("Finance proposes tying the service team's bonus to NPS", functions)
+    assert guess is not None and guess.function.id == "finance"
+    guess = guess_function("We plan to replace callbacks with a chatbot", functions)
+    assert guess is not None and guess.function.id == "service"
+    guess = guess_function("Should we stop people calling the helpdesk at night?", functions)
+    assert guess is not None and guess.function.id == "service"  # "people" here names nobody's team
+
+
+def test_tone_model_reads_complaints_from_words(real_embedder) -> None:  # type: ignore[no-untyped-def]
+    from briefs.tone import packaged_tone_model
+
+    model = packaged_tone_model()
+    words = [
+        "Third engineer visit and the line still drops every evening. Nobody calls back when they say they will.",
+        "I was charged an exit fee I was never told about and waited two hours on hold to be told nothing.",
+    ]
+    tones = model.infer(real_embedder.encode(words))
+    assert [t.label for t in tones] == ["complaint", "complaint"]
+    assert all(t.inferred for t in tones)
