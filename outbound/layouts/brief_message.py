@@ -39,8 +39,9 @@ HEADER_LIMIT = 150  # characters in a header block
 MESSAGE_BUDGET = 9000
 FALLBACK_LIMIT = 2500  # plain-text fallback (notifications, screen readers)
 FIRST_SCREEN_LINES = 25  # lines of text the message itself may take; the rest is behind the button
-# Sections shown in the message itself; a brief without a bottom line (an older one) shows these.
-MESSAGE_SECTIONS = ("bottom_line",)
+# Sections shown in the message itself, in this order; the rest is behind "Show the full brief". A brief
+# without a bottom line (one written before it existed) shows the older key sections instead.
+MESSAGE_SECTIONS = ("bottom_line", "customers_said", "advocate")
 OLDER_BRIEF_SECTIONS = ("definition", "customers_said", "risks")
 
 # Action ids of the buttons under a brief; the actions listeners match on them.
@@ -73,22 +74,25 @@ def render_brief(view: BriefView, *, masked: bool, promise_button: bool = False)
     safe = _Safe(masked=masked)
     bodies = _section_bodies(view, safe)
     full = len(bodies) > 1 or bool(view.sources)
-    shown_keys = [k for k in MESSAGE_SECTIONS if k in bodies] or [k for k in OLDER_BRIEF_SECTIONS if k in bodies]
+    shown_keys = ([k for k in MESSAGE_SECTIONS if k in bodies] if "bottom_line" in bodies
+                  else [k for k in OLDER_BRIEF_SECTIONS if k in bodies])
     blocks: list[Block] = [_header(view, safe), _context(view)]
     lines_left = FIRST_SCREEN_LINES - 2
+    shown_text: list[str] = []
     for key in shown_keys:
-        body = _first_lines(bodies[key], max(1, lines_left - 1))
+        if lines_left < 2:
+            break
+        body = _first_lines(bodies[key], lines_left - 1)
         title = SECTION_TITLES[key]
         shown = trim(body, min(MESSAGE_BUDGET, SECTION_LIMIT - len(title) - 4), marker=" …")
         blocks.append(_section(f"*{title}*\n{shown}"))
+        shown_text.append(shown)
         lines_left -= 1 + shown.count("\n") + 1
-    cited = _cited_numbers(" ".join(bodies[k] for k in shown_keys))
+    cited = _cited_numbers(" ".join(shown_text))
     lines = [source_line(n, s, safe) for n, s in enumerate(view.sources, start=1) if n in cited]
     lines = lines[: max(0, lines_left - 1)]
     if lines:
         blocks.append(_section(trim("*Sources*\n" + "\n".join(lines), SECTION_LIMIT)))
-    if view.advocate_note:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=trim(view.advocate_note, 2000))]))
     blocks.append(_buttons(view.id, full=full, promise=promise_button))
     assert len(blocks) <= MAX_BLOCKS
     return RenderedMessage(
