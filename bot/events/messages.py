@@ -130,7 +130,7 @@ def _ingest_files(rt: BotRuntime, ask: Ask, event: dict[str, Any]) -> None:
 
 
 def _reply(rt: BotRuntime, ask: Ask, text: str) -> None:
-    rt.answerer.poster.post(channel=ask.channel, thread_ts=ask.thread_ts, text=text, tries=2)
+    rt.poster.post(channel=ask.channel, thread_ts=ask.thread_ts, text=text, tries=2)
 
 
 def register(app: App) -> None:

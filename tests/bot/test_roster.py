@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, GENERAL, ON_BOTH_STORES, Slack, briefs
-from tests.bot.slack_checks import texts
+from tests.slack_checks import texts
 from tests.bot.test_asking import CHATBOT, mention
 
 pytestmark = ON_BOTH_STORES  # what these tests check is stored: on the embedded default and a production's stores
