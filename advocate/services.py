@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -25,7 +25,7 @@ from briefs.grounded_writer import GroundedWriter
 from briefs.lenses import LensMatcher, load_lenses
 from briefs.llm_writer import LLMWriter
 from jobs.delivery import Deliverer
-from jobs.parts import JobParts
+from jobs.parts import BriefingSources, JobParts
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from knowledge.ingest import Ingestor, make_record_manager
 from knowledge.lexical_index import LexicalIndex
@@ -194,29 +194,21 @@ class Services:
 
     def job_parts(self) -> JobParts:
         """What the scheduled jobs use; the heavier parts are built when a job first needs them."""
-        return JobParts(
-            settings=self.settings,
-            records=self.records,
-            functions=self.functions,
-            deliverer=lambda: self.deliverer,
-            loyalty=lambda: self.loyalty,
-            retriever=lambda: self.retriever,
-            lens_matcher=lambda: self.lens_matcher,
-            record_manager=lambda: self.ingestor.record_manager,
-        )
+        return JobParts(**self._shared_parts(), deliverer=lambda: self.deliverer,
+                        briefing_sources=self._briefing_sources)
 
     def bot_parts(self) -> BotParts:
         """What the Slack app uses; the heavier parts are built when it first needs them."""
-        return BotParts(
-            settings=self.settings,
-            records=self.records,
-            functions=self.functions,
-            slack=lambda: self.slack,
-            advisor=lambda: self.advisor,
-            ingestor=lambda: self.ingestor,
-            store=lambda: self.store,
-            loyalty=lambda: self.loyalty,
-        )
+        return BotParts(**self._shared_parts(), slack=lambda: self.slack, advisor=lambda: self.advisor,
+                        ingestor=lambda: self.ingestor, store=lambda: self.store)
+
+    def _briefing_sources(self) -> BriefingSources:
+        return BriefingSources(retriever=self.retriever, lens_matcher=self.lens_matcher,
+                               record_manager=self.ingestor.record_manager)
+
+    def _shared_parts(self) -> dict[str, Any]:
+        return {"settings": self.settings, "records": self.records, "functions": self.functions,
+                "loyalty": lambda: self.loyalty}
 
     def close(self) -> None:
         for closer in reversed(self._closers):

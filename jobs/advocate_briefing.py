@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from jobs.common import RunReport, now_utc, week_of
 from jobs.delivery import Outcome
-from jobs.parts import JobParts
+from jobs.parts import BriefingSources, JobParts
 from knowledge.retrieval import Source
 from outbound.blocks import Message
 from outbound.layouts.advocate_briefing import Briefing, advocate_briefing_message
@@ -38,7 +38,8 @@ def compute(parts: JobParts, advocate: AdvocateView, *, now: datetime) -> Briefi
     since = records.deliveries.last_sent_at(kind=KIND, recipient=advocate.slack_user_id) or now - DEFAULT_LOOKBACK
     function = next((f for f in parts.functions if f.id == advocate.function), None)
     query = f"{function.title}: {', '.join(function.words)}" if function else advocate.function
-    new_ids = _ingested_since(parts, since)
+    knowledge = parts.briefing_sources()
+    new_ids = _ingested_since(knowledge, since)
     since_day = since.astimezone(tz).date().isoformat()
 
     def is_new(source: Source) -> bool:
@@ -48,7 +49,7 @@ def compute(parts: JobParts, advocate: AdvocateView, *, now: datetime) -> Briefi
             return source.date >= since_day or (source.kind != "feedback" and source.id in new_ids)
         return source.id in new_ids
 
-    retriever = parts.retriever()
+    retriever = knowledge.retriever
     vectors = retriever.embed_question(query)
     sides: dict[tuple[int, int], list[Source]] = {}
     for band in (COMPLAINT, PRAISE, MIDDLE):
@@ -56,7 +57,7 @@ def compute(parts: JobParts, advocate: AdvocateView, *, now: datetime) -> Briefi
         sides[band] = sorted((s for s in found if is_new(s)), key=lambda s: s.date, reverse=True)
     research = [s for s in retriever.search(query, k=12, kinds=["research", "transcript"], query_vectors=vectors)
                 if is_new(s)]
-    themes = _themes(parts, sides[COMPLAINT], sides[PRAISE], sides[MIDDLE])
+    themes = _themes(knowledge, sides[COMPLAINT], sides[PRAISE], sides[MIDDLE])
     return Briefing(
         advocate=advocate, function=function, week_label=week_of(now, tz).label, since=since,
         complaints=sides[COMPLAINT][:EACH_SIDE], praise=sides[PRAISE][:EACH_SIDE], research=_distinct(research)[:3],
@@ -66,10 +67,10 @@ def compute(parts: JobParts, advocate: AdvocateView, *, now: datetime) -> Briefi
     )
 
 
-def _ingested_since(parts: JobParts, since: datetime) -> set[str]:
+def _ingested_since(knowledge: BriefingSources, since: datetime) -> set[str]:
     # The record manager knows when each chunk was (re)indexed: "new" also means newly ingested.
     try:
-        return set(parts.record_manager().list_keys(after=since.timestamp(), limit=50_000))
+        return set(knowledge.record_manager.list_keys(after=since.timestamp(), limit=50_000))
     except Exception as exc:  # an unreadable index only loses the "newly ingested" signal
         log.warning("could not read ingestion times: %s", exc)
         return set()
@@ -86,13 +87,12 @@ def _distinct(sources: list[Source]) -> list[Source]:
 
 
 def _themes(
-    parts: JobParts, complaints: list[Source], praise: list[Source], middle: list[Source]
+    knowledge: BriefingSources, complaints: list[Source], praise: list[Source], middle: list[Source]
 ) -> list[tuple[str, int, int]]:
-    lens_matcher = parts.lens_matcher()
     counts: dict[str, Counter[str]] = {}
     for side, sources in (("complaint", complaints), ("praise", praise), ("middle", middle)):
         for source in sources:
-            match = lens_matcher.match(source.text, vector=source.vector, top=1)
+            match = knowledge.lens_matcher.match(source.text, vector=source.vector, top=1)
             if match:
                 counts.setdefault(match[0].lens.title, Counter())[side] += 1
     ranked = sorted(counts.items(), key=lambda item: -sum(item[1].values()))

@@ -1,14 +1,11 @@
-"""Block actions: the buttons under a brief, on App Home, and on digests and reminders."""
+"""Block actions: the buttons under a brief, on digests and reminders, and on App Home."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.actions import brief_buttons, home_buttons, promise_buttons, thanks_buttons
+from bot.actions import buttons
 
 
 def register(app: App) -> None:
-    brief_buttons.register(app)
-    home_buttons.register(app)
-    promise_buttons.register(app)
-    thanks_buttons.register(app)
+    buttons.register(app)

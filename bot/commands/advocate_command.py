@@ -23,7 +23,6 @@ from outbound.layouts.help import help_reply
 from outbound.text import escape, to_plain, trim, user_mention
 
 COMMAND = "/advocate"
-SUBCOMMANDS = ("help", "advocates", "customer", "promise", "ask")
 
 
 def handle_command(ack: Ack, body: dict[str, Any], command: dict[str, Any], respond: Respond,

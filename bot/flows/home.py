@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock
 
@@ -64,6 +65,7 @@ def promise_sections(rt: BotRuntime, user: str, *, now: datetime | None = None) 
     return blocks
 
 
-def open_ask_modal(rt: BotRuntime, *, trigger_id: str) -> None:
-    """App Home's "Ask about a decision": the brief comes back as a DM (bot/views/ask_submission.py)."""
-    rt.client.views_open(trigger_id=trigger_id, view=ask_modal())
+def open_ask_modal(rt: BotRuntime, body: dict[str, Any], value: str = "") -> None:
+    """App Home's "Ask about a decision" (the button's `value` says nothing more): the brief comes back as a
+    DM (bot/views/ask_submission.py)."""
+    rt.client.views_open(trigger_id=body["trigger_id"], view=ask_modal())

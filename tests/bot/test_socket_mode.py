@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tests.bot import payloads
 from tests.bot.conftest import ASKER, GENERAL, Slack, briefs
-from tests.slack_checks import texts
 from tests.bot.test_asking import BOT, CHATBOT
+from tests.slack_checks import texts
 
 
 def test_socket_mode_event_is_acknowledged_and_a_redelivery_answered_once(slack: Slack) -> None:
