@@ -1,6 +1,7 @@
 """The composition root: builds settings, stores, embedder and model once, and hands them out.
 
-The CLI, the Slack app and the jobs receive a `Services`; no other module builds these parts.
+The CLI receives a `Services`; the Slack app and the jobs receive the parts they use (`bot_parts()`,
+`job_parts()`); no other module builds these parts.
 Heavy parts (the embedding model, the vector store) are opened on first use, so a command that does
 not need them starts quickly.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -17,6 +18,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, create_engine, event
 
 from advocate.settings import Settings
+from bot.parts import BotParts
 from briefs.advisor import Advisor
 from briefs.functions import Function, configured_functions
 from briefs.grounded_writer import GroundedWriter
@@ -24,6 +26,7 @@ from briefs.lenses import LensMatcher, load_lenses
 from briefs.llm_writer import LLMWriter
 from briefs.tone import packaged_tone_model
 from jobs.delivery import Deliverer
+from jobs.parts import BriefingSources, JobParts
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from knowledge.ingest import Ingestor, make_record_manager
 from knowledge.lexical_index import LexicalIndex
@@ -31,6 +34,7 @@ from knowledge.retrieval import Retriever
 from knowledge.vector_store import KnowledgeStore, open_chroma
 from operations.reindex import CollectionPointer
 from outbound.client import make_slack_client
+from outbound.poster import OncePoster
 from prompts import PROMPTS_DIR
 from records.database import Records
 from records.loyalty import FeedbackLookup, Loyalty
@@ -150,13 +154,15 @@ class Services:
         return make_slack_client(self.settings)
 
     @cached_property
+    def poster(self) -> OncePoster:
+        """Posts to Slack at most once, even when Slack's answer is lost."""
+        return OncePoster.for_client(self.slack)
+
+    @cached_property
     def deliverer(self) -> Deliverer:
         """Sends digests and reminders exactly once, through the delivery ledger."""
         return Deliverer(
-            ledger=self.records.deliveries,
-            client=self.slack,
-            post_client=make_slack_client(self.settings, retry_ambiguous=False),
-            max_attempts=self.settings.delivery_max_attempts,
+            ledger=self.records.deliveries, poster=self.poster, max_attempts=self.settings.delivery_max_attempts,
         )
 
     @cached_property
@@ -179,7 +185,7 @@ class Services:
         """The scheduler (not started): `jobs.scheduler.start(services.scheduler, settings)` starts it."""
         from jobs.scheduler import build_scheduler
 
-        scheduler = build_scheduler(self)
+        scheduler = build_scheduler(self.job_parts(), engine=self.engine)
 
         def _stop() -> None:
             if scheduler.running:
@@ -187,6 +193,24 @@ class Services:
 
         self._closers.append(_stop)
         return scheduler
+
+    def job_parts(self) -> JobParts:
+        """What the scheduled jobs use; the heavier parts are built when a job first needs them."""
+        return JobParts(**self._shared_parts(), deliverer=lambda: self.deliverer,
+                        briefing_sources=self._briefing_sources)
+
+    def bot_parts(self) -> BotParts:
+        """What the Slack app uses; the heavier parts are built when it first needs them."""
+        return BotParts(**self._shared_parts(), slack=lambda: self.slack, advisor=lambda: self.advisor,
+                        ingestor=lambda: self.ingestor, store=lambda: self.store)
+
+    def _briefing_sources(self) -> BriefingSources:
+        return BriefingSources(retriever=self.retriever, lens_matcher=self.lens_matcher,
+                               record_manager=self.ingestor.record_manager)
+
+    def _shared_parts(self) -> dict[str, Any]:
+        return {"settings": self.settings, "records": self.records, "functions": self.functions,
+                "loyalty": lambda: self.loyalty}
 
     def close(self) -> None:
         for closer in reversed(self._closers):

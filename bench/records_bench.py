@@ -184,16 +184,17 @@ def measure(url: str, data_dir: str) -> dict[str, Any]:
     svc = build_services(Settings(data_dir=Path(data_dir), database_url=url),
                          embedder=DeterministicFakeEmbedding(size=8))
     _ = svc.records, svc.store.collection  # open the database and Chroma outside the timings
+    parts = svc.job_parts()
     chart = svc.records.staff.chart()
-    managers = manager_digest.recipients(svc, chart)
+    managers = manager_digest.recipients(svc.settings, chart)
     results["managers"] = len(managers)
     heads = [m for m in managers if m.startswith("head.")]
     seniors = [m for m in managers if m.startswith("senior.")]
 
     def one(handle: str) -> tuple[float, Any]:
         started = time.perf_counter()
-        digest = manager_digest.compute(svc, handle, now=NOW, chart=chart)
-        manager_digest.render(digest, services=svc, with_chart=False)
+        digest = manager_digest.compute(parts, handle, now=NOW, chart=chart)
+        manager_digest.render(digest, with_chart=False)
         return (time.perf_counter() - started) * 1000, digest
 
     one(seniors[0])  # warm caches and statements
@@ -209,7 +210,7 @@ def measure(url: str, data_dir: str) -> dict[str, Any]:
     chart_ms, alone_ms = [], []
     sample_charts = KeepRateCharts(cache_size=0)  # every chart drawn: the per-chart cost in a run
     for handle in (heads + seniors)[:20]:
-        digest = manager_digest.compute(svc, handle, now=NOW, chart=chart)
+        digest = manager_digest.compute(parts, handle, now=NOW, chart=chart)
         started = time.perf_counter()
         keep_rate_chart(digest.keep_rate, title="Keep rate")  # a figure of its own, as a preview draws it
         alone_ms.append((time.perf_counter() - started) * 1000)
@@ -226,9 +227,9 @@ def measure(url: str, data_dir: str) -> dict[str, Any]:
         with_content = 0
         charts = KeepRateCharts()  # one per run, as send() makes it
         for handle in managers:
-            digest = manager_digest.compute(svc, handle, now=NOW, chart=chart)
+            digest = manager_digest.compute(parts, handle, now=NOW, chart=chart)
             if not digest.empty:
-                manager_digest.render(digest, services=svc, with_chart=with_chart,
+                manager_digest.render(digest, with_chart=with_chart,
                                       charts=None if fresh_figures else charts)
                 with_content += 1
         if with_chart and not fresh_figures:

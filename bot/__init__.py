@@ -1,1 +1,2 @@
-"""The Slack app (Bolt): one module per listener kind, each with a `register(app)`."""
+"""Slack in (Bolt): one folder per listener kind, each with a `register(app)`; the listeners call the shared
+flows in `bot.flows`."""

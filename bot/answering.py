@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from bot.access import GUEST_REFUSAL, SHARED_CHANNEL_REFUSAL, AccessPolicy, Person, Place
 from bot.roster import AdvocateChoice, AdvocateRotation
 from bot.workers import BriefWorkers
-from briefs.advisor import Advisor
+from briefs.advisor import MAX_QUESTION_CHARS, Advisor
 from briefs.functions import Function, guess_function
 from outbound.layouts.brief_message import render_brief
 from outbound.layouts.brief_view import BriefView
@@ -44,7 +44,6 @@ APOLOGY = ("Sorry — I couldn't put this brief together. Please try again in a 
 NOT_IN_CHANNEL = ("I can't post in this conversation. Invite me with `/invite @Advocate`, "
                   "or ask me in a direct message.")
 THREAD_CONTEXT_MESSAGES = 30
-MAX_QUESTION_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,6 @@ class Answerer:
         ledger: SlackLedger,
         workers: BriefWorkers,
         bot_user_id: str,
-        promise_button: bool,
         poster: OncePoster,
     ) -> None:
         # The bot's Web API client (retries rate limits and server errors): reads, updates, ephemeral notes.
@@ -103,8 +101,6 @@ class Answerer:
         self.workers = workers
         # The bot's own user id: its messages are not context, its mention is not a word.
         self.bot_user_id = bot_user_id
-        # Show "Record a promise" under briefs (the promises records exist).
-        self.promise_button = promise_button
 
     # -- in the listener, after ack() ------------------------------------------------------------------
     def ask(self, ask: Ask) -> None:
@@ -205,7 +201,7 @@ class Answerer:
                 advocates=[*choice.present, *([choice.mention] if choice.mention else [])],
             )
             recorded = brief.id
-            rendered = render_brief(view, masked=masked, promise_button=self.promise_button)
+            rendered = render_brief(view, masked=masked, promise_button=True)
             if placeholder_ts is not None:
                 self.client.chat_update(channel=ask.channel, ts=placeholder_ts, text=rendered.text,
                                         blocks=rendered.blocks)

@@ -1,8 +1,7 @@
-"""Building the Bolt app from the composition root's services: no globals, one `register(app)` per
+"""Building the Bolt app from the parts the composition root hands it: no globals, one `register(app)` per
 listener kind.
 
-    services = build_services(load_settings())
-    bolt_app, bot = build_app(services)
+    bolt_app, bot = build_app(services.bot_parts())
 
 The returned `BotRuntime` is what the listeners use (through `context["advocate"]`); the caller
 closes it when the app stops.
@@ -20,8 +19,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from advocate.logging_setup import bound, new_request_id
-from advocate.services import Services
 from bot import actions, commands, events, shortcuts, views
+from bot.parts import BotParts
 from bot.runtime import CONTEXT_KEY, BotIdentity, BotRuntime
 
 log = logging.getLogger(__name__)
@@ -66,19 +65,20 @@ class LoggedApp(App):
 
 
 def build_app(
-    services: Services,
+    parts: BotParts,
     *,
     client: WebClient | None = None,
     verify_requests: bool = True,
 ) -> tuple[App, BotRuntime]:
-    """The Bolt app and its runtime. `verify_requests`: check Slack's signature (HTTP mode needs it;
-    Socket Mode requests come over the app's own authenticated connection and are not signed)."""
-    client = client or services.slack
-    identity = identify(client)
-    bot = BotRuntime(services=services, client=client, identity=identity)
-    signing_secret = services.settings.slack_signing_secret.get_secret_value()
+    """The Bolt app and its runtime. `client`: the Web API client (default: the parts' own).
+    `verify_requests`: check Slack's signature (HTTP mode needs it; Socket Mode requests come over the app's
+    own authenticated connection and are not signed)."""
+    signing_secret = parts.settings.slack_signing_secret.get_secret_value()
     if verify_requests and not signing_secret:
         raise SlackSetupError("SLACK_SIGNING_SECRET is not set; HTTP mode verifies every request with it")
+    client = client or parts.slack()
+    identity = identify(client)
+    bot = BotRuntime(parts=parts, client=client, identity=identity)
     app = LoggedApp(
         client=client,  # its token is the bot token
         signing_secret=signing_secret or None,

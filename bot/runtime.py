@@ -1,4 +1,4 @@
-"""Everything the listeners use, built once from the composition root's `Services` and handed to Bolt.
+"""Everything the listeners use, built once from the app's parts (`bot/parts.py`) and handed to Bolt.
 
 Listeners are plain functions; they reach this through Bolt's `context["advocate"]` (put there by a
 middleware in `bot.app`), never through a module global.
@@ -13,16 +13,14 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from advocate.services import Services
-from advocate.settings import Settings
 from bot.access import AccessPolicy
 from bot.answering import Answerer
 from bot.feedback_channels import FeedbackChannels
 from bot.file_ingest import FileIngest
+from bot.parts import BotParts
 from bot.roster import AdvocateRotation
 from bot.workers import BriefWorkers, TrackedExecutor
-from outbound.poster import OncePoster, without_ambiguous_retries
-from records.database import Records
+from outbound.poster import OncePoster
 from records.slack_records import SlackLedger
 
 log = logging.getLogger(__name__)
@@ -45,49 +43,44 @@ class BotIdentity:
 
 
 class BotRuntime:
-    def __init__(self, *, services: Services, client: WebClient, identity: BotIdentity) -> None:
-        # The composition root: settings, stores, advisor, records.
-        self.services = services
+    def __init__(self, *, parts: BotParts, client: WebClient, identity: BotIdentity) -> None:
+        # Settings, records, functions and the factories of the heavier parts.
+        self.parts = parts
         # The Web API client (with slack_sdk's retry handlers).
         self.client = client
         # The bot's own user id, bot id and workspace.
         self.identity = identity
-        settings = services.settings
+        self.settings = parts.settings
+        self.records = parts.records
+        settings = parts.settings
         self.listener_pool = TrackedExecutor(size=settings.listener_threads, name="listener")
         # HTTP mode hands acknowledged events to Bolt here (bot/server.py); Socket Mode leaves it idle. Bolt's
         # dispatch does no I/O, so a few threads keep up, and fewer threads wanting the GIL keeps acks quick.
         self.event_pool = TrackedExecutor(size=EVENT_THREADS, name="event")
         self.workers = BriefWorkers(size=settings.brief_workers, queue_limit=settings.brief_queue)
         self.ledger: SlackLedger = self.records.slack
-        self.rotation = AdvocateRotation(records=self.records, functions=services.functions)
+        # Posts at most once, even when Slack's answer is lost.
+        self.poster = OncePoster.for_client(client)
+        self.rotation = AdvocateRotation(records=self.records, functions=parts.functions)
         self.access = AccessPolicy(
             client=client, admins=settings.admin_ids, advocate_function=self.rotation.function_of
         )
         self.access.know_workspace(team_id=identity.team_id, enterprise_id=identity.enterprise_id)
         self.answerer = Answerer(
-            client=client, advisor=lambda: services.advisor, functions=services.functions, access=self.access,
+            client=client, advisor=parts.advisor, functions=parts.functions, access=self.access,
             rotation=self.rotation, ledger=self.ledger, workers=self.workers, bot_user_id=identity.user_id,
-            promise_button=promises_available(self.records),
-            poster=OncePoster(post_client=without_ambiguous_retries(client), read_client=client),
+            poster=self.poster,
         )
         self.feedback = FeedbackChannels(
-            client=client, ingestor=lambda: services.ingestor, channels=settings.feedback_channel_ids,
+            client=client, ingestor=parts.ingestor, channels=settings.feedback_channel_ids,
             bot_user_id=identity.user_id, bot_id=identity.bot_id,
         )
         self.files = FileIngest(
-            client=client, ingestor=lambda: services.ingestor, token=settings.slack_bot_token.get_secret_value(),
+            client=client, ingestor=parts.ingestor, token=settings.slack_bot_token.get_secret_value(),
             download_dir=settings.data_dir / "slack_files", api_url=settings.slack_api_url,
         )
         self._claims = 0
         self.forget_old_events()
-
-    @property
-    def settings(self) -> Settings:
-        return self.services.settings
-
-    @property
-    def records(self) -> Records:
-        return self.services.records
 
     def first_delivery(self, body: dict[str, Any]) -> bool:
         """False when this event id was handled before (Slack redelivers; also across restarts)."""
@@ -129,15 +122,6 @@ class BotRuntime:
         self.event_pool.shutdown(wait=True)
         self.listener_pool.shutdown(wait=True)
         self.workers.shutdown(wait=True)
-
-
-def promises_available(records: Records) -> bool:
-    """The "Record a promise" button appears only once the promises records exist."""
-    try:
-        from records.promises import PromiseBook
-    except ImportError:
-        return False
-    return callable(getattr(PromiseBook, "add", None)) and hasattr(records, "promises")
 
 
 def runtime(context: Any) -> BotRuntime:

@@ -20,16 +20,19 @@ import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import Engine, text
 
-from advocate.services import Services
 from advocate.settings import Settings
 from bot.runtime import BotRuntime
 from bot.workers import lower_priority_of_threads
+
+if TYPE_CHECKING:
+    from knowledge.vector_store import KnowledgeStore
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +80,7 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         pass
 
 
-def prepare(services: Services) -> None:
+def prepare(bot: BotRuntime) -> None:
     """Ready for the first question: the model loaded and one brief written (its first call is slow).
 
     Then what is loaded is frozen out of the garbage collector's reach: a full collection walks every
@@ -85,8 +88,9 @@ def prepare(services: Services) -> None:
     acknowledgement. A short GIL switch interval keeps acks from waiting behind a brief's Python work.
     """
     try:
-        services.advisor.warm()  # the sentences briefs quote, embedded before the first question
-        services.advisor.brief("We plan to change how customers reach us")
+        advisor = bot.parts.advisor()
+        advisor.warm()  # the sentences briefs quote, embedded before the first question
+        advisor.brief("We plan to change how customers reach us")
     except Exception:  # an empty knowledge base still serves; the real question will say what is wrong
         log.warning("warm-up brief failed", exc_info=True)
     gc.collect()
@@ -99,19 +103,20 @@ def prepare(services: Services) -> None:
 
 # -- health ---------------------------------------------------------------------------------------------
 
-def health(services: Services) -> tuple[bool, dict[str, str]]:
-    """Can the records database and the knowledge store be read? Each check says ok or what failed."""
+Health = Callable[[], tuple[bool, dict[str, str]]]
+
+
+def health(*, engine: Engine, store: Callable[[], KnowledgeStore]) -> tuple[bool, dict[str, str]]:
+    """Can the records database (`engine`) and the knowledge store be read? Each check says ok or what failed."""
     checks: dict[str, str] = {}
     try:
-        from sqlalchemy import text
-
-        with services.engine.connect() as connection:
+        with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         checks["records"] = "ok"
     except Exception as exc:  # a health check reports, it does not raise
         checks["records"] = f"failed: {type(exc).__name__}"
     try:
-        services.store.count()
+        store().count()
         checks["knowledge"] = "ok"
     except Exception as exc:
         checks["knowledge"] = f"failed: {type(exc).__name__}"
@@ -127,14 +132,14 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 class SlackHTTPApp:
     """The ASGI application of HTTP mode."""
 
-    def __init__(self, *, app: App, services: Services, bot: BotRuntime | None = None) -> None:
+    def __init__(self, *, app: App, settings: Settings, health: Health, bot: BotRuntime | None = None) -> None:
         # The Bolt app (verifies signatures, dispatches to listeners).
         self.app = app
-        # For the health check.
-        self.services = services
+        # The health check behind /healthz.
+        self.health = health
         # The app's runtime: acknowledged events go to Bolt on its event pool (without one, Bolt answers all).
         self.bot = bot
-        secret = services.settings.slack_signing_secret.get_secret_value()
+        secret = settings.slack_signing_secret.get_secret_value()
         self._verifier = SignatureVerifier(secret) if secret and bot is not None else None
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -175,7 +180,7 @@ class SlackHTTPApp:
             return
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             started = time.perf_counter()
-            ok, checks = await asyncio.to_thread(health, self.services)
+            ok, checks = await asyncio.to_thread(self.health)
             payload = {"ok": ok, "checks": checks, "ms": round((time.perf_counter() - started) * 1000, 1)}
             await _respond(send, 200 if ok else 503, json.dumps(payload).encode(), "application/json")
             return
@@ -225,12 +230,18 @@ async def _respond(send: Send, status: int, body: bytes, content_type: str) -> N
     await send({"type": "http.response.body", "body": body})
 
 
-def run_http(app: App, services: Services, bot: BotRuntime, *, host: str, port: int) -> None:
+def http_app(app: App, bot: BotRuntime) -> SlackHTTPApp:
+    """The ASGI app of HTTP mode for this Bolt app and its runtime; /healthz reads the runtime's stores."""
+    return SlackHTTPApp(app=app, settings=bot.settings, bot=bot,
+                        health=lambda: health(engine=bot.records.engine, store=bot.parts.store))
+
+
+def run_http(app: App, bot: BotRuntime, *, host: str, port: int) -> None:
     import uvicorn
 
     log.warning("Advocate listening for Slack on http://%s:%d%s (health: %s)", host, port, EVENTS_PATH, HEALTH_PATH)
     # log_config=None: uvicorn's lines go through our handler (ADVOCATE_LOG_FORMAT, redaction), not its own.
-    uvicorn.run(SlackHTTPApp(app=app, services=services, bot=bot), host=host, port=port, log_level="warning",
+    uvicorn.run(http_app(app, bot), host=host, port=port, log_level="warning",
                 access_log=False, log_config=None)
 
 

@@ -29,7 +29,7 @@ COMPLAINT = (0, 6)
 PRAISE = (9, 10)
 MIDDLE = (7, 8)
 _CUSTOMER_ID = re.compile(r"\b[A-Z]{1,3}\d{4,}\b")
-MAX_DECISION_CHARS = 4000
+MAX_QUESTION_CHARS = 4000
 MAX_PROMISES = 5
 
 
@@ -157,8 +157,8 @@ class Advisor:
         if not question and not thread:
             raise ValueError("the decision is empty: say what is being decided")
         context = " ".join([*(thread or [])[-8:], question]).strip()
-        if len(context) > MAX_DECISION_CHARS:
-            context = context[-MAX_DECISION_CHARS:]  # the latest words of a long thread matter most
+        if len(context) > MAX_QUESTION_CHARS:
+            context = context[-MAX_QUESTION_CHARS:]  # the latest words of a long thread matter most
         vectors = self.retriever.embed_question(context)
         requests = {
             "definition": SearchRequest(k=3, kinds=("definition",)),

@@ -4,26 +4,23 @@ New research and feedback since the last briefing that reached this advocate (or
 feedback by its own date, other material by its date or when it was ingested),
 chosen by retrieval on the function's own words; complaints and praise get the same number of places,
 since good experiences deserve as much coverage as bad ones. Themes are grouped by lens. Then the
-function's decisions with the concerns raised, and how helpful recent briefs were.
+function's decisions with the concerns raised, and how helpful recent briefs were. The message is laid
+out by `outbound/layouts/advocate_briefing.py`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from briefs.functions import Function
-from jobs.common import RunReport, Week, now_utc, week_of
+from jobs.common import RunReport, now_utc, week_of
 from jobs.delivery import Outcome
+from jobs.parts import BriefingSources, JobParts
 from knowledge.retrieval import Source
-from outbound.blocks import BlockList, Message, escape, quote
-from records.advocates import AdvocateView, BriefVotes, DecisionView
-
-if TYPE_CHECKING:
-    from advocate.services import Services
+from outbound.blocks import Message
+from outbound.layouts.advocate_briefing import Briefing, advocate_briefing_message
+from records.advocates import AdvocateView
 
 log = logging.getLogger(__name__)
 
@@ -35,34 +32,14 @@ CANDIDATES = 40
 COMPLAINT, PRAISE, MIDDLE = (0, 6), (9, 10), (7, 8)
 
 
-@dataclass
-class Briefing:
-    advocate: AdvocateView
-    function: Function | None
-    week: Week
-    since: datetime
-    complaints: list[Source]
-    praise: list[Source]
-    research: list[Source]
-    themes: list[tuple[str, int, int]]  # (lens title, complaints, praise)
-    decisions: list[DecisionView]
-    votes: BriefVotes
-    new_feedback: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        # Vote counts alone are not worth a message.
-        return not (self.complaints or self.praise or self.research or self.decisions)
-
-
-def compute(services: Services, advocate: AdvocateView, *, now: datetime) -> Briefing:
-    records = services.records
+def compute(parts: JobParts, advocate: AdvocateView, *, now: datetime) -> Briefing:
+    records = parts.records
     tz = records.timezone
     since = records.deliveries.last_sent_at(kind=KIND, recipient=advocate.slack_user_id) or now - DEFAULT_LOOKBACK
-    function = next((f for f in services.functions if f.id == advocate.function), None)
+    function = next((f for f in parts.functions if f.id == advocate.function), None)
     query = f"{function.title}: {', '.join(function.words)}" if function else advocate.function
-    new_ids = _ingested_since(services, since)
+    knowledge = parts.briefing_sources()
+    new_ids = _ingested_since(knowledge, since)
     since_day = since.astimezone(tz).date().isoformat()
 
     def is_new(source: Source) -> bool:
@@ -72,7 +49,7 @@ def compute(services: Services, advocate: AdvocateView, *, now: datetime) -> Bri
             return source.date >= since_day or (source.kind != "feedback" and source.id in new_ids)
         return source.id in new_ids
 
-    retriever = services.retriever
+    retriever = knowledge.retriever
     vectors = retriever.embed_question(query)
     sides: dict[tuple[int, int], list[Source]] = {}
     for band in (COMPLAINT, PRAISE, MIDDLE):
@@ -80,9 +57,9 @@ def compute(services: Services, advocate: AdvocateView, *, now: datetime) -> Bri
         sides[band] = sorted((s for s in found if is_new(s)), key=lambda s: s.date, reverse=True)
     research = [s for s in retriever.search(query, k=12, kinds=["research", "transcript"], query_vectors=vectors)
                 if is_new(s)]
-    themes = _themes(services, sides[COMPLAINT], sides[PRAISE], sides[MIDDLE])
+    themes = _themes(knowledge, sides[COMPLAINT], sides[PRAISE], sides[MIDDLE])
     return Briefing(
-        advocate=advocate, function=function, week=week_of(now, tz), since=since,
+        advocate=advocate, function=function, week_label=week_of(now, tz).label, since=since,
         complaints=sides[COMPLAINT][:EACH_SIDE], praise=sides[PRAISE][:EACH_SIDE], research=_distinct(research)[:3],
         themes=themes, decisions=records.advocates.decisions(function=advocate.function, since=since),
         votes=records.advocates.brief_votes(function=advocate.function, since=since),
@@ -90,10 +67,10 @@ def compute(services: Services, advocate: AdvocateView, *, now: datetime) -> Bri
     )
 
 
-def _ingested_since(services: Services, since: datetime) -> set[str]:
+def _ingested_since(knowledge: BriefingSources, since: datetime) -> set[str]:
     # The record manager knows when each chunk was (re)indexed: "new" also means newly ingested.
     try:
-        return set(services.ingestor.record_manager.list_keys(after=since.timestamp(), limit=50_000))
+        return set(knowledge.record_manager.list_keys(after=since.timestamp(), limit=50_000))
     except Exception as exc:  # an unreadable index only loses the "newly ingested" signal
         log.warning("could not read ingestion times: %s", exc)
         return set()
@@ -110,87 +87,34 @@ def _distinct(sources: list[Source]) -> list[Source]:
 
 
 def _themes(
-    services: Services, complaints: list[Source], praise: list[Source], middle: list[Source]
+    knowledge: BriefingSources, complaints: list[Source], praise: list[Source], middle: list[Source]
 ) -> list[tuple[str, int, int]]:
     counts: dict[str, Counter[str]] = {}
     for side, sources in (("complaint", complaints), ("praise", praise), ("middle", middle)):
         for source in sources:
-            match = services.lens_matcher.match(source.text, vector=source.vector, top=1)
+            match = knowledge.lens_matcher.match(source.text, vector=source.vector, top=1)
             if match:
                 counts.setdefault(match[0].lens.title, Counter())[side] += 1
     ranked = sorted(counts.items(), key=lambda item: -sum(item[1].values()))
     return [(title, c["complaint"], c["praise"]) for title, c in ranked[:4]]
 
 
-def render(briefing: Briefing) -> Message:
-    title = briefing.function.title if briefing.function else briefing.advocate.function
-    out = BlockList()
-    out.header(f"Your {title} advocate briefing")
-    out.context(f"Week {briefing.week.label.split('-W')[1]} · new since {briefing.since:%-d %b %Y} · "
-                f"{briefing.new_feedback} new comments about {escape(title.lower())}")
-    out.section("*What customers complained about*" + ("" if briefing.complaints else "\nNothing new."))
-    for source in briefing.complaints:
-        out.section(_verbatim(source))
-    out.section("*What customers praised*" + ("" if briefing.praise else "\nNothing new."))
-    for source in briefing.praise:
-        out.section(_verbatim(source))
-    if briefing.themes:
-        out.lines("*Themes, by lens*", [
-            f"• {escape(name)}: {c} complaint{'s' if c != 1 else ''}, {p} praise" for name, c, p in briefing.themes
-        ])
-    if briefing.research:
-        out.lines("*New research and conversations*", [
-            f"• *{escape(s.title or s.source_name)}*{' (' + escape(s.date) + ')' if s.date else ''}: "
-            f"{escape(s.text[:240])}{'…' if len(s.text) > 240 else ''}"
-            for s in briefing.research
-        ])
-    out.divider()
-    if briefing.decisions:
-        lines = []
-        for decision in briefing.decisions:
-            line = f"• {escape(decision.question[:200])} ({decision.created_at:%-d %b})"
-            for raised_by, text in decision.concerns[:3]:
-                line += f"\n    :warning: concern from {_mention(raised_by)}: {escape(text[:200])}"
-            lines.append(line)
-        out.lines(f"*{escape(title)} decisions briefed*", lines)
-    else:
-        out.section(f"*{escape(title)} decisions briefed*\nNone since the last briefing.")
-    votes = briefing.votes
-    out.context(f"Recent briefs for {escape(title.lower())}: {votes.helpful} helpful, {votes.not_helpful} not helpful.")
-    text = (f"Your {title} advocate briefing: {len(briefing.complaints)} complaints and {len(briefing.praise)} "
-            f"praise quoted, {len(briefing.research)} new research items, {len(briefing.decisions)} decisions.")
-    return Message(text=text, blocks=out.done())
+def message_for(parts: JobParts, advocate: AdvocateView, *, now: datetime) -> Message | None:
+    briefing = compute(parts, advocate, now=now)
+    return None if briefing.empty else advocate_briefing_message(briefing)
 
 
-def _verbatim(source: Source) -> str:
-    score = f"score {source.feedback_score}, " if source.feedback_score is not None else ""
-    where = ", ".join(p for p in (source.channel, source.date, source.customer_id) if p)
-    return f"{quote(source.text, 500)}\n— {escape(score + where)}"
-
-
-def _mention(user_id: str) -> str:
-    # Only a well-formed user id becomes a mention; anything else is shown as text.
-    if user_id[:1] in ("U", "W") and user_id.isalnum() and user_id.isupper():
-        return f"<@{user_id}>"
-    return escape(user_id)
-
-
-def message_for(services: Services, advocate: AdvocateView, *, now: datetime) -> Message | None:
-    briefing = compute(services, advocate, now=now)
-    return None if briefing.empty else render(briefing)
-
-
-def send(services: Services, *, now: datetime, only: AdvocateView | None = None) -> RunReport:
+def send(parts: JobParts, *, now: datetime, only: AdvocateView | None = None) -> RunReport:
     report = RunReport(JOB_ID)
-    deliverer = services.deliverer  # no Slack token: say so once, before any work
-    week = week_of(now, services.records.timezone)
-    for advocate in [only] if only else services.records.advocates.active():
+    deliverer = parts.deliverer()  # no Slack token: say so once, before any work
+    week = week_of(now, parts.records.timezone)
+    for advocate in [only] if only else parts.records.advocates.active():
         key = f"{KIND}:{advocate.slack_user_id}:{week.label}"
-        if services.records.deliveries.statuses([key]).get(key) == "sent":
+        if parts.records.deliveries.statuses([key]).get(key) == "sent":
             report.outcomes.append(deliverer.attempt(key, now=now))
             continue
         try:
-            message = message_for(services, advocate, now=now)
+            message = message_for(parts, advocate, now=now)
             if message is None:
                 report.skipped += 1
                 continue
@@ -204,6 +128,6 @@ def send(services: Services, *, now: datetime, only: AdvocateView | None = None)
     return report
 
 
-def run(services: Services) -> None:
+def run(parts: JobParts) -> None:
     """The scheduled job (fixed id `advocate_briefing`)."""
-    log.info(send(services, now=now_utc()).line())
+    log.info(send(parts, now=now_utc()).line())

@@ -1,4 +1,4 @@
-"""What the digest jobs share: the week a run belongs to, and how people's text is shown."""
+"""What the digest jobs share: the week a run belongs to, and what a run did."""
 
 from __future__ import annotations
 

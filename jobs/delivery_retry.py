@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from jobs.common import RunReport, now_utc
-
-if TYPE_CHECKING:
-    from advocate.services import Services
+from jobs.parts import JobParts
 
 log = logging.getLogger(__name__)
 
@@ -23,16 +20,16 @@ JOB_ID = "retry_deliveries"
 MAX_AGE = timedelta(days=7)
 
 
-def send(services: Services, *, now: datetime) -> RunReport:
+def send(parts: JobParts, *, now: datetime) -> RunReport:
     report = RunReport(JOB_ID)
-    ledger = services.records.deliveries
+    ledger = parts.records.deliveries
     for key in ledger.outstanding(now=now, since=now - MAX_AGE):
-        report.outcomes.append(services.deliverer.attempt(key, now=now))
+        report.outcomes.append(parts.deliverer().attempt(key, now=now))
     return report
 
 
-def run(services: Services) -> None:
+def run(parts: JobParts) -> None:
     """The scheduled job (fixed id `retry_deliveries`)."""
-    report = send(services, now=now_utc())
+    report = send(parts, now=now_utc())
     if report.outcomes:
         log.info(report.line())

@@ -12,18 +12,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
 
 from jobs.common import RunReport, now_utc
 from jobs.delivery import Outcome
-from outbound.actions import promise_buttons
-from outbound.blocks import BlockList, Message, escape
+from jobs.parts import JobParts
+from outbound.blocks import Message
+from outbound.layouts.promises import Stage, reminder_message
 from records.customers import CustomerView
-from records.due_times import show_due
 from records.promises import PromiseView
-
-if TYPE_CHECKING:
-    from advocate.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +28,6 @@ KIND = "reminders"
 LOOKBACK = timedelta(days=7)
 # Reminders sent per run at most; the rest follow on the next run, earliest due first.
 PER_RUN = 1000
-
-Stage = Literal["before", "passed"]
 
 
 @dataclass(frozen=True)
@@ -49,60 +43,41 @@ class Reminder:
         return f"{KIND}:{self.promise.owner}:{self.period}"
 
 
-def due_reminders(services: Services, *, now: datetime, owner: str | None = None) -> list[Reminder]:
+def due_reminders(parts: JobParts, *, now: datetime, owner: str | None = None) -> list[Reminder]:
     """Reminders that are due now and not yet recorded, earliest first."""
-    lead = timedelta(hours=services.settings.reminder_lead_hours)
+    lead = timedelta(hours=parts.settings.reminder_lead_hours)
     reminders: list[Reminder] = []
-    promises = services.records.promises
+    promises = parts.records.promises
     for promise in promises.stream_open_due(after=now - LOOKBACK, until=now + lead):
         if owner is not None and promise.owner != owner:
             continue
         reminders.append(Reminder(promise, "passed" if promise.due_at <= now else "before"))
         if len(reminders) >= PER_RUN * 2:
             break
-    statuses = services.records.deliveries.statuses([r.key() for r in reminders])
+    statuses = parts.records.deliveries.statuses([r.key() for r in reminders])
     return [r for r in reminders if r.key() not in statuses][:PER_RUN]
 
 
-def render(reminder: Reminder, *, customer: CustomerView | None, services: Services, now: datetime) -> Message:
-    promise = reminder.promise
-    due = show_due(promise.due_at, promise.due_tz, services.records.timezone)
-    who = f"{customer.name} ({customer.id})" if customer else promise.customer_id
-    if reminder.stage == "before":
-        hours = max(1, round((promise.due_at - now).total_seconds() / 3600))
-        lead = f":alarm_clock: Due in about {hours} hour{'s' if hours != 1 else ''}"
-        ask = "Keep it, or tell the customer now if it will slip."
-    else:
-        lead = ":warning: The due time has passed"
-        ask = "Was it kept? Close it, or reschedule with a reason (and tell the customer)."
-    out = BlockList()
-    text = f"{lead}: *{escape(promise.text)}* to *{escape(who)}*, due {escape(due)}."
-    if promise.permalink:
-        text += f"\n<{promise.permalink}|Where it was promised>"
-    out.section(text)
-    out.context(f"Promise `{escape(promise.id)}` · {ask}")
-    out.blocks.append(promise_buttons(promise.id))
-    plain = "due soon" if reminder.stage == "before" else "past its due time"
-    fallback = f"Promise {promise.id} to {who} is {plain} ({due}): {promise.text}"
-    return Message(text=fallback, blocks=out.done())
+def render(reminder: Reminder, *, customer: CustomerView | None, parts: JobParts, now: datetime) -> Message:
+    return reminder_message(reminder.promise, stage=reminder.stage, customer=customer, tz=parts.records.timezone,
+                            now=now)
 
 
-def messages_for(services: Services, *, owner: str, now: datetime) -> list[Message]:
-    reminders = due_reminders(services, now=now, owner=owner)
-    customers = services.records.customers.get_many(sorted({r.promise.customer_id for r in reminders}))
-    return [render(r, customer=customers.get(r.promise.customer_id), services=services, now=now) for r in reminders]
+def messages_for(parts: JobParts, *, owner: str, now: datetime) -> list[Message]:
+    reminders = due_reminders(parts, now=now, owner=owner)
+    customers = parts.records.customers.get_many(sorted({r.promise.customer_id for r in reminders}))
+    return [render(r, customer=customers.get(r.promise.customer_id), parts=parts, now=now) for r in reminders]
 
 
-def send(services: Services, *, now: datetime, only: str | None = None) -> RunReport:
+def send(parts: JobParts, *, now: datetime, only: str | None = None) -> RunReport:
     report = RunReport(JOB_ID)
-    deliverer = services.deliverer  # no Slack token: say so once, before any work
-    reminders = due_reminders(services, now=now, owner=only)
-    customers = services.records.customers.get_many(sorted({r.promise.customer_id for r in reminders}))
-    slack_ids = services.records.staff.slack_ids({r.promise.owner for r in reminders})
+    deliverer = parts.deliverer()  # no Slack token: say so once, before any work
+    reminders = due_reminders(parts, now=now, owner=only)
+    customers = parts.records.customers.get_many(sorted({r.promise.customer_id for r in reminders}))
+    slack_ids = parts.records.staff.slack_ids({r.promise.owner for r in reminders})
     for reminder in reminders:
         try:
-            message = render(reminder, customer=customers.get(reminder.promise.customer_id), services=services,
-                             now=now)
+            message = render(reminder, customer=customers.get(reminder.promise.customer_id), parts=parts, now=now)
             report.outcomes.append(deliverer.deliver(
                 kind=KIND, recipient=reminder.promise.owner, period=reminder.period,
                 slack_user_id=slack_ids.get(reminder.promise.owner), message=message, now=now,
@@ -113,6 +88,6 @@ def send(services: Services, *, now: datetime, only: str | None = None) -> RunRe
     return report
 
 
-def run(services: Services) -> None:
+def run(parts: JobParts) -> None:
     """The scheduled job (fixed id `promise_reminders`)."""
-    log.info(send(services, now=now_utc()).line())
+    log.info(send(parts, now=now_utc()).line())

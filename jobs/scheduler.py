@@ -1,9 +1,9 @@
 """The scheduler: APScheduler 3 with its job store in the records database.
 
-Jobs are module-level functions taking `services`, with fixed ids (`JOBS`). The job store keeps only
-the reference ("jobs.manager_digest:run"), the schedule and a placeholder argument, never the services
-or a secret; the executor puts the services the scheduler was built with in the placeholder's place
-(no globals).
+Jobs are module-level functions taking the job parts (`jobs/parts.py`), with fixed ids (`JOBS`). The
+job store keeps only the reference ("jobs.manager_digest:run"), the schedule and a placeholder argument,
+never the parts or a secret; the executor puts the parts the scheduler was built with in the
+placeholder's place (no globals).
 
 Schedules survive restarts: on start a job is added only when missing, and rescheduled only when its
 trigger changed in the settings, so a run missed while stopped is still due. A missed run within
@@ -24,7 +24,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from apscheduler.executors.base import run_job
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -33,25 +33,25 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
 
 from advocate.logging_setup import bound, new_request_id
+from advocate.settings import Settings
 from jobs import advocate_briefing, delivery_retry, manager_digest, promise_reminders
-
-if TYPE_CHECKING:
-    from advocate.services import Services
-    from advocate.settings import Settings
+from jobs.parts import JobParts
 
 log = logging.getLogger(__name__)
 
 JOBSTORE_TABLE = "apscheduler_jobs"
-# What the job store keeps as each job's one argument; the executor puts the services in its place.
-SERVICES_ARG = "<services>"
+# What the job store keeps as each job's one argument; the executor puts the job parts in its place.
+# Stores already hold this value, so it stays as it is.
+PARTS_ARG = "<services>"
 
 
 @dataclass(frozen=True)
 class JobSpec:
     id: str
-    func: Callable[[Services], None]
+    func: Callable[[JobParts], None]
     trigger: Callable[[Settings], BaseTrigger]
     name: str
 
@@ -70,13 +70,13 @@ JOBS: tuple[JobSpec, ...] = (
 
 
 class _BoundJob:
-    """A job as APScheduler's `run_job` sees it, with the services in place of the placeholder."""
+    """A job as APScheduler's `run_job` sees it, with the job parts in place of the placeholder."""
 
-    def __init__(self, job: Any, services: Services) -> None:
+    def __init__(self, job: Any, parts: JobParts) -> None:
         self._job = job
         self.id = job.id
         self.func = job.func
-        self.args = tuple(services if arg == SERVICES_ARG else arg for arg in job.args)
+        self.args = tuple(parts if arg == PARTS_ARG else arg for arg in job.args)
         self.kwargs = job.kwargs
         self.misfire_grace_time = job.misfire_grace_time
 
@@ -84,12 +84,12 @@ class _BoundJob:
         return str(self._job)
 
 
-class ServicesExecutor(ThreadPoolExecutor):
-    """A thread pool executor that passes the services to every job."""
+class PartsExecutor(ThreadPoolExecutor):
+    """A thread pool executor that passes the job parts to every job."""
 
-    def __init__(self, *, services: Services, max_workers: int = 4) -> None:
-        # The composition root's services, handed to each job run.
-        self.services = services
+    def __init__(self, *, parts: JobParts, max_workers: int = 4) -> None:
+        # What the jobs use, handed to each job run.
+        self.parts = parts
         super().__init__(max_workers=max_workers)
 
     def _do_submit_job(self, job: Any, run_times: list[Any]) -> None:
@@ -104,7 +104,7 @@ class ServicesExecutor(ThreadPoolExecutor):
                 else:
                     self._run_job_success(job.id, future.result())
 
-        future = self._pool.submit(_run_with_log_ids, job.id, run_id, _BoundJob(job, self.services),
+        future = self._pool.submit(_run_with_log_ids, job.id, run_id, _BoundJob(job, self.parts),
                                    job._jobstore_alias, run_times, self._logger.name)
         future.add_done_callback(callback)
 
@@ -114,11 +114,12 @@ def _run_with_log_ids(job_id: str, run_id: str, *args: Any) -> Any:
         return run_job(*args)
 
 
-def build_scheduler(services: Services) -> BackgroundScheduler:
-    settings = services.settings
+def build_scheduler(parts: JobParts, *, engine: Engine) -> BackgroundScheduler:
+    """The scheduler (not started), its job store in `engine` (the records database)."""
+    settings = parts.settings
     return BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=services.engine, tablename=JOBSTORE_TABLE)},
-        executors={"default": ServicesExecutor(services=services)},
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)},
+        executors={"default": PartsExecutor(parts=parts)},
         job_defaults={"coalesce": True, "misfire_grace_time": settings.misfire_grace_seconds, "max_instances": 1},
         timezone=settings.zone,
     )
@@ -138,7 +139,7 @@ def sync_jobs(scheduler: BackgroundScheduler, settings: Settings) -> list[str]:
         trigger = spec.trigger(settings)
         existing = scheduler.get_job(spec.id)
         if existing is None:
-            scheduler.add_job(spec.func, trigger=trigger, args=[SERVICES_ARG], id=spec.id, name=spec.name,
+            scheduler.add_job(spec.func, trigger=trigger, args=[PARTS_ARG], id=spec.id, name=spec.name,
                               replace_existing=True)
             changes.append(f"added {spec.id}")
         elif _trigger_key(existing.trigger) != _trigger_key(trigger):
@@ -156,16 +157,18 @@ def _trigger_key(trigger: BaseTrigger) -> str:
     return f"{trigger} {getattr(trigger, 'timezone', '')}"
 
 
-def run_forever(services: Services, *, on_started: Callable[[BackgroundScheduler], None] | None = None) -> None:
+def run_forever(
+    parts: JobParts, *, engine: Engine, on_started: Callable[[BackgroundScheduler], None] | None = None
+) -> None:
     """`advocate jobs`: run the scheduler in the foreground until Ctrl-C or SIGTERM."""
-    scheduler = build_scheduler(services)
+    scheduler = build_scheduler(parts, engine=engine)
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: object) -> None:
         stop.set()
 
     previous = signal.signal(signal.SIGTERM, _stop)
-    start(scheduler, services.settings)
+    start(scheduler, parts.settings)
     if on_started:
         on_started(scheduler)
     try:

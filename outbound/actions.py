@@ -1,4 +1,5 @@
-"""Block Kit action ids on the buttons digests and reminders carry; the Slack app (bot/) handles them.
+"""Action ids of the buttons digests, reminders and App Home carry, and the promise buttons they share;
+the Slack app (bot/) handles them.
 
 Each button's `value` says what it acts on, so a handler needs nothing else from the message:
 
@@ -12,14 +13,13 @@ Each button's `value` says what it acts on, so a handler needs nothing else from
   Handler: open a modal for the new owner and a reason, then `records.promises.reassign(...)`.
 - `thanks_mark` (manager digest, thank-yous), value: `CUSTOMER_ID:YEARS` (`parse_thanks_value`).
   Handler: `records.thanks.mark(customer_id, milestone=YEARS, by=<staff handle>)`.
-
-Messages sent by the scheduler carry Slack message metadata of type `METADATA_EVENT_TYPE` with the
-delivery key in `event_payload.delivery_key`; the app can ignore those in listeners.
 """
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, PlainTextObject
+from slack_sdk.models.blocks import ActionsBlock
+
+from outbound.blocks import button
 
 ACTION_PROMISE_KEPT = "promise_kept"
 ACTION_PROMISE_BROKEN = "promise_broken"
@@ -27,26 +27,15 @@ ACTION_PROMISE_RESCHEDULE = "promise_reschedule"
 ACTION_PROMISE_REASSIGN = "promise_reassign"
 ACTION_THANKS_MARK = "thanks_mark"
 
-PROMISE_ACTIONS: tuple[str, ...] = (
-    ACTION_PROMISE_KEPT, ACTION_PROMISE_BROKEN, ACTION_PROMISE_RESCHEDULE, ACTION_PROMISE_REASSIGN,
-)
-
-# Slack message metadata type on every digest and reminder (its payload holds the delivery key).
-METADATA_EVENT_TYPE = "advocate_delivery"
-
 
 def promise_buttons(promise_id: str) -> ActionsBlock:
     """Kept / Broken / Reschedule / Reassign for one open promise: the same row in reminders, App Home and
     the DM to a new owner, so every place offers the same ways to close or move it."""
-    def button(text: str, action_id: str, style: str | None = None) -> ButtonElement:
-        return ButtonElement(text=PlainTextObject(text=text, emoji=True), action_id=action_id, value=promise_id,
-                             style=style)
-
     return ActionsBlock(block_id=f"promise:{promise_id}", elements=[
-        button("Kept", ACTION_PROMISE_KEPT, "primary"),
-        button("Broken", ACTION_PROMISE_BROKEN, "danger"),
-        button("Reschedule", ACTION_PROMISE_RESCHEDULE),
-        button("Reassign", ACTION_PROMISE_REASSIGN),
+        button("Kept", action_id=ACTION_PROMISE_KEPT, value=promise_id, style="primary"),
+        button("Broken", action_id=ACTION_PROMISE_BROKEN, value=promise_id, style="danger"),
+        button("Reschedule", action_id=ACTION_PROMISE_RESCHEDULE, value=promise_id),
+        button("Reassign", action_id=ACTION_PROMISE_REASSIGN, value=promise_id),
     ])
 
 

@@ -1,4 +1,4 @@
-"""Building digest messages with slack_sdk's Block Kit models, within Slack's limits, with a text fallback.
+"""Building messages with slack_sdk's Block Kit models, within Slack's limits, with a text fallback.
 
 Everything that comes from people or customers (names, verbatims, promise texts) goes through
 `escape` before it is put in mrkdwn, so `<!channel>` or `<@U…>` in a verbatim shows as text and pings
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
     ButtonElement,
     ContextBlock,
@@ -106,12 +105,6 @@ class BlockList:
 
     def divider(self) -> None:
         self.blocks.append(DividerBlock())
-
-    def buttons(self, *buttons: ButtonElement, block_id: str | None = None) -> None:
-        self.blocks.append(ActionsBlock(elements=list(buttons), block_id=block_id))
-
-    def room(self, reserve: int = 1) -> int:
-        return MAX_BLOCKS - reserve - len(self.blocks)
 
     def done(self, *, more_hint: str = "") -> list[Block]:
         """The blocks, cut to 50 with a closing note when there were more."""

@@ -1,38 +1,48 @@
-"""Posting a message once, even when Slack's answer is lost.
+"""Posting to Slack at most once, even when Slack's answer is lost: the one poster the app and the jobs share.
 
 `chat.postMessage` may have posted before it answered 5xx or the connection dropped: retrying it
-blindly puts a second copy in the thread. So the bot's own posts go through a client that retries
-only rate limits (a 429 posted nothing), carry a key of their own in Slack message metadata, and after
-an ambiguous failure the conversation is searched for that key before anything is posted again — the
-digest deliverer's rule (jobs/delivery.py), for the Slack app.
+blindly puts a second copy in the conversation. So posts go through a client that retries only rate
+limits (a 429 posted nothing), every post carries a key in its Slack message metadata, and after an
+ambiguous failure the conversation is searched for that key before anything is posted again. A search
+that fails counts as "not sure": nothing is posted again, the caller hears `PostUncertain`.
 
-`chat.update` and the reads are safe to repeat; they use the bot's ordinary client, which retries 5xx
-and dropped connections too.
+Callers choose the key and keep their own record: the digest deliverer uses the delivery key and the
+delivery ledger (jobs/delivery.py); the Slack app a fresh key per post and the Slack ledger
+(bot/answering.py). Files shared into a thread follow the same rule (`complete_upload` is never
+retried blindly; `file_in_thread` looks first). `chat.update` and the reads are safe to repeat; they
+use the ordinary client, which retries 5xx and dropped connections too.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import urllib.request
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.client import HTTPException
 from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from outbound.client import make_post_client
 
 log = logging.getLogger(__name__)
 
-# Slack message metadata type on the app's own posts; the payload's `post_key` finds one again.
-POST_METADATA_TYPE = "advocate_post"
-# Errors Slack may answer after having posted anyway (besides any 5xx).
+# Slack message metadata on every post of Advocate's; `event_payload[METADATA_KEY]` finds one again.
+# Listeners can ignore messages that carry it.
+METADATA_EVENT_TYPE = "advocate_delivery"
+METADATA_KEY = "delivery_key"
+# Errors Slack may answer after having acted anyway (besides any 5xx).
 AMBIGUOUS_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 # Slack's clock and ours may differ: search a little before the first try.
 CLOCK_SLACK_SECONDS = 120.0
-SEARCH_PAGES = 3
+SEARCH_PAGES = 5
+# What a failed call to Slack raises besides SlackApiError (dropped connections, timeouts, bad answers).
+UNREACHABLE = (SlackRequestError, URLError, HTTPException, OSError)
 
 
 class PostUncertain(Exception):
@@ -50,61 +60,69 @@ class Posted:
     recovered: bool = False  # Slack had posted before its answer was lost; found by its key
 
 
-def without_ambiguous_retries(client: WebClient) -> WebClient:
-    """The same client (token, URL, timeout, TLS, proxy) retrying only rate limits: for `chat.postMessage`."""
-    rate_limits = [h for h in client.retry_handlers if isinstance(h, RateLimitErrorRetryHandler)]
-    return WebClient(
-        token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl, proxy=client.proxy,
-        headers=dict(client.headers), retry_handlers=rate_limits or [RateLimitErrorRetryHandler(max_retry_count=3)],
-    )
-
-
 def describe(exc: BaseException) -> str:
+    """What went wrong, in a few words and never a secret: Slack's error, the HTTP status or the exception."""
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
-    return type(exc).__name__
+    if isinstance(exc, PostUncertain):
+        return describe(exc.cause)
+    return type(exc).__name__ + (f": {exc.reason}" if isinstance(exc, URLError) else "")
 
 
 def is_ambiguous(exc: BaseException) -> bool:
-    """May Slack have posted despite this error?"""
+    """May Slack have acted despite this error?"""
     if isinstance(exc, SlackApiError):
         return exc.response.status_code >= 500 or exc.response.get("error") in AMBIGUOUS_ERRORS
     return isinstance(exc, URLError | HTTPException | ConnectionError | TimeoutError)
 
 
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
 class OncePoster:
-    def __init__(
-        self,
-        *,
-        post_client: WebClient,
-        read_client: WebClient,
-        pause_seconds: float = 1.0,
-    ) -> None:
-        # Posts (retries only 429s itself).
+    def __init__(self, *, client: WebClient, post_client: WebClient, pause_seconds: float = 1.0) -> None:
+        # Reads, searches, DMs and uploads (retries rate limits, 5xx and dropped connections itself).
+        self.client = client
+        # Posts and completed uploads (retries only rate limits itself).
         self.post_client = post_client
-        # Searches the conversation after an ambiguous failure (retries everything itself).
-        self.read_client = read_client
         # Seconds between tries (multiplied by the try number).
         self.pause_seconds = pause_seconds
 
-    def post(self, *, channel: str, text: str, thread_ts: str | None = None, blocks: list[dict[str, Any]] | None = None,
-             tries: int = 3) -> Posted:
-        """Post at most once. Raises SlackApiError for a definite refusal (not_in_channel, …) and
-        PostUncertain when every try failed ambiguously and the conversation holds no copy."""
-        key = uuid.uuid4().hex
-        since = time.time() - CLOCK_SLACK_SECONDS
-        metadata = {"event_type": POST_METADATA_TYPE, "event_payload": {"post_key": key}}
+    @classmethod
+    def for_client(cls, client: WebClient, *, pause_seconds: float = 1.0) -> OncePoster:
+        """A poster over the ordinary client and its rate-limits-only twin."""
+        return cls(client=client, post_client=make_post_client(client), pause_seconds=pause_seconds)
+
+    def post(
+        self,
+        *,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        key: str | None = None,
+        since: float | None = None,
+        tries: int = 3,
+    ) -> Posted:
+        """Post at most once, with `key` (a fresh one by default) in the message metadata; `since` (epoch
+        seconds, default now) is when an earlier copy could first have been posted. Raises SlackApiError
+        for a definite refusal (not_in_channel, …) and PostUncertain when every try failed ambiguously and
+        the conversation holds no copy, or could not be searched."""
+        key = key or new_key()
+        since = time.time() if since is None else since
+        metadata = {"event_type": METADATA_EVENT_TYPE, "event_payload": {METADATA_KEY: key}}
+        kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
+        if blocks is not None:
+            kwargs["blocks"] = blocks
         last: Exception | None = None
         for attempt in range(max(1, tries)):
-            if attempt:
+            if last is not None:
                 time.sleep(self.pause_seconds * attempt)
-                found = self.find(channel, key, thread_ts=thread_ts, since=since)
+                found = self._look(channel, key, thread_ts=thread_ts, since=since, after=last)
                 if found is not None:
                     return found
             try:
-                kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
-                if blocks is not None:
-                    kwargs["blocks"] = blocks
                 response = self.post_client.chat_postMessage(
                     channel=channel, text=text, metadata=metadata, unfurl_links=False, unfurl_media=False, **kwargs
                 )
@@ -116,35 +134,81 @@ class OncePoster:
                             channel, describe(exc))
                 last = exc
         assert last is not None
-        found = self.find(channel, key, thread_ts=thread_ts, since=since)
+        found = self._look(channel, key, thread_ts=thread_ts, since=since, after=last)
         if found is not None:
             return found
         raise PostUncertain(last)
 
-    def find(self, channel: str, key: str, *, thread_ts: str | None, since: float) -> Posted | None:
-        """The message carrying this key, if Slack posted it. A failed search finds nothing."""
-        cursor: str | None = None
-        oldest = f"{since:.6f}"
+    def _look(self, channel: str, key: str, *, thread_ts: str | None, since: float, after: Exception) -> Posted | None:
         try:
-            for _ in range(SEARCH_PAGES):
-                if thread_ts:
-                    response = self.read_client.conversations_replies(
-                        channel=channel, ts=thread_ts, oldest=oldest, include_all_metadata=True, limit=200,
-                        cursor=cursor,
-                    )
-                else:
-                    response = self.read_client.conversations_history(
-                        channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
-                    )
-                for message in response.get("messages") or []:
-                    metadata = message.get("metadata") or {}
-                    if (metadata.get("event_type") == POST_METADATA_TYPE
-                            and (metadata.get("event_payload") or {}).get("post_key") == key):
-                        log.info("found the post in %s that Slack had taken before failing", channel)
-                        return Posted(channel=channel, ts=str(message["ts"]), recovered=True)
-                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-                if not cursor:
-                    return None
-        except (SlackApiError, URLError, HTTPException, OSError) as exc:
-            log.warning("could not search %s for a post (%s)", channel, describe(exc))
+            return self.find(channel, key, thread_ts=thread_ts, since=since)
+        except (SlackApiError, *UNREACHABLE) as exc:
+            log.warning("could not search %s for a post (%s); not posting again", channel, describe(exc))
+            raise PostUncertain(after) from exc
+
+    def find(self, channel: str, key: str, *, since: float, thread_ts: str | None = None) -> Posted | None:
+        """The message carrying this key in the conversation (in the thread, given `thread_ts`), if Slack
+        posted it. A search that fails raises: it tells nothing about whether the message is there."""
+        oldest = f"{since - CLOCK_SLACK_SECONDS:.6f}"
+
+        def page(cursor: str | None) -> Any:
+            if thread_ts:
+                return self.client.conversations_replies(channel=channel, ts=thread_ts, oldest=oldest,
+                                                         include_all_metadata=True, limit=200, cursor=cursor)
+            return self.client.conversations_history(channel=channel, oldest=oldest, include_all_metadata=True,
+                                                     limit=200, cursor=cursor)
+
+        for message in _messages(page):
+            metadata = message.get("metadata") or {}
+            if (metadata.get("event_type") == METADATA_EVENT_TYPE
+                    and (metadata.get("event_payload") or {}).get(METADATA_KEY) == key):
+                log.info("found the post in %s that Slack had taken before its answer was lost", channel)
+                return Posted(channel=channel, ts=str(message["ts"]), recovered=True)
         return None
+
+    def open_dm(self, user: str) -> str:
+        """The app's DM with a person (conversations.open is safe to repeat)."""
+        return str(self.client.conversations_open(users=user)["channel"]["id"])
+
+    # -- a file into a thread, in the three steps files_upload_v2 takes -----------------------------------
+    def reserve_upload(self, *, filename: str, length: int) -> tuple[str, str]:
+        """Step 1: Slack's file id and the URL the bytes go to. Nothing is shown yet."""
+        reserved = self.client.files_getUploadURLExternal(filename=filename, length=length)
+        return str(reserved["file_id"]), str(reserved["upload_url"])
+
+    def upload_bytes(self, url: str, data: bytes) -> None:
+        """Step 2: the bytes to the URL Slack gave."""
+        request = urllib.request.Request(url, data=data, method="POST",
+                                         headers={"Content-Type": "application/octet-stream"})
+        handlers: list[urllib.request.BaseHandler] = [urllib.request.HTTPSHandler(context=self.client.ssl)]
+        if self.client.proxy:
+            handlers.append(urllib.request.ProxyHandler({"http": self.client.proxy, "https": self.client.proxy}))
+        opener = urllib.request.build_opener(*handlers)
+        with opener.open(request, timeout=self.client.timeout) as response:
+            if response.status != 200:
+                raise SlackRequestError(f"the upload answered HTTP {response.status}")
+
+    def complete_upload(self, *, file_id: str, title: str, channel: str, thread_ts: str) -> None:
+        """Step 3: share the file into the thread. Slack may share it and still answer 5xx, so this is never
+        retried blindly (post client): before another try, `file_in_thread` looks for it."""
+        self.post_client.files_completeUploadExternal(
+            files=[{"id": file_id, "title": title}], channel_id=channel, thread_ts=thread_ts,
+        )
+
+    def file_in_thread(self, channel: str, ts: str, file_id: str) -> bool:
+        """Whether the file with this id was shared into the thread of the message `ts`."""
+        def page(cursor: str | None) -> Any:
+            return self.client.conversations_replies(channel=channel, ts=ts, limit=200, cursor=cursor)
+
+        return any(str(f.get("id")) == file_id for message in _messages(page) for f in message.get("files") or [])
+
+
+def _messages(page: Callable[[str | None], Any]) -> Iterator[dict[str, Any]]:
+    """The messages of up to SEARCH_PAGES pages of a conversation read, following Slack's cursor."""
+    cursor: str | None = None
+    for _ in range(SEARCH_PAGES):
+        response = page(cursor)
+        yield from response.get("messages") or []
+        cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            return

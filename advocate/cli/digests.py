@@ -42,7 +42,7 @@ def register(app: typer.Typer, *, services: GetServices, fail: Fail) -> None:
         check_kind(kind)
         svc = services()
         try:
-            messages = build(svc, kind=kind, who=who, now=datetime.now(UTC))
+            messages = build(svc.job_parts(), kind=kind, who=who, now=datetime.now(UTC))
         except UnknownRecipient as exc:
             raise fail(str(exc), EXIT_BAD_INPUT) from None
         if as_json:
@@ -65,7 +65,7 @@ def register(app: typer.Typer, *, services: GetServices, fail: Fail) -> None:
         check_kind(kind)
         svc = services()
         try:
-            report = deliver(svc, kind=kind, who=who, now=datetime.now(UTC))
+            report = deliver(svc.job_parts(), kind=kind, who=who, now=datetime.now(UTC))
         except UnknownRecipient as exc:
             raise fail(str(exc), EXIT_BAD_INPUT) from None
         except SlackNotConfigured as exc:
@@ -135,4 +135,4 @@ def register(app: typer.Typer, *, services: GetServices, fail: Fail) -> None:
                 err.print(f"{spec.id}: next run {when}", markup=False, highlight=False)
             err.print("scheduler running; Ctrl-C stops it", markup=False, highlight=False)
 
-        run_forever(svc, on_started=started)
+        run_forever(svc.job_parts(), engine=svc.engine, on_started=started)

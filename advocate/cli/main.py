@@ -37,7 +37,6 @@ DEMO_QUESTIONS = (
 )
 
 EXIT_REJECTED = 2
-MAX_QUESTION_CHARS = 4000
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Advocate: the customer's standpoint in every decision."
@@ -175,8 +174,11 @@ def ask(
     """Brief a decision: how does it affect customers? (--passages: just what the knowledge base holds.)"""
     if not question.strip():
         raise fail('the question is empty; ask e.g. advocate ask "We plan to close the phone line at weekends"', 2)
+    from briefs.advisor import MAX_QUESTION_CHARS
+
     if len(question) > MAX_QUESTION_CHARS:
-        raise fail(f"the question is {len(question)} characters; keep it under 4,000 (summarise the decision)", 2)
+        raise fail(f"the question is {len(question)} characters; keep it under {MAX_QUESTION_CHARS:,} "
+                   "(summarise the decision)", 2)
     for name in kind or []:
         if name not in KINDS:
             raise fail(f"--kind {name!r} is not a kind; use one of {', '.join(KINDS)}", 2)

@@ -144,7 +144,7 @@ def register(app: typer.Typer, *, services: GetServices, fail: Fail) -> None:
         svc = services()
         people = svc.records.staff.listing()
         chart = svc.records.staff.chart()
-        receives = set(recipients(svc, chart))
+        receives = set(recipients(svc.settings, chart))
         schedules = Schedules(settings=svc.settings, default_zone=svc.records.timezone)
         now = now_utc()
         rows: list[dict[str, Any]] = []

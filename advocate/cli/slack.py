@@ -53,10 +53,10 @@ def register(app: typer.Typer, *, services: ServicesFactory, fail: Fail) -> None
             pass
         logging.getLogger("bot").setLevel(min(logging.getLogger().level, logging.INFO))
         try:
-            bolt_app, bot = build_app(svc, verify_requests=http)
+            bolt_app, bot = build_app(svc.bot_parts(), verify_requests=http)
         except SlackSetupError as exc:
             raise fail(str(exc)) from None
-        prepare(svc)  # load the model and write one brief now, not on the first question
+        prepare(bot)  # load the model and write one brief now, not on the first question
         if svc.settings.scheduler_in_serve:
             # ADVOCATE_SCHEDULER_IN_SERVE: digests and reminders from this process (else `advocate jobs`).
             from jobs.scheduler import start as start_scheduler
@@ -64,7 +64,7 @@ def register(app: typer.Typer, *, services: ServicesFactory, fail: Fail) -> None
             start_scheduler(svc.scheduler, svc.settings)
         try:
             if http:
-                run_http(bolt_app, svc, bot, host=host, port=port)
+                run_http(bolt_app, bot, host=host, port=port)
             else:
                 run_socket_mode(bolt_app, app_token=svc.settings.slack_app_token.get_secret_value())
         finally:

@@ -1,14 +1,11 @@
-"""Block actions: the buttons under a brief, on App Home, and on digests and reminders (Reassign too)."""
+"""Block actions: the buttons under a brief, on digests and reminders, and on App Home."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.actions import brief_buttons, digest_buttons, home_buttons, reassign_buttons
+from bot.actions import buttons
 
 
 def register(app: App) -> None:
-    brief_buttons.register(app)
-    home_buttons.register(app)
-    digest_buttons.register(app)
-    reassign_buttons.register(app)
+    buttons.register(app)

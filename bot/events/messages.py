@@ -12,15 +12,13 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.answering import Ask, is_decision_message, is_follow_up_question
-from bot.file_ingest import parse_request, wants_ingest
+from bot.file_ingest import wants_ingest
+from bot.flows.files import ingest_files
 from bot.runtime import BotRuntime, runtime
-from outbound.text import escape, mentions, mentions_other_people, to_plain, trim
+from outbound.text import mentions, mentions_other_people, to_plain
 
 EMPTY_DM = ("Tell me what is being decided and I'll brief you on how it affects customers. "
             "`/advocate help` shows every way to ask.")
-INGEST_ADMINS_ONLY = ("Only admins can add material to the knowledge base. Ask the customer-experience lead, "
-                      "or send them the file.")
-INGEST_NO_FILE = "Attach the file to the same message as `ingest <kind>` (PDF, DOCX, Markdown, text, CSV or JSONL)."
 _QUESTION_SUBTYPES = (None, "thread_broadcast", "file_share")
 
 
@@ -62,7 +60,7 @@ def _direct_message(rt: BotRuntime, body: dict[str, Any], event: dict[str, Any],
     ask = _ask(rt, body, event, how="dm", question=question)
     if wants_ingest(question) and (event.get("files") or len(question.split()) <= 4):
         if rt.first_delivery(body):
-            _ingest_files(rt, ask, event)
+            ingest_files(rt, ask, event)
         return
     in_thread = bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
     if in_thread:
@@ -94,43 +92,6 @@ def _channel_message(rt: BotRuntime, body: dict[str, Any], event: dict[str, Any]
         return
     if rt.first_delivery(body):
         rt.answerer.ask(_ask(rt, body, event, how="follow_up", question=question))
-
-
-def _ingest_files(rt: BotRuntime, ask: Ask, event: dict[str, Any]) -> None:
-    person = rt.access.person(ask.user)
-    if not (person.internal and person.is_admin):
-        rt.answerer.ephemeral(ask, INGEST_ADMINS_ONLY)
-        return
-    files = list(event.get("files") or [])
-    if not files:
-        _reply(rt, ask, INGEST_NO_FILE)
-        return
-    request = parse_request(ask.question)
-    _reply(rt, ask, f":inbox_tray: Ingesting {len(files)} file(s)…")
-
-    def job() -> None:
-        results = rt.files.ingest(files, request)
-        lines = []
-        for result in results:
-            name = escape(result.name)
-            if result.problem:
-                lines.append(f"• *{name}* {escape(result.problem)}")
-                continue
-            summary = result.summary
-            assert summary is not None
-            lines.append(f"• *{name}*: added {summary.added}, updated {summary.updated}, skipped {summary.skipped}, "
-                         f"deleted {summary.deleted}, rejected {summary.rejected}")
-            lines.extend(f"    ◦ {escape(str(r))}" for r in summary.rejections[:10])
-        kind = request.kind or "inferred kind"
-        visibility = "restricted" if request.restricted else "internal"
-        _reply(rt, ask, trim(f"Ingested as {kind} ({visibility}):\n" + "\n".join(lines), 3900))
-
-    if not rt.workers.submit(job):
-        _reply(rt, ask, "I'm busy right now; send the file again in a minute.")
-
-
-def _reply(rt: BotRuntime, ask: Ask, text: str) -> None:
-    rt.answerer.poster.post(channel=ask.channel, thread_ts=ask.thread_ts, text=text, tries=2)
 
 
 def register(app: App) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.actions.brief_buttons import open_promise_modal
+from bot.flows.promises import open_promise_modal
 from bot.runtime import runtime
 from outbound.text import to_plain
 
@@ -19,9 +19,6 @@ def handle_record_promise_shortcut(ack: Ack, shortcut: dict[str, Any], context: 
     rt = runtime(context)
     user = str(shortcut["user"]["id"])
     channel = str(shortcut["channel"]["id"])
-    if not rt.answerer.promise_button:
-        rt.client.chat_postEphemeral(channel=channel, user=user, text="Promises can't be recorded yet.")
-        return
     message = shortcut.get("message") or {}
     ts = str(message.get("ts") or shortcut.get("message_ts"))
     open_promise_modal(rt, trigger_id=shortcut["trigger_id"], user=user,

@@ -52,3 +52,12 @@ def help_blocks(*, emoji: str, functions: list[str], problem: str = "") -> list[
             text="Guests and people from other organisations can't get briefs; channels shared with other "
                  "organisations never get them.")]).to_dict(),
     ]
+
+
+def help_reply(*, emoji: str, functions: list[str], problem: str = "") -> dict[str, Any]:
+    """The help as an ephemeral reply to `/advocate` (text fallback and blocks)."""
+    return {
+        "text": help_text(emoji=emoji, functions=functions, problem=problem),
+        "blocks": help_blocks(emoji=emoji, functions=functions, problem=problem),
+        "response_type": "ephemeral",
+    }

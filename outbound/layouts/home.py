@@ -23,8 +23,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from jobs.manager_digest import keep_rate_text
 from outbound.actions import promise_buttons, thanks_value
+from outbound.layouts.keep_rate import keep_rate_text
+from outbound.layouts.thank_yous import thank_you_text
 from outbound.text import escape, link, plain, trim
 from records.due_times import show_due
 from records.keep_rate import KeepRateReport
@@ -84,7 +85,7 @@ def home_view(
     return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS]).to_dict()
 
 
-# -- promises, thank-yous and keep rate (issue 5) ----------------------------------------------------------
+# -- promises, thank-yous and keep rate ----------------------------------------------------------------------
 def not_staff_blocks() -> list[Block]:
     return [SectionBlock(text=MarkdownTextObject(
         text="*Your promises to customers*\nYou're not in the staff list yet, so no promises, thank-yous or keep "
@@ -123,17 +124,10 @@ def thanks_blocks(items: Sequence[ThankYou], *, total: int, days: int, handle: s
         text=f"*Thank-yous due* ({total} in the next {days} days)\nThank them yourself — a call or a personal "
              "note — and mark it, so it is not suggested again."))]
     for item in items:
-        customer = item.customer
-        segment = f", {escape(customer.segment)}" if customer.segment else ""
-        text = (f"*{escape(customer.name)}* ({escape(customer.id)}{segment}): *{item.milestone} years* on "
-                f"{item.on:%a %-d %b} · customer since {customer.customer_since:%b %Y} · owner "
-                f"{escape(item.owner_name)}")
-        if item.fix_first:
-            text += "\n:warning: *Fix first, thank after:* " + escape("; ".join(item.fix_first))
         blocks.append(SectionBlock(
-            text=MarkdownTextObject(text=trim(text, 3000), verbatim=True),
+            text=MarkdownTextObject(text=trim(thank_you_text(item), 3000), verbatim=True),
             accessory=ButtonElement(text="Mark thanked", action_id=HOME_THANKS_MARK,
-                                    value=thanks_value(customer.id, item.milestone)),
+                                    value=thanks_value(item.customer.id, item.milestone)),
         ))
         blocks.append(ContextBlock(elements=[MarkdownTextObject(
             text=trim("_Suggested:_ " + escape(item.message), 2000), verbatim=True)]))

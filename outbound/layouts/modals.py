@@ -1,4 +1,4 @@
-"""Modals: ask about a decision (App Home), raise a customer concern, record a promise, reassign a promise.
+"""Modals: ask about a decision (App Home), raise a customer concern, record, reschedule or reassign a promise.
 
 Block and action ids are constants: the view-submission listeners read the values back by them.
 """
@@ -27,6 +27,7 @@ from outbound.text import escape, trim
 ASK_MODAL = "ask_modal"
 CONCERN_MODAL = "concern_modal"
 PROMISE_MODAL = "promise_modal"
+RESCHEDULE_MODAL = "promise_reschedule_modal"
 REASSIGN_MODAL = "promise_reassign_modal"
 
 QUESTION_BLOCK = "question"
@@ -38,6 +39,7 @@ DUE_DATE_BLOCK = "due_date"
 DUE_TIME_BLOCK = "due_time"
 NEW_OWNER_BLOCK = "new_owner"
 REASSIGN_REASON_BLOCK = "reason"
+RESCHEDULE_REASON_BLOCK = "reason"
 VALUE = "value"  # the action id of the one element in each input block
 
 
@@ -103,6 +105,26 @@ def promise_modal(*, text: str, owner: str, metadata: dict[str, str], today: dat
                                                  initial_date=(today + timedelta(days=1)).isoformat())),
             InputBlock(block_id=DUE_TIME_BLOCK, label=PlainTextObject(text="Due time"),
                        element=TimePickerElement(action_id=VALUE, initial_time="17:00")),
+        ],
+    ).to_dict()
+
+
+def reschedule_modal(*, promise_id: str, channel: str) -> dict[str, Any]:
+    """The new due date and time, and why it moves (kept on the promise's record)."""
+    return View(
+        type="modal",
+        callback_id=RESCHEDULE_MODAL,
+        private_metadata=json.dumps({"promise_id": promise_id, "channel": channel}),
+        title=PlainTextObject(text="Reschedule promise"),
+        submit=PlainTextObject(text="Reschedule"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            InputBlock(block_id=DUE_DATE_BLOCK, label=PlainTextObject(text="New due date"),
+                       element=DatePickerElement(action_id=VALUE)),
+            InputBlock(block_id=DUE_TIME_BLOCK, label=PlainTextObject(text="New due time"),
+                       element=TimePickerElement(action_id=VALUE, initial_time="17:00")),
+            _text_input(RESCHEDULE_REASON_BLOCK, "Why does it move?", multiline=True, max_length=1000,
+                        hint="The customer will ask; it stays on the promise's record."),
         ],
     ).to_dict()
 

@@ -15,7 +15,8 @@ import pytest
 
 from advocate.logging_setup import bound, configure_cli_logging, configure_logging
 from advocate.services import Services, build_services
-from jobs.scheduler import SERVICES_ARG, build_scheduler
+from jobs.parts import JobParts
+from jobs.scheduler import PARTS_ARG, build_scheduler
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from tests.bot import payloads
 from tests.bot.conftest import ASKER, DM, FEEDBACK, SECRET, Slack, bot_settings, briefs, ingest_small_pack, make_slack
@@ -172,16 +173,16 @@ def test_a_brief_answered_at_info_logs_no_customer_words(slack: Slack, capture_l
         assert words not in logged, f"customer words at INFO: {words!r}"  # … without customer words
 
 
-def logging_job(services: Services) -> None:
-    logging.getLogger("jobs.test").warning("job ran with %d briefing workers", services.settings.brief_workers)
+def logging_job(parts: JobParts) -> None:
+    logging.getLogger("jobs.test").warning("job ran with %d briefing workers", parts.settings.brief_workers)
 
 
 def test_a_scheduled_job_logs_with_its_job_id(fake_services: Services, capture_logs: Capture) -> None:
     buffer = capture_logs(level=logging.INFO)
-    scheduler = build_scheduler(fake_services)
+    scheduler = build_scheduler(fake_services.job_parts(), engine=fake_services.engine)
     scheduler.start()
     try:
-        scheduler.add_job(logging_job, trigger="interval", hours=1, args=[SERVICES_ARG], id="logging_test",
+        scheduler.add_job(logging_job, trigger="interval", hours=1, args=[PARTS_ARG], id="logging_test",
                           next_run_time=datetime.now(UTC) + timedelta(milliseconds=200))
         deadline = time.monotonic() + 20
         while "job ran" not in buffer.getvalue() and time.monotonic() < deadline:

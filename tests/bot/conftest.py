@@ -22,7 +22,7 @@ from advocate.services import Services, build_services
 from advocate.settings import Settings
 from bot.app import build_app
 from bot.runtime import BotRuntime
-from bot.server import SlackHTTPApp
+from bot.server import SlackHTTPApp, http_app
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from tests.bot import payloads
 from tests.conftest import store_values
@@ -146,9 +146,8 @@ def ingest_small_pack(services: Services, folder: Path) -> None:
 
 
 def make_slack(services: Services, api: SlackApiServer) -> tuple[Slack, BotRuntime]:
-    app, bot = build_app(services)
-    http_app = SlackHTTPApp(app=app, services=services, bot=bot)
-    return Slack(app=app, bot=bot, api=api, services=services, http_app=http_app), bot
+    app, bot = build_app(services.bot_parts())
+    return Slack(app=app, bot=bot, api=api, services=services, http_app=http_app(app, bot)), bot
 
 
 # The stores the Slack app runs on: the laptop default, and a production deployment's (a Chroma server and

@@ -22,7 +22,7 @@ from records import Records
 from records.models import Promise
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, ON_BOTH_STORES, Slack
-from tests.bot.slack_checks import assert_within_limits, texts, unexpected_controls
+from tests.slack_checks import assert_within_limits, texts, unexpected_controls
 
 pytestmark = ON_BOTH_STORES  # what these tests check is stored: on the embedded default and a production's stores
 

@@ -13,7 +13,7 @@ import pytest
 from bot.answering import APOLOGY, PLACEHOLDER
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, DECISIONS, DM, GENERAL, ON_BOTH_STORES, Slack, bot_texts, briefs
-from tests.bot.slack_checks import assert_within_limits, texts, unexpected_controls
+from tests.slack_checks import assert_within_limits, texts, unexpected_controls
 
 BOT = "UBOT0001"  # the local server's bot user
 CHATBOT = "we plan to replace callbacks with a chatbot so customers cannot reach a person"

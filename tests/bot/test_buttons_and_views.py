@@ -11,8 +11,8 @@ from outbound.layouts.modals import ASK_MODAL, CONCERN_MODAL, PROMISE_MODAL
 from records.models import BriefFeedback, Concern
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ADVOCATE, ASKER, GENERAL, ON_BOTH_STORES, Slack, briefs
-from tests.bot.slack_checks import assert_within_limits, texts, unexpected_controls
 from tests.bot.test_asking import CHATBOT, mention
+from tests.slack_checks import assert_within_limits, texts, unexpected_controls
 
 pytestmark = ON_BOTH_STORES  # what these tests check is stored: on the embedded default and a production's stores
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.feedback_channels import score_in, source_id
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, FEEDBACK, GENERAL, ON_BOTH_STORES, Slack, briefs
-from tests.bot.slack_checks import texts
 from tests.bot.test_asking import mention
+from tests.slack_checks import texts
 
 ROUTER = "Customer C20001 says: score 2/10 — the new router drops the connection every night at eleven."
 

@@ -14,9 +14,9 @@ from advocate.settings import SettingsError, load_settings
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, GENERAL, Slack, bot_settings, briefs, ingest_small_pack, make_slack
-from tests.bot.slack_checks import texts
 from tests.bot.test_asking import mention
 from tests.slack_api_server import SlackApiServer
+from tests.slack_checks import texts
 
 OWN_FILE = """\
 version: 1

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ADVOCATE, ASKER, Slack, briefs
-from tests.bot.slack_checks import texts, unexpected_controls
 from tests.bot.test_asking import BOT, CHATBOT, everything
+from tests.slack_checks import texts, unexpected_controls
 
 GROUP = "G0GROUPDM1"
 

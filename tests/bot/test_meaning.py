@@ -9,8 +9,8 @@ import pytest
 from advocate.services import Services, build_services
 from tests.bot import payloads
 from tests.bot.conftest import ASKER, GENERAL, bot_settings, briefs, make_slack
-from tests.bot.slack_checks import assert_within_limits, texts, unexpected_controls
 from tests.slack_api_server import SlackApiServer
+from tests.slack_checks import assert_within_limits, texts, unexpected_controls
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ import pytest
 
 from bot.answering import APOLOGY, PLACEHOLDER
 from outbound.layouts.brief_message import HELPFUL
-from outbound.poster import POST_METADATA_TYPE
+from outbound.poster import METADATA_EVENT_TYPE
 from tests.bot import payloads
 from tests.bot.conftest import ASKER, GENERAL, Slack, briefs
 from tests.bot.test_asking import CHATBOT, mention
@@ -20,7 +20,7 @@ from tests.bot.test_asking import CHATBOT, mention
 
 @pytest.fixture(autouse=True)
 def quick_retries(slack: Slack, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(slack.bot.answerer.poster, "pause_seconds", 0.01)
+    monkeypatch.setattr(slack.bot.poster, "pause_seconds", 0.01)
 
 
 def bot_messages(slack: Slack) -> list[dict]:
@@ -38,7 +38,7 @@ def test_placeholder_slack_took_before_a_500_is_not_posted_again(slack: Slack) -
     [search] = [c for c in slack.api.calls_to("conversations.replies") if c.params.get("include_all_metadata")]
     assert search.params["ts"] == ts
     [message] = bot_messages(slack)
-    assert message["metadata"]["event_type"] == POST_METADATA_TYPE
+    assert message["metadata"]["event_type"] == METADATA_EVENT_TYPE
     assert message in briefs(slack.api, GENERAL) and message["thread_ts"] == ts
     assert [c.params["ts"] for c in slack.api.calls_to("chat.update")] == [message["ts"]]
 

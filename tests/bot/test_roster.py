@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, GENERAL, ON_BOTH_STORES, Slack, briefs
-from tests.bot.slack_checks import texts
 from tests.bot.test_asking import CHATBOT, mention
+from tests.slack_checks import texts
 
 pytestmark = ON_BOTH_STORES  # what these tests check is stored: on the embedded default and a production's stores
 

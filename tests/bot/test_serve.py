@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from advocate import cli
-from bot.server import SlackHTTPApp
+from bot.server import http_app
 from tests.bot import payloads
 from tests.bot.conftest import ASKER, GENERAL, SECRET, Slack, briefs
 from tests.bot.test_asking import CHATBOT, mention
@@ -77,8 +77,8 @@ def test_http_mode_on_a_real_port_verifies_signatures_and_reports_health(slack: 
     import uvicorn
 
     port = _free_port()
-    http_app = SlackHTTPApp(app=slack.app, services=slack.services, bot=slack.bot)
-    server = uvicorn.Server(uvicorn.Config(http_app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(http_app(slack.app, slack.bot), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -13,7 +13,7 @@ from outbound.actions import ACTION_PROMISE_REASSIGN
 from outbound.layouts.modals import NEW_OWNER_BLOCK, PROMISE_MODAL, REASSIGN_MODAL, REASSIGN_REASON_BLOCK
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, DM, GENERAL, ON_BOTH_STORES, Slack
-from tests.bot.slack_checks import assert_within_limits, texts, unexpected_controls
+from tests.slack_checks import assert_within_limits, texts, unexpected_controls
 
 pytestmark = ON_BOTH_STORES  # what these tests check is stored: on the embedded default and a production's stores
 
@@ -285,7 +285,7 @@ def test_reminders_carry_the_reassign_button(slack: Slack) -> None:
     organisation(slack)
     promise = slack.services.records.promises.add(customer="C10003", text="Call back", owner="sam.reed",
                                                   due=(date.today() + timedelta(days=2)).isoformat())
-    [message] = promise_reminders.messages_for(slack.services, owner="sam.reed",
+    [message] = promise_reminders.messages_for(slack.services.job_parts(), owner="sam.reed",
                                                now=promise.due_at - timedelta(hours=2))
     buttons = [e for b in message.blocks for e in (b.to_dict().get("elements") or []) if e.get("type") == "button"]
     assert [(b["action_id"], b["value"]) for b in buttons][-1] == (ACTION_PROMISE_REASSIGN, promise.id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tests.bot import payloads
 from tests.bot.conftest import ASKER, GENERAL, Slack, briefs
-from tests.bot.slack_checks import texts
 from tests.bot.test_asking import BOT, CHATBOT
+from tests.slack_checks import texts
 
 
 def test_socket_mode_event_is_acknowledged_and_a_redelivery_answered_once(slack: Slack) -> None:
@@ -49,11 +49,11 @@ def test_socket_mode_app_needs_no_signing_secret(tmp_path, slack_api, fake_embed
     try:
         ingest_small_pack(services, tmp_path / "pack")
         try:
-            build_app(services)  # HTTP mode refuses to run unverified
+            build_app(services.bot_parts())  # HTTP mode refuses to run unverified
             raise AssertionError("built an HTTP app without a signing secret")
         except SlackSetupError as exc:
             assert "SLACK_SIGNING_SECRET is not set" in str(exc)
-        app, bot = build_app(services, verify_requests=False)
+        app, bot = build_app(services.bot_parts(), verify_requests=False)
         slack = Slack(app=app, bot=bot, api=slack_api, services=services, http_app=None)  # type: ignore[arg-type]
         try:
             ts = payloads.new_ts()

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 
@@ -20,7 +21,7 @@ from slack_bolt import App
 
 from advocate.services import Services, build_services
 from advocate.settings import Settings
-from bot.server import SlackHTTPApp
+from bot.server import SlackHTTPApp, health
 from tests.chroma_server import ChromaServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,8 +82,9 @@ def http_app() -> Iterator[Callable[[Services], int]]:
     def serve(services: Services) -> int:
         port = free_port()
         bolt = App(token="xoxb-0000000000-healthcheck", signing_secret="a" * 32, token_verification_enabled=False)
-        server = uvicorn.Server(uvicorn.Config(SlackHTTPApp(app=bolt, services=services), host="127.0.0.1",
-                                               port=port, log_level="warning", lifespan="on"))
+        checks = partial(health, engine=services.engine, store=lambda: services.store)
+        server = uvicorn.Server(uvicorn.Config(SlackHTTPApp(app=bolt, settings=services.settings, health=checks),
+                                               host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         servers.append((server, thread))

@@ -57,7 +57,7 @@ def briefed(
 def test_briefing_quotes_new_praise_and_complaints_equally(briefed: Services, slack_api: SlackApiServer) -> None:
     advocate = briefed.records.advocates.resolve(ADVOCATE)
     assert advocate is not None
-    briefing = advocate_briefing.compute(briefed, advocate, now=NOW)
+    briefing = advocate_briefing.compute(briefed.job_parts(), advocate, now=NOW)
     complaint_ids = {s.extra.get("record_id") for s in briefing.complaints}
     praise_ids = {s.extra.get("record_id") for s in briefing.praise}
     assert complaint_ids == {"N1", "N2"} and praise_ids == {"N3", "N4"}  # the 2025 complaint is not new
@@ -65,7 +65,7 @@ def test_briefing_quotes_new_praise_and_complaints_equally(briefed: Services, sl
     assert len(briefing.decisions) == 1 and briefing.decisions[0].concerns
     assert (briefing.votes.helpful, briefing.votes.not_helpful) == (1, 1)
 
-    report = digests.send(briefed, kind="advocate", who=ADVOCATE, now=NOW)
+    report = digests.send(briefed.job_parts(), kind="advocate", who=ADVOCATE, now=NOW)
     assert [o.status for o in report.outcomes] == ["sent"]
     posted = slack_api.posted("D" + ADVOCATE[1:])
     assert len(posted) == 1
@@ -76,5 +76,5 @@ def test_briefing_quotes_new_praise_and_complaints_equally(briefed: Services, sl
     assert "<@U1>" not in text and f"<@{ADVOCATE}>" in text  # the advocate's own id is a real mention
     assert "1 helpful, 1 not helpful" in text
     # A week later, nothing new: no briefing is sent.
-    later = digests.send(briefed, kind="advocate", who=ADVOCATE, now=NOW + timedelta(days=7))
+    later = digests.send(briefed.job_parts(), kind="advocate", who=ADVOCATE, now=NOW + timedelta(days=7))
     assert later.outcomes == [] and later.skipped == 1

@@ -10,8 +10,8 @@ import pytest
 
 from advocate.services import Services, build_services
 from jobs import delivery_retry
-from outbound.actions import METADATA_EVENT_TYPE
 from outbound.blocks import BlockList, Chart, Message
+from outbound.poster import METADATA_EVENT_TYPE
 from tests.jobs.conftest import NOW, assert_valid_message, dm, slack_id
 from tests.slack_api_server import SlackApiServer, Upload
 
@@ -35,7 +35,7 @@ def deliver(svc: Services, *, period: str = "2026-W48", now=NOW):  # type: ignor
 
 @pytest.fixture
 def svc(org: Services) -> Services:
-    org.deliverer.pause_seconds = 0.05
+    org.poster.pause_seconds = 0.05
     return org
 
 
@@ -102,7 +102,7 @@ def test_a_crash_between_sent_and_recorded_is_resolved_without_a_duplicate(
     # While the dead process's lease runs, nobody else sends it.
     assert svc.deliverer.attempt(key, now=NOW + timedelta(minutes=1)).status == "busy"
     # The next run after the lease: the retry job finds the message in the DM instead of sending again.
-    report = delivery_retry.send(svc, now=NOW + timedelta(minutes=10))
+    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
     assert [o.status for o in report.outcomes] == ["recovered"]
     assert len(slack_api.posted()) == 1
     row = ledger.get(key)
@@ -118,7 +118,7 @@ def test_slack_down_leaves_it_pending_and_the_retry_job_delivers(svc: Services, 
     assert row is not None and row.status == "pending" and row.last_error and row.attempts == 1
     assert slack_api.posted() == []
     slack_api.reset()
-    report = delivery_retry.send(svc, now=NOW + timedelta(minutes=10))
+    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
     assert [o.status for o in report.outcomes] == ["sent"]
     assert len(slack_api.posted()) == 1
 
@@ -127,12 +127,12 @@ def test_after_the_last_attempt_it_is_failed_and_says_why(svc: Services, slack_a
     svc.deliverer.max_attempts = 2
     slack_api.fail_next(status=503, times=60)
     assert deliver(svc).status == "pending"
-    report = delivery_retry.send(svc, now=NOW + timedelta(minutes=10))
+    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
     assert [o.status for o in report.outcomes] == ["failed"]
     failed = svc.records.deliveries.listing(statuses=["failed"])
     assert [f.key for f in failed] == ["manager:tom.baines:2026-W48"]
     assert failed[0].last_error and "xoxb" not in failed[0].last_error
-    assert delivery_retry.send(svc, now=NOW + timedelta(minutes=20)).outcomes == []  # not retried blindly
+    assert delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=20)).outcomes == []  # not retried blindly
 
 
 def test_a_permanent_error_fails_at_once(svc: Services, slack_api: SlackApiServer) -> None:
@@ -219,7 +219,7 @@ def test_a_crash_after_the_chart_was_shared_does_not_share_it_again(
     row = ledger.get(key)
     [chart] = shared(slack_api)
     assert row is not None and row.status == "pending" and row.chart_file_id == chart.file_id
-    report = delivery_retry.send(svc, now=NOW + timedelta(minutes=10))
+    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
     assert [o.status for o in report.outcomes] == ["sent"]
     assert shared(slack_api) == [chart] and len(slack_api.calls_to("files.getUploadURLExternal")) == 1
     assert len(slack_api.calls_to("conversations.replies")) == 1  # it looked in the thread instead
@@ -229,19 +229,19 @@ def test_a_crash_after_the_chart_was_shared_does_not_share_it_again(
 def test_a_crash_before_the_chart_bytes_went_uploads_it_afresh_once(
     svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_upload = svc.deliverer._upload_bytes
+    real_upload = svc.poster.upload_bytes
 
     def crash(*args: object, **kwargs: object) -> None:
         raise SimulatedCrash
 
-    monkeypatch.setattr(svc.deliverer, "_upload_bytes", crash)
+    monkeypatch.setattr(svc.poster, "upload_bytes", crash)
     with pytest.raises(SimulatedCrash):
         deliver_with_chart(svc)
-    monkeypatch.setattr(svc.deliverer, "_upload_bytes", real_upload)
+    monkeypatch.setattr(svc.poster, "upload_bytes", real_upload)
     key = "manager:tom.baines:2026-W48"
     reserved = svc.records.deliveries.get(key)
     assert reserved is not None and reserved.chart_file_id and shared(slack_api) == []
-    report = delivery_retry.send(svc, now=NOW + timedelta(minutes=10))
+    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
     assert [o.status for o in report.outcomes] == ["sent"]
     [chart] = shared(slack_api)
     assert chart.data == PNG and chart.file_id != reserved.chart_file_id
@@ -256,7 +256,7 @@ def test_slack_failing_after_sharing_the_chart_does_not_share_it_twice(
     outcome = deliver_with_chart(svc)
     assert outcome.status == "pending" and "Slack answered" in outcome.detail
     assert len(shared(slack_api)) == 1
-    report = delivery_retry.send(svc, now=NOW + timedelta(minutes=10))
+    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
     assert [o.status for o in report.outcomes] == ["sent"]
     assert len(shared(slack_api)) == 1 and len(slack_api.calls_to("files.completeUploadExternal")) == 1
     assert len(slack_api.posted()) == 1
@@ -268,7 +268,7 @@ def test_slack_failing_before_sharing_the_chart_shares_it_on_the_retry(
     slack_api.fail_next("files.completeUploadExternal", status=500)
     assert deliver_with_chart(svc).status == "pending"
     assert shared(slack_api) == []
-    report = delivery_retry.send(svc, now=NOW + timedelta(minutes=10))
+    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
     assert [o.status for o in report.outcomes] == ["sent"]
     [chart] = shared(slack_api)
     assert chart.thread_ts == slack_api.posted(dm(HANDLE))[0]["ts"] and len(slack_api.posted()) == 1

@@ -18,7 +18,6 @@ from outbound.actions import (
     ACTION_PROMISE_RESCHEDULE,
     ACTION_THANKS_MARK,
 )
-from outbound.blocks import BlockList, escape, trim
 from tests.jobs.conftest import NOW, assert_valid_message, dm
 from tests.slack_api_server import SlackApiServer
 
@@ -28,8 +27,8 @@ def all_text(message: dict) -> str:
 
 
 def test_manager_digests_reach_each_manager_once(org: Services, slack_api: SlackApiServer) -> None:
-    report = digests.send(org, kind="manager", who=None, now=NOW)
-    recipients = manager_digest.recipients(org, org.records.staff.chart())
+    report = digests.send(org.job_parts(), kind="manager", who=None, now=NOW)
+    recipients = manager_digest.recipients(org.settings, org.records.staff.chart())
     assert report.count("failed") == 0 and report.count("sent") >= 1
     assert report.count("sent") + report.skipped == len(recipients)
     ruth = slack_api.posted(dm("ruth.okafor"))
@@ -49,14 +48,14 @@ def test_manager_digests_reach_each_manager_once(org: Services, slack_api: Slack
     assert threads <= {m["ts"] for m in slack_api.posted()}
     # Sending again in the same week sends nothing new.
     before = len(slack_api.posted())
-    again = digests.send(org, kind="manager", who=None, now=NOW + timedelta(hours=2))
+    again = digests.send(org.job_parts(), kind="manager", who=None, now=NOW + timedelta(hours=2))
     assert again.count("sent") == 0 and len(slack_api.posted()) == before
 
 
 def test_preview_is_exactly_what_is_sent(org: Services, slack_api: SlackApiServer) -> None:
-    preview = digests.preview(org, kind="manager", who="ruth.okafor", now=NOW)
+    preview = digests.preview(org.job_parts(), kind="manager", who="ruth.okafor", now=NOW)
     assert len(preview) == 1
-    digests.send(org, kind="manager", who="ruth.okafor", now=NOW)
+    digests.send(org.job_parts(), kind="manager", who="ruth.okafor", now=NOW)
     sent = slack_api.posted(dm("ruth.okafor"))[0]
     assert sent["blocks"] == preview[0].payload()["blocks"]
     assert sent["text"] == preview[0].payload()["text"]
@@ -72,7 +71,7 @@ def test_people_text_is_escaped(org: Services, slack_api: SlackApiServer) -> Non
         customer.name = "<!channel> & <@U999> Ltd"
     org.records.promises.add(customer="C01456", text="Refund <!here> & <https://evil.example|click>",
                              owner="mary.quinn", due="2026-11-25 10:00", now=NOW)
-    digests.send(org, kind="manager", who=None, now=NOW)
+    digests.send(org.job_parts(), kind="manager", who=None, now=NOW)
     for message in slack_api.posted():
         text = all_text(message)
         assert "<!channel>" not in text and "<!here>" not in text and "<@U999>" not in text
@@ -80,29 +79,14 @@ def test_people_text_is_escaped(org: Services, slack_api: SlackApiServer) -> Non
     assert "&lt;!channel&gt; &amp; &lt;@U999&gt; Ltd" in all_text(slack_api.posted(dm("ruth.okafor"))[0])
 
 
-def test_block_limits_hold_for_big_digests() -> None:
-    blocks = BlockList()
-    for n in range(80):
-        blocks.section("x" * 3500 + str(n))
-    done = blocks.done(more_hint="See the CLI.")
-    assert len(done) == 50
-    assert all(len(b.to_dict().get("text", {}).get("text", "")) <= 3000 for b in done)
-    assert "31 more not shown" in done[-1].to_dict()["elements"][0]["text"]
-    for block in done:
-        block.validate_json()
-    assert escape("a<b>&c") == "a&lt;b&gt;&amp;c"
-    assert trim("word &amp; more", 8) == "word…"  # never half an escape
-    assert trim("word &amp; more words here", 12) == "word &amp;…"
-
-
 def test_reminders_before_and_after_due_with_buttons(org: Services, slack_api: SlackApiServer) -> None:
     # P011 (joanne.tate) is due 24 Nov 16:00: within 24 h at 23 Nov 17:00, not at 09:00.
-    morning = promise_reminders.send(org, now=NOW)
+    morning = promise_reminders.send(org.job_parts(), now=NOW)
     assert all(o.key.split(":")[1] != "joanne.tate" for o in morning.outcomes)
     assert {o.key.split(":")[1] for o in morning.outcomes} == {"mary.quinn", "zara.ahmed", "ravi.menon"}  # overdue
     slack_api.reset()
     evening = NOW + timedelta(hours=8)
-    report = promise_reminders.send(org, now=evening)
+    report = promise_reminders.send(org.job_parts(), now=evening)
     keys = [o.key for o in report.outcomes]
     assert "reminders:joanne.tate:P011@20261124T1600Z/before" in keys
     joanne = slack_api.posted(dm("joanne.tate"))
@@ -115,18 +99,18 @@ def test_reminders_before_and_after_due_with_buttons(org: Services, slack_api: S
     ]
     assert "Due in about" in all_text(joanne[0])
     # Nothing twice; then "passed" once the due time is over.
-    assert promise_reminders.send(org, now=evening + timedelta(minutes=10)).outcomes == []
-    passed = promise_reminders.send(org, now=NOW + timedelta(days=1, hours=8))
+    assert promise_reminders.send(org.job_parts(), now=evening + timedelta(minutes=10)).outcomes == []
+    passed = promise_reminders.send(org.job_parts(), now=NOW + timedelta(days=1, hours=8))
     assert "reminders:joanne.tate:P011@20261124T1600Z/passed" in [o.key for o in passed.outcomes]
     assert "due time has passed" in all_text(slack_api.posted(dm("joanne.tate"))[-1])
 
 
 def test_rescheduled_and_reassigned_promises_are_reminded_afresh(org: Services, slack_api: SlackApiServer) -> None:
     evening = NOW + timedelta(hours=8)
-    promise_reminders.send(org, now=evening)
+    promise_reminders.send(org.job_parts(), now=evening)
     org.records.promises.reschedule("P011", due="2026-11-26 16:00", why="engineer ill", by="joanne.tate", now=evening)
     org.records.promises.reassign("P011", to="steve.rudd", by="colin.mcbride", now=evening)
-    report = promise_reminders.send(org, now=NOW + timedelta(days=2, hours=8))
+    report = promise_reminders.send(org.job_parts(), now=NOW + timedelta(days=2, hours=8))
     assert "reminders:steve.rudd:P011@20261126T1600Z/before" in [o.key for o in report.outcomes]
     assert len(slack_api.posted(dm("steve.rudd"))) == 1
 
@@ -158,13 +142,13 @@ def test_digest_preview_and_send_from_the_cli(
 def test_the_digest_keep_rate_is_kept_on_time_over_closed_with_overdue_ones_beside_it(org: Services) -> None:
     # Graham's team had one promise due last week (P008, mary.quinn), still open: nothing closed, so no
     # rate — and the open one is said, not hidden.
-    [message] = digests.preview(org, kind="manager", who="graham.leach", now=NOW)
+    [message] = digests.preview(org.job_parts(), kind="manager", who="graham.leach", now=NOW)
     text = all_text(message.payload())
     assert "*Team keep rate* last week (2026-W47): none of the promises due was closed." in text
     assert "1 promise due last week is still open past due: not in the rate until closed" in text
     # Once it is closed late, it counts: closed, and not kept on time.
     org.records.promises.close("P008", outcome="kept", by="mary.quinn")
-    [message] = digests.preview(org, kind="manager", who="graham.leach", now=NOW + timedelta(minutes=5))
+    [message] = digests.preview(org.job_parts(), kind="manager", who="graham.leach", now=NOW + timedelta(minutes=5))
     text = all_text(message.payload())
     assert "*Team keep rate* last week (2026-W47): *0%* kept on time (0 of 1 closed; 1 kept late, 0 broken)." in text
     assert "still open past due" not in text
@@ -173,14 +157,14 @@ def test_the_digest_keep_rate_is_kept_on_time_over_closed_with_overdue_ones_besi
 def test_slack_429_and_500s_during_a_digest_run_still_deliver_each_digest_and_chart_once(
     org: Services, slack_api: SlackApiServer
 ) -> None:
-    org.deliverer.pause_seconds = 0.05
+    org.poster.pause_seconds = 0.05
     slack_api.fail_next("chat.postMessage", status=429, retry_after=1)  # waited out
     slack_api.fail_next("chat.postMessage", status=500, after_posting=True)  # posted, unheard: found in history
     slack_api.fail_next("files.completeUploadExternal", status=500, after_posting=True)  # shared, unheard
     slack_api.fail_next("files.completeUploadExternal", status=500)  # not shared: left pending
-    report = digests.send(org, kind="manager", who=None, now=NOW)
+    report = digests.send(org.job_parts(), kind="manager", who=None, now=NOW)
     assert report.count("failed") == 0 and report.count("pending") == 2
-    retried = delivery_retry.send(org, now=NOW + timedelta(minutes=10))
+    retried = delivery_retry.send(org.job_parts(), now=NOW + timedelta(minutes=10))
     assert [o.status for o in retried.outcomes] == ["sent", "sent"]
     messages = slack_api.posted()
     assert len(messages) == report.count("sent") + report.count("pending")

@@ -84,11 +84,11 @@ def test_each_manager_gets_the_digest_at_their_own_local_time_once_a_week(
     zoned: Services, slack_api: SlackApiServer
 ) -> None:
     for handle in (LONDONER, NEW_YORKER, OWN_CRON):  # each has something to say, so each is sent
-        assert not manager_digest.compute(zoned, handle, now=LONDON_0800).empty, handle
+        assert not manager_digest.compute(zoned.job_parts(), handle, now=LONDON_0800).empty, handle
     sent_at: dict[str, list[datetime]] = defaultdict(list)
     at = MONDAY
     while at < MONDAY + timedelta(days=7):  # the job at every quarter hour of the week
-        report = manager_digest.send(zoned, now=at, scheduled=True)
+        report = manager_digest.send(zoned.job_parts(), now=at, scheduled=True)
         assert report.count("failed") == 0, report.outcomes
         for outcome in report.outcomes:
             if outcome.status == "sent":
@@ -111,11 +111,11 @@ def test_each_manager_gets_the_digest_at_their_own_local_time_once_a_week(
     # Running the job again in the same week (every hour, again) sends nothing more.
     before = len(slack_api.posted())
     for hours in range(0, 24 * 7, 1):
-        again = manager_digest.send(zoned, now=MONDAY + timedelta(hours=hours), scheduled=True)
+        again = manager_digest.send(zoned.job_parts(), now=MONDAY + timedelta(hours=hours), scheduled=True)
         assert again.count("sent") == 0 and again.count("failed") == 0
     assert len(slack_api.posted()) == before
     # The next week they come round again, at the same local times.
-    week_after = manager_digest.send(zoned, now=NEW_YORK_0800 + timedelta(days=7), scheduled=True)
+    week_after = manager_digest.send(zoned.job_parts(), now=NEW_YORK_0800 + timedelta(days=7), scheduled=True)
     assert [o.key for o in week_after.outcomes if o.status == "sent"] == [f"manager:{NEW_YORKER}:2026-W49"]
 
 
@@ -123,18 +123,18 @@ def test_a_missed_slot_is_sent_once_within_the_grace_time_and_skipped_after(
     zoned: Services, slack_api: SlackApiServer
 ) -> None:
     # Down over London's 08:00, back at 08:40: within the hour's grace, sent once, for this week.
-    late = manager_digest.send(zoned, now=LONDON_0800 + timedelta(minutes=40), scheduled=True)
+    late = manager_digest.send(zoned.job_parts(), now=LONDON_0800 + timedelta(minutes=40), scheduled=True)
     assert f"manager:{LONDONER}:2026-W48" in {o.key for o in late.outcomes if o.status == "sent"}
     assert all(not o.key.startswith(f"manager:{NEW_YORKER}:") for o in late.outcomes)
     # With a one-minute grace the window is two check intervals: down over New York's 08:00 until
     # 08:45 there, the slot is skipped, not sent late.
     zoned.settings.misfire_grace_seconds = 60
     assert manager_digest.catch_up_window(zoned.settings) == timedelta(minutes=30)
-    skipped = manager_digest.send(zoned, now=NEW_YORK_0800 + timedelta(minutes=45), scheduled=True)
+    skipped = manager_digest.send(zoned.job_parts(), now=NEW_YORK_0800 + timedelta(minutes=45), scheduled=True)
     assert skipped.outcomes == [] and f"manager:{NEW_YORKER}:2026-W48" not in sent_by_key(zoned)
     assert slack_api.posted(dm(NEW_YORKER)) == []
     # `advocate digest send --for` still sends now, whatever the schedule.
-    now = digests.send(zoned, kind="manager", who=NEW_YORKER, now=NEW_YORK_0800 + timedelta(hours=2))
+    now = digests.send(zoned.job_parts(), kind="manager", who=NEW_YORKER, now=NEW_YORK_0800 + timedelta(hours=2))
     assert [o.status for o in now.outcomes] == ["sent"] and len(slack_api.posted(dm(NEW_YORKER))) == 1
 
 
@@ -163,7 +163,7 @@ def test_a_scheduler_restart_mid_week_neither_loses_nor_doubles_a_digest(
     zoned: Services, slack_api: SlackApiServer, schedulers: list[BackgroundScheduler]
 ) -> None:
     with time_machine.travel(LONDON_0800 - timedelta(seconds=3), tick=True) as clock:
-        first = build_scheduler(zoned)
+        first = build_scheduler(zoned.job_parts(), engine=zoned.engine)
         runs = Runs(first)
         start(first, zoned.settings)
         schedulers.append(first)
@@ -178,7 +178,7 @@ def test_a_scheduler_restart_mid_week_neither_loses_nor_doubles_a_digest(
         clock.move_to(NEW_YORK_0800 + timedelta(minutes=20))  # back 20 minutes after New York's 08:00
         restarted = build_services(zoned.settings, embedder=zoned.embedder)
         try:
-            second = build_scheduler(restarted)
+            second = build_scheduler(restarted.job_parts(), engine=restarted.engine)
             runs_after = Runs(second)
             start(second, restarted.settings)
             schedulers.append(second)

@@ -49,7 +49,7 @@ class Runs:
 
 
 def launch(services: Services, started: list[BackgroundScheduler]) -> tuple[BackgroundScheduler, Runs]:
-    scheduler = build_scheduler(services)
+    scheduler = build_scheduler(services.job_parts(), engine=services.engine)
     runs = Runs(scheduler)
     start(scheduler, services.settings)
     started.append(scheduler)

@@ -35,7 +35,9 @@ def serve_and_look(monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiServer, *
         monkeypatch.setenv("ADVOCATE_SCHEDULER_IN_SERVE", in_serve)
     seen: dict[str, Any] = {}
 
-    def look_while_serving(app: object, services: Any, bot: object, *, host: str, port: int) -> None:
+    def look_while_serving(app: object, bot: object, *, host: str, port: int) -> None:
+        services = cli._State.services  # what `serve` built
+        assert services is not None
         scheduler = services.scheduler
         seen["running"] = scheduler.running
         seen["jobs"] = sorted(job.id for job in scheduler.get_jobs()) if scheduler.running else []
@@ -46,7 +48,7 @@ def serve_and_look(monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiServer, *
         seen["port"] = port
 
     monkeypatch.setattr(bot.server, "run_http", look_while_serving)
-    monkeypatch.setattr(bot.server, "prepare", lambda services: None)
+    monkeypatch.setattr(bot.server, "prepare", lambda bot: None)
     result = runner.invoke(cli.app, ["serve", "--http", "--port", "3999"])
     assert result.exit_code == 0, result.output + str(result.exception)
     return seen

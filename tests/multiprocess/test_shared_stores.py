@@ -22,9 +22,9 @@ from sqlalchemy import text
 from advocate.services import make_engine
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, GENERAL, SECRET, briefs
-from tests.bot.slack_checks import texts
 from tests.multiprocess.conftest import BotProcess, SharedStores, run_advocate
 from tests.slack_api_server import SlackApiServer
+from tests.slack_checks import texts
 
 pytestmark = pytest.mark.slow
 

@@ -89,7 +89,8 @@ def ingest_definition(embedder: Embeddings) -> Services:
 def test_a_healthy_embedded_setup_passes(doctor: Doctor, real_embedder: Embeddings) -> None:
     svc = ingest_definition(real_embedder)
     _ = svc.records  # the first use migrates the records database
-    scheduler = build_scheduler(svc)  # the jobs stored, as `advocate jobs` leaves them; nothing runs
+    # The jobs stored, as `advocate jobs` leaves them; nothing runs.
+    scheduler = build_scheduler(svc.job_parts(), engine=svc.engine)
     scheduler.start(paused=True)
     sync_jobs(scheduler, svc.settings)
     scheduler.shutdown(wait=False)

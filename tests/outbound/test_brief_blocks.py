@@ -6,7 +6,7 @@ from outbound.layouts.brief_message import FULL_BRIEF, HELPFUL, RECORD_PROMISE, 
 from outbound.layouts.brief_view import BriefView, SourceLine
 from outbound.masking import mask_personal_data
 from outbound.text import escape, to_plain, trim
-from tests.bot.slack_checks import assert_within_limits, texts, unexpected_controls
+from tests.slack_checks import assert_within_limits, texts, unexpected_controls
 
 NASTY = ("“Call me on 07700 900123 or mail jo.bloggs@example.com — card 4111 1111 1111 1111. "
          "<!channel> <@U0BOSS> <http://evil.example|click> & <!here> @everyone”")

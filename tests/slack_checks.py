@@ -1,4 +1,4 @@
-"""Checks on what Slack would receive: limits, pings, masking. Shared by the bot tests."""
+"""Checks on what Slack would receive: limits, pings, masking. Shared by the Slack app's and the layouts' tests."""
 
 from __future__ import annotations
 

@@ -1,60 +1,31 @@
 """`/advocate customer <name or id>`: the customer card (`Loyalty.lookup`, as `advocate customer` prints it)
-in Block Kit, shown only to the person who asked.
+in Block Kit, or the customers that match when several do.
 
-Everything from records and the knowledge base is escaped. Outside a DM the feedback and promise texts
-are masked (emails, phone and card numbers) as briefs in channels are, and restricted feedback is shown
-only in a DM to admins and advocates — the same rules as briefs.
+Everything from records and the knowledge base is escaped. `masked` (outside a DM) masks the feedback and
+promise texts (emails, phone and card numbers) as briefs in channels are.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock
 
-from bot.access import GUEST_REFUSAL
-from bot.runtime import BotRuntime
 from outbound.masking import mask_personal_data
 from outbound.text import escape, plain, trim
 from records.customers import CustomerView
 from records.due_times import show_due
-from records.loyalty import CustomerCard, FeedbackItem
+from records.loyalty import CustomerCard
 
-log = logging.getLogger(__name__)
-
-USAGE = "Name the customer: `/advocate customer <name or id>`, e.g. `/advocate customer C10234`."
-SHARED_REFUSAL = ("I don't show customer records in channels shared with other organisations. Ask in a direct "
-                  "message with me or in an internal channel.")
+OPEN_PROMISES_SHOWN = 10
 
 
-def customer_reply(rt: BotRuntime, *, user: str, channel: str, query: str) -> dict[str, Any]:
-    """The ephemeral reply to `/advocate customer QUERY` (after the ack: it reads records and the store)."""
-    person = rt.access.person(user)
-    if not person.internal:
-        return {"text": GUEST_REFUSAL}
-    place = rt.access.place(channel)
-    if place.shared:
-        return {"text": SHARED_REFUSAL}
-    if not query:
-        return {"text": USAGE}
-    now = datetime.now(UTC)
-    lookup = rt.services.loyalty.lookup(query, today=now.astimezone(rt.records.timezone).date(), now=now)
-    if lookup.card is None:
-        if not lookup.candidates:
-            text = (f"No customer matches “{escape(trim(query, 100))}”. Give the customer id (like C10234) or "
-                    "the name or its start, as in the customer list. (To ask about a decision that starts with "
-                    "“customer”, use `/advocate ask …`.)")
-            return {"text": text}
-        return candidates_reply(query, lookup.candidates)
-    card = lookup.card
-    if not rt.access.restricted_allowed(person, place):
-        card.feedback = _without_restricted(rt, card.customer.id, card.feedback)
-    blocks = card_blocks(card, masked=not place.is_dm, now=now, rt=rt)
-    return {"text": f"{card.customer.name} ({card.customer.id}): customer for {card.tenure_years} years "
-                    f"{card.tenure_months} months", "blocks": [b.to_dict() for b in blocks]}
+def no_match_text(query: str) -> str:
+    return (f"No customer matches “{escape(trim(query, 100))}”. Give the customer id (like C10234) or the name or "
+            "its start, as in the customer list. (To ask about a decision that starts with “customer”, use "
+            "`/advocate ask …`.)")
 
 
 def candidates_reply(query: str, candidates: Sequence[CustomerView]) -> dict[str, Any]:
@@ -71,7 +42,14 @@ def candidates_reply(query: str, candidates: Sequence[CustomerView]) -> dict[str
             "blocks": [b.to_dict() for b in blocks]}
 
 
-def card_blocks(card: CustomerCard, *, masked: bool, now: datetime, rt: BotRuntime) -> list[Block]:
+def card_reply(card: CustomerCard, *, masked: bool, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    """The card as an ephemeral reply: a text fallback and the blocks."""
+    return {"text": f"{card.customer.name} ({card.customer.id}): customer for {card.tenure_years} years "
+                    f"{card.tenure_months} months",
+            "blocks": [b.to_dict() for b in card_blocks(card, masked=masked, now=now, tz=tz)]}
+
+
+def card_blocks(card: CustomerCard, *, masked: bool, now: datetime, tz: tzinfo) -> list[Block]:
     c = card.customer
     shown = mask_personal_data if masked else (lambda text: text)
     facts = (f"*Customer since* {c.customer_since:%-d %B %Y} — *{card.tenure_years} years "
@@ -101,13 +79,13 @@ def card_blocks(card: CustomerCard, *, masked: bool, now: datetime, rt: BotRunti
             text="*Recent feedback*\nNone from this customer in the knowledge base.")))
     if card.open_promises:
         lines = [f"*Open promises* ({len(card.open_promises)})"]
-        for promise in card.open_promises[:10]:
+        for promise in card.open_promises[:OPEN_PROMISES_SHOWN]:
             late = " · *overdue*" if promise.overdue(now) else ""
-            due = show_due(promise.due_at, promise.due_tz, rt.records.timezone)
+            due = show_due(promise.due_at, promise.due_tz, tz)
             lines.append(f"• “{escape(trim(shown(promise.text), 300))}” — {escape(promise.owner)}, due "
                          f"{escape(due)}{late}")
-        if len(card.open_promises) > 10:
-            lines.append(f"…and {len(card.open_promises) - 10} more: "
+        if len(card.open_promises) > OPEN_PROMISES_SHOWN:
+            lines.append(f"…and {len(card.open_promises) - OPEN_PROMISES_SHOWN} more: "
                          f"`advocate promises list --customer {escape(c.id)}`")
         blocks.append(SectionBlock(text=MarkdownTextObject(text=trim("\n".join(lines), 3000), verbatim=True)))
     else:
@@ -117,16 +95,3 @@ def card_blocks(card: CustomerCard, *, masked: bool, now: datetime, rt: BotRunti
         note += " Emails and phone and card numbers are hidden outside a direct message with me."
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     return blocks
-
-
-def _without_restricted(rt: BotRuntime, customer_id: str, feedback: list[FeedbackItem]) -> list[FeedbackItem]:
-    """Restricted feedback reaches only admins and advocates in a DM (as restricted sources in briefs)."""
-    if not feedback:
-        return feedback
-    try:
-        where = {"$and": [{"kind": "feedback"}, {"customer_id": customer_id}, {"visibility": "restricted"}]}
-        restricted = {str(h.metadata.get("record_id") or h.id) for h in rt.services.store.by_metadata(where)}
-    except Exception:  # unsure what is restricted: show none of it
-        log.warning("could not tell restricted feedback of %s; none shown", customer_id, exc_info=True)
-        return []
-    return [item for item in feedback if item.id not in restricted]
