@@ -42,7 +42,9 @@ FIRST_SCREEN_LINES = 25  # lines of text the message itself may take; the rest i
 # Sections shown in the message itself, in this order; the rest is behind "Show the full brief". A brief
 # without a bottom line (one written before it existed) shows the older key sections instead.
 MESSAGE_SECTIONS = ("bottom_line", "customers_said", "advocate")
-OLDER_BRIEF_SECTIONS = ("definition", "customers_said", "risks")
+# Lines each of them may take on the first screen (the full brief has the rest).
+MESSAGE_SECTION_LINES = {"decision": 3, "bottom_line": 3, "customers_said": 5, "advocate": 2}
+OLDER_BRIEF_SECTIONS = ("definition", "customers_said", "risks", "advocate")
 
 # Action ids of the buttons under a brief; the actions listeners match on them.
 HELPFUL = "brief_helpful"
@@ -76,13 +78,15 @@ def render_brief(view: BriefView, *, masked: bool, promise_button: bool = False)
     full = len(bodies) > 1 or bool(view.sources)
     shown_keys = ([k for k in MESSAGE_SECTIONS if k in bodies] if "bottom_line" in bodies
                   else [k for k in OLDER_BRIEF_SECTIONS if k in bodies])
+    if "decision" in bodies:  # too long for the header: it leads the message in full
+        shown_keys.insert(0, "decision")
     blocks: list[Block] = [_header(view, safe), _context(view)]
     lines_left = FIRST_SCREEN_LINES - 2
     shown_text: list[str] = []
     for key in shown_keys:
         if lines_left < 2:
             break
-        body = _first_lines(bodies[key], lines_left - 1)
+        body = _first_lines(bodies[key], min(lines_left - 1, MESSAGE_SECTION_LINES.get(key, 4)))
         title = SECTION_TITLES[key]
         shown = trim(body, min(MESSAGE_BUDGET, SECTION_LIMIT - len(title) - 4), marker=" …")
         blocks.append(_section(f"*{title}*\n{shown}"))
@@ -115,6 +119,8 @@ def fallback_text(view: BriefView, *, masked: bool) -> str:
     parts = [f"Customer impact brief: {safe(plain(view.decision))}"]
     keys = [k for k in MESSAGE_SECTIONS if view.sections.get(k, "").strip()] or list(OLDER_BRIEF_SECTIONS)
     for key in keys:
+        if key == "advocate":
+            continue  # who is looped in is for the message itself, not a notification
         body = view.sections.get(key, "").strip()
         if body:
             parts.append(f"{SECTION_TITLES[key]}\n{safe(body)}")

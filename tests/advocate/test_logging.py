@@ -30,7 +30,7 @@ VERBATIMS = (
     "I waited all afternoon",
     "The chatbot went round in circles and I could not reach a person",
     "The engineer called back exactly when promised",
-    "Waiting on hold for forty minutes to cancel is not acceptable",
+    "Waiting on hold for forty minutes to reach a person is not acceptable",
 )
 CHANNEL_FEEDBACK = "My router has been dropping out every evening for a week and nobody has rung me back"
 

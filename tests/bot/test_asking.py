@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from bot.answering import APOLOGY, PLACEHOLDER
+from outbound.layouts.brief_message import full_brief_modal
+from outbound.layouts.brief_view import BriefView
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, DECISIONS, DM, GENERAL, ON_BOTH_STORES, Slack, bot_texts, briefs
 from tests.slack_checks import assert_within_limits, texts, unexpected_controls
@@ -41,7 +43,12 @@ def test_mention_gets_placeholder_then_brief_in_its_thread(slack: Slack) -> None
     assert brief["thread_ts"] == ts
     assert_within_limits(brief["blocks"])
     assert brief["text"].startswith("Customer impact brief:")  # the plain-text fallback
-    shown = everything(brief)
+    # What the message shows, and the full brief behind "Show the full brief" (the same stored view).
+    brief_id = next(b for b in brief["blocks"] if b["type"] == "actions")["elements"][0]["value"]
+    stored = slack.bot.ledger.brief(brief_id)
+    assert stored is not None and stored.masked
+    modal = full_brief_modal(BriefView.from_json(stored.view), masked=stored.masked)
+    shown = everything(brief) + "\n" + "\n".join(texts(modal["blocks"]))
     # The verbatim "<!channel> <@U0BOSS>" is quoted as text: nobody is pinged.
     assert "&lt;!channel&gt; &lt;@U0BOSS&gt;" in shown
     assert "&lt;http://evil.example|click here&gt; &amp; &lt;!here&gt;" in shown

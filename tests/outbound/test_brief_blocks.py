@@ -56,11 +56,12 @@ def test_brief_message_is_valid_escaped_and_masked_in_channels() -> None:
     # Numbered sources with title, date and the Slack permalink for feedback from Slack.
     sources = next(t for t in texts(rendered.blocks) if t.startswith("*Sources*"))
     assert f"`[1]` <{PERMALINK}|Slack feedback &lt;@U0X&gt; 0>" in sources
-    assert "`[2]` *Slack feedback &lt;@U0X&gt; 1* · 2026-11-01 · slack · score 3/10 — _feedback.csv_" in sources
+    assert "`[2]` *Slack feedback &lt;@U0X&gt; 1* · 2026-11-01 · slack · score 3/10\n" in sources + "\n"
+    assert "feedback.csv" not in everything  # a file on the server means nothing to a reader
     actions = next(b for b in rendered.blocks if b["type"] == "actions")
-    assert [e["action_id"] for e in actions["elements"]][:1] == [HELPFUL]
+    assert HELPFUL in [e["action_id"] for e in actions["elements"]]
     assert all(e["value"] == "abc123def456" for e in actions["elements"])
-    assert not rendered.trimmed and FULL_BRIEF not in str(actions)
+    assert rendered.trimmed and FULL_BRIEF in str(actions)  # the questions are behind the button
     assert RECORD_PROMISE not in str(actions)
     # Section text is marked verbatim: Slack must not auto-link or parse it.
     assert all(b["text"].get("verbatim") for b in rendered.blocks if b["type"] == "section")
@@ -106,6 +107,25 @@ def test_advocate_note_replaces_the_writers_line_and_keeps_our_mention() -> None
     everything = all_text(rendered.blocks, rendered.text)
     assert "<@U0ADVOC8>" in everything
     assert "The Service customer advocate." not in everything
+
+
+def test_first_screen_is_the_bottom_line_and_customers_words_within_25_lines() -> None:
+    v = view(long=True, sources=30)
+    v.sections["bottom_line"] = "\n".join(f"• point {n} of the bottom line [{n + 1}]" for n in range(3))
+    rendered = render_brief(v, masked=True)
+    shown = [t for t in texts(rendered.blocks) if not t.startswith(("Helpful", "Not helpful", "Raise", "Show"))]
+    lines = sum(t.count("\n") + 1 for t in shown)
+    assert lines <= 25, shown
+    assert shown[2].startswith("*Bottom line*\n• point 0")
+    assert any(t.startswith("*What customers told us*") for t in shown)
+    assert not any(t.startswith(("*Risks", "*Questions", "*What our definition")) for t in shown)
+    sources = next(t for t in shown if t.startswith("*Sources*"))
+    assert "`[1]`" in sources and "`[30]`" not in sources  # only what the first screen cites
+    actions = next(b for b in rendered.blocks if b["type"] == "actions")
+    assert actions["elements"][0]["action_id"] == FULL_BRIEF
+    assert actions["elements"][0]["text"]["text"] == "Show the full brief"
+    modal_text = "\n".join(texts(full_brief_modal(v, masked=True)["blocks"]))
+    assert "*Risks today and over time*" in modal_text and "*Questions to answer before deciding*" in modal_text
 
 
 def test_brief_view_round_trips_through_json() -> None:
