@@ -1,0 +1,53 @@
+"""`advocate ingest` on a folder of damaged documents beside a good one: one line per bad file naming it and
+what to do, exit code 2 (rejected), no traceback, and the good file stored. Real embedded Chroma and SQLite,
+LangChain's deterministic fake embedding."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
+from typer.testing import CliRunner
+
+from advocate import cli
+from advocate.cli.main import EXIT_REJECTED
+from advocate.services import Services, build_services
+from advocate.settings import Settings
+from tests.knowledge.damaged_files import DAMAGED
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def one_store(tmp_path: Path, fake_embeddings: DeterministicFakeEmbedding) -> Iterator[Services]:
+    svc = build_services(Settings(data_dir=tmp_path / "data"), embedder=fake_embeddings)
+    cli._State.services = svc
+    yield svc
+    cli._State.services = None
+    svc.close()
+
+
+def test_damaged_documents_are_rejected_one_line_each_and_the_rest_ingested(
+    one_store: Services, tmp_path: Path
+) -> None:
+    research = tmp_path / "pack" / "research"
+    research.mkdir(parents=True)
+    for name, make in DAMAGED.items():
+        make(research / name)
+    (research / "good.md").write_text("# Weekend calls\n\nCustomers who phone at weekends want a person.\n")
+
+    result = runner.invoke(cli.app, ["ingest", str(tmp_path / "pack")])
+
+    assert result.exit_code == EXIT_REJECTED == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    rejected = [line for line in result.stderr.splitlines() if "rejected" in line]
+    named = [re.search(r"(\S+\.(?:docx|pdf)): ", line) for line in rejected]
+    assert sorted(Path(match.group(1)).name for match in named if match) == sorted(DAMAGED)
+    assert len(rejected) == len(DAMAGED)
+    assert all(("save" in line or "export" in line) for line in rejected), rejected
+    assert "added 1," in result.stdout and "rejected 6" in result.stdout
+    assert one_store.store.count() == 1
