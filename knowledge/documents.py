@@ -256,20 +256,12 @@ def _from_pdf(path: Path) -> LoadedDocument:
 
     if path.stat().st_size == 0:
         raise UnreadableInput("the file is empty")
-    try:
-        with _quiet_logger("pypdf"):
-            reader = PdfReader(str(path))
-            if reader.is_encrypted:
-                raise UnreadableInput("the PDF is encrypted; export an unprotected copy")
-            pages = [page.extract_text() or "" for page in reader.pages]
-            title = _pdf_metadata_title(reader)
-    except UnreadableInput:
-        raise
-    except Exception as exc:  # a damaged file can make the parser fail anywhere, with any error
-        raise UnreadableInput(
-            f"could not read the PDF ({type(exc).__name__}): it is damaged or not a PDF; "
-            "export it again as PDF, or remove it from the folder"
-        ) from exc
+    with _damaged_file("PDF", "export it again as PDF, or remove it from the folder", logger="pypdf"):
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise UnreadableInput("the PDF is encrypted; export an unprotected copy")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = _pdf_metadata_title(reader)
     text = "\n\n".join(pages)
     if not text.strip():
         raise UnreadableInput("the PDF has no extractable text (scanned?); run OCR first")
@@ -289,15 +281,24 @@ def _pdf_metadata_title(reader: PdfReader) -> str:
 
 
 @contextmanager
-def _quiet_logger(name: str) -> Iterator[None]:
-    """Silence a parser's warnings about damaged input: the UnreadableInput says what matters, once."""
-    logger = logging.getLogger(name)
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
+def _damaged_file(kind: str, advice: str, *, logger: str = "") -> Iterator[None]:
+    """Whatever a parser raises on a damaged file (it can fail anywhere, with any error) becomes one
+    UnreadableInput saying what to do; the parser's own warnings about the damage are silenced."""
+    quiet = logging.getLogger(logger) if logger else None
+    level = quiet.level if quiet else logging.NOTSET
+    if quiet:
+        quiet.setLevel(logging.CRITICAL)
     try:
         yield
+    except UnreadableInput:
+        raise
+    except Exception as exc:
+        raise UnreadableInput(
+            f"could not read the {kind} ({type(exc).__name__}): it is damaged or not a {kind}; {advice}"
+        ) from exc
     finally:
-        logger.setLevel(level)
+        if quiet:
+            quiet.setLevel(level)
 
 
 def _reflow_pdf_lines(text: str) -> str:
@@ -332,7 +333,7 @@ def _from_docx(path: Path) -> LoadedDocument:
 
     if path.stat().st_size == 0:
         raise UnreadableInput("the file is empty")
-    try:
+    with _damaged_file("DOCX", "open it in Word and save it again as .docx, or remove it from the folder"):
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 if "word/document.xml" not in archive.namelist():
@@ -345,13 +346,6 @@ def _from_docx(path: Path) -> LoadedDocument:
         paragraphs = [
             (" ".join(p.text.split()), (p.style.name if p.style is not None else "") or "") for p in document.paragraphs
         ]
-    except UnreadableInput:
-        raise
-    except Exception as exc:  # a damaged file can make the parser fail anywhere, with any error
-        raise UnreadableInput(
-            f"could not read the DOCX ({type(exc).__name__}): it is damaged or not a Word document; "
-            "open it in Word and save it again as .docx, or remove it from the folder"
-        ) from exc
     doc = LoadedDocument(title=title, blocks=[])
     headings: list[tuple[int, str]] = []
     for content, style in paragraphs:
