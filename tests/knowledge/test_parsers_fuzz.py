@@ -1,6 +1,6 @@
 """Property-based tests of the readers customers' exports pass through: feedback CSV and JSONL
 (knowledge/feedback_rows.py) and the record-import CSV reader (records/csv_rows.py), both on
-knowledge/csv_text.py.
+knowledge/csv_text.py; and of the document loaders (knowledge/documents.py) on damaged files.
 
 Two properties each: any bytes at all end in rows, row problems or the documented file-level error (never
 another exception), and every good row written by the csv/json modules reads back exactly. Marked `fuzz`:
@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -23,7 +24,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from knowledge.documents import UnreadableInput
+from knowledge.documents import DOCUMENT_SUFFIXES, UnreadableInput, load_document
 from knowledge.feedback_rows import FeedbackRow, RowProblem, read_feedback
 from records.csv_rows import CsvRow, read_rows
 from records.errors import InputError
@@ -175,3 +176,30 @@ def test_good_record_import_rows_round_trip(rows: list[tuple[str, str, str]], en
         items = import_rows(path)
     assert [i for i in items if isinstance(i, RowProblem)] == []
     assert [tuple(i.values[f] for f in FIELDS) for i in items if isinstance(i, CsvRow)] == rows
+
+
+# -- documents: any bytes under any document suffix are a document or one UnreadableInput ----------------------
+def zipped(parts: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+DOCX_PARTS = st.dictionaries(
+    st.sampled_from(["[Content_Types].xml", "_rels/.rels", "word/document.xml", "docProps/core.xml"]),
+    st.binary(max_size=120) | st.sampled_from([b"<w:document", b"<?xml version='1.0'?><Types/>", b""]),
+)
+DOCUMENT_BYTES = st.binary(max_size=600) | st.binary(max_size=600).map(lambda b: b"%PDF-1.4\n" + b)
+
+
+@given(st.sampled_from(DOCUMENT_SUFFIXES), DOCUMENT_BYTES | DOCX_PARTS.map(zipped))
+def test_any_document_bytes_load_or_are_one_unreadable_input(suffix: str, data: bytes) -> None:
+    with written(f"doc{suffix}", data) as path:
+        try:
+            document = load_document(path)
+        except UnreadableInput as exc:
+            assert exc.reason
+            return
+    assert document.title and any(block.text.strip() for block in document.blocks)
