@@ -1,6 +1,7 @@
-"""`advocate ingest` on a folder of damaged documents beside a good one: one line per bad file naming it and
-what to do, exit code 2 (rejected), no traceback, and the good file stored. Real embedded Chroma and SQLite,
-LangChain's deterministic fake embedding."""
+"""`advocate ingest` on bad input beside good: damaged documents, a feedback export with an unclosed quote
+and a repeated id. One line per rejection naming the file (and line) and what to do, exit code 2, no
+traceback, and the good files and rows stored. Real embedded Chroma and SQLite, LangChain's deterministic
+fake embedding."""
 
 from __future__ import annotations
 
@@ -51,3 +52,28 @@ def test_damaged_documents_are_rejected_one_line_each_and_the_rest_ingested(
     assert all(("save" in line or "export" in line) for line in rejected), rejected
     assert "added 1," in result.stdout and "rejected 6" in result.stdout
     assert one_store.store.count() == 1
+
+
+def test_an_unclosed_quote_is_rejected_by_file_and_line_and_the_other_rows_stored(
+    one_store: Services, tmp_path: Path
+) -> None:
+    feedback = tmp_path / "feedback"
+    feedback.mkdir()
+    (feedback / "export.csv").write_text(
+        "id,score,verbatim\n"
+        'F1,4,"The engineer never came\n'
+        "F2,9,The new app is quick\n"
+        "F3,2,Nobody called back\n"
+        "F3,2,Nobody called back\n"
+    )
+
+    result = runner.invoke(cli.app, ["ingest", str(feedback)])
+
+    assert result.exit_code == EXIT_REJECTED, result.output
+    rejected = [line for line in result.stderr.splitlines() if "rejected" in line]
+    assert len(rejected) == 2
+    assert "export.csv:2: a quote opened in this row is never closed" in rejected[0]
+    assert "export.csv:5: duplicate id 'F3': first seen on line 4" in rejected[1]
+    assert "added 2," in result.stdout
+    stored = sorted(hit.text for hit in one_store.store.by_metadata({"kind": "feedback"}))
+    assert stored == ["Nobody called back", "The new app is quick"]
