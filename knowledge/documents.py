@@ -6,9 +6,16 @@ along it. Anything that cannot be read raises `UnreadableInput` with a reason a 
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 DOCUMENT_SUFFIXES: tuple[str, ...] = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")
 
@@ -16,6 +23,8 @@ _DATE_LINE = re.compile(r"^\s*\**(date|dated|published)\**\s*:\s*\**\s*(\d{4}-\d
 _HEADER_FIELD = re.compile(r"^\s*\**(customer|customer id|channel|date)\**\s*:\s*\**\s*(.+?)\s*$", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+TITLE_MAX_CHARS = 120
+TITLE_SEARCH_PARAGRAPHS = 3  # a title may follow a contact line or a note about where the text appeared
 
 
 class UnreadableInput(Exception):
@@ -62,11 +71,18 @@ def load_document(path: Path, *, line_blocks: bool = False) -> LoadedDocument:
             f"unknown file type '{suffix or path.name}'; supported: {', '.join(DOCUMENT_SUFFIXES)}, "
             ".csv and .jsonl (feedback)"
         )
-    if not doc.title:
-        doc.title = path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
     if not any(b.text.strip() for b in doc.blocks):
         raise UnreadableInput("no text found: the file is empty or holds only images/markup")
+    doc.title = " ".join(doc.title.split()) or _title_from_text(doc.blocks)
     return doc
+
+
+def _title_from_text(blocks: list[Block]) -> str:
+    """For a document that declares no title: its first heading, else its first sentence."""
+    for block in blocks:
+        if block.headings:
+            return block.headings[0]
+    return _first_sentence(blocks[0].text)
 
 
 def _read_text(path: Path) -> str:
@@ -156,20 +172,50 @@ def _looks_like_heading(paragraph: str) -> bool:
     )
 
 
-def _from_plain_text(text: str, *, line_blocks: bool) -> LoadedDocument:
-    doc = LoadedDocument(title="", blocks=[])
+def _looks_like_title(line: str) -> bool:
+    """A line that can name a document: short, not a sentence ending in a full stop, words rather than a
+    contact line or an address."""
+    line = line.strip()
+    return (
+        "\n" not in line
+        and 0 < len(line) <= TITLE_MAX_CHARS
+        and not line.endswith((".", ",", ";", ":"))
+        and "@" not in line
+        and "://" not in line
+        and sum(word.isalpha() for word in re.findall(r"\w+", line)) >= 2
+    )
+
+
+def _first_sentence(text: str) -> str:
+    """The opening of the text, cut at a word boundary: a title when the text has no line that is one."""
+    sentence = re.split(r"(?<=[.!?])\s", " ".join(text.split()), maxsplit=1)[0]
+    if len(sentence) <= 80:
+        return sentence
+    return sentence[:80].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _from_plain_text(text: str, *, line_blocks: bool, title: str = "") -> LoadedDocument:
+    """Paragraphs separated by blank lines; short lines are headings. Without a `title`, the first line
+    that looks like one (within the first paragraphs) names the document, else its first sentence."""
+    doc = LoadedDocument(title=title, blocks=[])
     lines = _take_header_fields(text.splitlines(), doc)
     if line_blocks:
         doc.blocks = [Block(line.strip()) for line in lines if line.strip()]
         return doc
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", "\n".join(lines)) if p.strip()]
+    if not doc.title and paragraphs:
+        first_line, _, rest = paragraphs[0].partition("\n")
+        # A title line set directly above the text, when what follows starts a new sentence.
+        if rest.strip()[:1].isupper() and _looks_like_title(first_line):
+            doc.title = " ".join(first_line.split())
+            paragraphs[0] = rest.strip()
     heading: tuple[str, ...] = ()
     for index, paragraph in enumerate(paragraphs):
+        if not doc.title and index < TITLE_SEARCH_PARAGRAPHS and _looks_like_title(paragraph):
+            doc.title = " ".join(paragraph.split())
+            continue
         if _looks_like_heading(paragraph):
-            if index == 0 and not doc.title:
-                doc.title = paragraph
-            else:
-                heading = (paragraph,)
+            heading = (paragraph,)
             continue
         doc.blocks.append(Block(" ".join(paragraph.split()), heading))
     return doc
@@ -207,23 +253,52 @@ def _from_html(text: str) -> LoadedDocument:
 
 def _from_pdf(path: Path) -> LoadedDocument:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     if path.stat().st_size == 0:
         raise UnreadableInput("the file is empty")
-    try:
+    with _damaged_file("PDF", "export it again as PDF, or remove it from the folder", logger="pypdf"):
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             raise UnreadableInput("the PDF is encrypted; export an unprotected copy")
         pages = [page.extract_text() or "" for page in reader.pages]
-    except UnreadableInput:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise UnreadableInput(f"could not read the PDF ({type(exc).__name__}); is it a valid PDF?") from exc
+        title = _pdf_metadata_title(reader)
     text = "\n\n".join(pages)
     if not text.strip():
         raise UnreadableInput("the PDF has no extractable text (scanned?); run OCR first")
-    return _from_plain_text(_reflow_pdf_lines(text), line_blocks=False)
+    if not title:
+        # Without a metadata title, the first line names the document when it looks like a title.
+        first_line, _, rest = text.strip().partition("\n")
+        if _looks_like_title(first_line) and rest.strip():
+            title, text = " ".join(first_line.split()), rest
+    return _from_plain_text(_reflow_pdf_lines(text), line_blocks=False, title=title)
+
+
+def _pdf_metadata_title(reader: PdfReader) -> str:
+    metadata = reader.metadata
+    title = " ".join(str(metadata.title or "").split()) if metadata is not None else ""
+    # Tools that fill the field with a placeholder say nothing about the document.
+    return "" if title.lower() in ("", "untitled", "untitled document") else title
+
+
+@contextmanager
+def _damaged_file(kind: str, advice: str, *, logger: str = "") -> Iterator[None]:
+    """Whatever a parser raises on a damaged file (it can fail anywhere, with any error) becomes one
+    UnreadableInput saying what to do; the parser's own warnings about the damage are silenced."""
+    quiet = logging.getLogger(logger) if logger else None
+    level = quiet.level if quiet else logging.NOTSET
+    if quiet:
+        quiet.setLevel(logging.CRITICAL)
+    try:
+        yield
+    except UnreadableInput:
+        raise
+    except Exception as exc:
+        raise UnreadableInput(
+            f"could not read the {kind} ({type(exc).__name__}): it is damaged or not a {kind}; {advice}"
+        ) from exc
+    finally:
+        if quiet:
+            quiet.setLevel(level)
 
 
 def _reflow_pdf_lines(text: str) -> str:
@@ -255,21 +330,27 @@ def _from_docx(path: Path) -> LoadedDocument:
     import zipfile
 
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
     if path.stat().st_size == 0:
         raise UnreadableInput("the file is empty")
-    try:
+    with _damaged_file("DOCX", "open it in Word and save it again as .docx, or remove it from the folder"):
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                if "word/document.xml" not in archive.namelist():
+                    raise UnreadableInput(
+                        "a zip archive, not a Word document (no word/document.xml inside); unzip it and ingest "
+                        "what it holds, or save the document from Word as .docx"
+                    )
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
-        raise UnreadableInput(f"could not read the DOCX ({type(exc).__name__}); is it a Word file?") from exc
-    doc = LoadedDocument(title=(document.core_properties.title or "").strip(), blocks=[])
+        title = (document.core_properties.title or "").strip()
+        paragraphs = [
+            (" ".join(p.text.split()), (p.style.name if p.style is not None else "") or "") for p in document.paragraphs
+        ]
+    doc = LoadedDocument(title=title, blocks=[])
     headings: list[tuple[int, str]] = []
-    for paragraph in document.paragraphs:
-        content = " ".join(paragraph.text.split())
+    for content, style in paragraphs:
         if not content:
             continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
         if style == "Title":
             doc.title = doc.title or content
             continue
@@ -288,4 +369,7 @@ def _from_docx(path: Path) -> LoadedDocument:
             doc.date = date.group(2)
             continue
         doc.blocks.append(Block(content, tuple(h for _, h in headings)))
+    if not doc.title and len(doc.blocks) > 1 and not doc.blocks[0].headings and _looks_like_title(doc.blocks[0].text):
+        # A short first line in the body style: the title typed without the Title style.
+        doc.title = doc.blocks.pop(0).text
     return doc

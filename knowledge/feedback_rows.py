@@ -6,15 +6,13 @@ its line number and the reason, and the good rows are kept.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from knowledge.csv_text import RowProblem, data_rows, decode_text
+from knowledge.csv_text import RowProblem, csv_records, data_rows, decode_text
 from knowledge.documents import UnreadableInput
 
 __all__ = ["FEEDBACK_SUFFIXES", "FeedbackRow", "RowProblem", "parse_mapping", "read_feedback"]
@@ -95,18 +93,31 @@ def read_feedback(path: Path, *, mapping: dict[str, str] | None = None) -> Itera
     if not raw.strip():
         raise UnreadableInput("the file is empty")
     text = decode_text(raw)
-    if path.suffix.lower() == ".csv":
-        yield from _read_csv(text, mapping)
-    else:
-        yield from _read_jsonl(text, mapping)
+    rows = _read_csv(text, mapping) if path.suffix.lower() == ".csv" else _read_jsonl(text, mapping)
+    yield from _first_of_each_id(rows)
+
+
+def _first_of_each_id(rows: Iterator[FeedbackRow | RowProblem]) -> Iterator[FeedbackRow | RowProblem]:
+    """A row id names one piece of feedback: a later row with the id of a kept one is a problem, not a
+    second copy (exports appended twice, rows pasted again)."""
+    first_lines: dict[str, int] = {}
+    for row in rows:
+        if isinstance(row, FeedbackRow) and row.id:
+            first = first_lines.setdefault(row.id, row.line)
+            if first != row.line:
+                yield RowProblem(row.line, f"duplicate id {row.id!r}: first seen on line {first}, which is kept")
+                continue
+        yield row
 
 
 def _read_csv(text: str, mapping: dict[str, str]) -> Iterator[FeedbackRow | RowProblem]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        raise UnreadableInput("no header row: the first line must name the columns", line=1) from exc
+    records = csv_records(text)
+    first = next(records, None)
+    if first is None:
+        raise UnreadableInput("no header row: the first line must name the columns", line=1)
+    if isinstance(first, RowProblem):
+        raise UnreadableInput(f"the header row cannot be read: {first.reason}", line=first.line)
+    _, header = first
     fields = [_field_of(column, mapping) for column in header]
     if "verbatim" not in fields:
         raise UnreadableInput(
@@ -114,7 +125,7 @@ def _read_csv(text: str, mapping: dict[str, str]) -> Iterator[FeedbackRow | RowP
             "or pass --map COLUMN=verbatim",
             line=1,
         )
-    for row in data_rows(reader, width=len(header)):
+    for row in data_rows(records, width=len(header)):
         if isinstance(row, RowProblem):
             yield row
             continue
@@ -123,13 +134,18 @@ def _read_csv(text: str, mapping: dict[str, str]) -> Iterator[FeedbackRow | RowP
 
 
 def _read_jsonl(text: str, mapping: dict[str, str]) -> Iterator[FeedbackRow | RowProblem]:
-    for number, raw_line in enumerate(text.splitlines(), start=1):
+    # Only line feeds end a JSON Lines record: str.splitlines() would also cut at U+2028 and other
+    # separators that JSON allows raw inside strings.
+    for number, raw_line in enumerate(text.split("\n"), start=1):
         if not raw_line.strip():
             continue
         try:
             obj = json.loads(raw_line)
         except json.JSONDecodeError as exc:
             yield RowProblem(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except RecursionError:
+            yield RowProblem(number, "JSON nested too deeply; expected one flat object per line")
             continue
         if not isinstance(obj, dict):
             yield RowProblem(number, "expected a JSON object per line")

@@ -6,13 +6,12 @@ malformed row becomes a `RowProblem` with its line number; the other rows are st
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.csv_text import RowProblem, data_rows, decode_text
+from knowledge.csv_text import RowProblem, csv_records, data_rows, decode_text
+from knowledge.documents import UnreadableInput
 from records.errors import InputError
 
 __all__ = ["CsvRow", "ImportSummary", "RowProblem", "normalise_header", "parse_mapping", "read_rows"]
@@ -96,11 +95,16 @@ def read_rows(
         raise InputError("file", f"cannot read {path} ({exc.strerror})") from None
     if not raw.strip():
         raise InputError("file", f"{path} is empty; the first line must name the columns")
-    reader = csv.reader(io.StringIO(decode_text(raw), newline=""))
     try:
-        header = next(reader)
-    except csv.Error as exc:
-        raise InputError("file", f"{path}: line 1 is not a CSV header ({exc})") from None
+        records = csv_records(decode_text(raw))
+    except UnreadableInput as exc:
+        raise InputError("file", f"{path}: {exc.reason}") from None
+    first = next(records, None)
+    if first is None:
+        raise InputError("file", f"{path} is empty; the first line must name the columns")
+    if isinstance(first, RowProblem):
+        raise InputError("file", f"{path}: line 1 is not a CSV header ({first.reason})")
+    _, header = first
     columns = [mapping.get(normalise_header(c)) or aliases.get(normalise_header(c)) for c in header]
     missing = [name for name in required if name not in columns]
     if missing:
@@ -109,7 +113,7 @@ def read_rows(
             f"{path}: no column for {', '.join(missing)} among {', '.join(repr(c) for c in header)}; "
             f"rename the header or pass --map COLUMN={missing[0]}",
         )
-    for row in data_rows(reader, width=len(header)):
+    for row in data_rows(records, width=len(header)):
         if isinstance(row, RowProblem):
             yield row
             continue

@@ -20,6 +20,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
 from advocate.services import Services, build_services
@@ -29,6 +30,17 @@ from tests.conftest import SAMPLE_FOLDERS, SAMPLE_PACK, store_values
 from tests.databases import fresh_postgres_schema
 
 STORE_VARIANTS = ["embedded-chroma", "chroma-server", "chroma-server+postgresql"]
+
+# Property-based tests of the parsers (marked `fuzz`): a few hundred examples, the same ones every run, in
+# the normal suite; `-m fuzz` runs only them, with thousands of fresh examples each. No example database:
+# a failure prints the example to add as a regression test.
+settings.register_profile("properties", max_examples=200, deadline=None, derandomize=True, database=None)
+settings.register_profile("fuzz", max_examples=5000, deadline=None, database=None, print_blob=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    selected = " ".join(str(config.getoption("markexpr", "") or "").split())
+    settings.load_profile("fuzz" if selected == "fuzz" else "properties")
 
 
 @pytest.fixture(params=STORE_VARIANTS)

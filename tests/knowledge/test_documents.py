@@ -5,6 +5,7 @@ import pytest
 from knowledge.chunking import MAX_CHARS, chunk_blocks
 from knowledge.documents import UnreadableInput, load_document
 from tests.conftest import write_docx, write_pdf
+from tests.knowledge.damaged_files import DAMAGED, zip_renamed_docx
 
 LONG = " ".join(f"Sentence number {n} says something about waiting times and callbacks." for n in range(40))
 
@@ -93,3 +94,104 @@ def test_chunks_follow_structure_and_stay_small(tmp_path: Path) -> None:
     assert {p.heading for p in passages[:-1]} == {"One"}
     # Nothing lost: every sentence is in exactly one passage.
     assert sum(p.text.count("Sentence number") for p in passages) == 40
+
+
+@pytest.mark.parametrize("name", sorted(DAMAGED))
+def test_damaged_documents_are_unreadable_input_saying_what_to_do(tmp_path: Path, name: str) -> None:
+    path = DAMAGED[name](tmp_path / name)
+    with pytest.raises(UnreadableInput) as raised:
+        load_document(path)
+    reason = raised.value.reason
+    assert ("Word" in reason) if name.endswith(".docx") else ("PDF" in reason)
+    assert "save" in reason or "export" in reason  # what to do about it
+
+
+def test_a_zip_renamed_docx_is_named_for_what_it_is(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableInput, match="a zip archive, not a Word document"):
+        load_document(zip_renamed_docx(tmp_path / "slides.docx"))
+
+
+def test_plain_text_title_may_be_a_long_first_line(tmp_path: Path) -> None:
+    title = "What sixteen months of complaints about missed engineer visits taught our field team about time"
+    path = tmp_path / "002_7e2ecae3853b75e1.txt"
+    path.write_text(f"{title}\n\nThe first paragraph says what the study found.\n", encoding="utf-8")
+    doc = load_document(path)
+    assert doc.title == title
+    assert [b.text for b in doc.blocks] == ["The first paragraph says what the study found."]
+
+
+def test_plain_text_title_skips_a_contact_line_and_a_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "004_3fbe6c2be10dc671.txt"
+    path.write_text(
+        "+44 (0) 20 7946 0000 hello@example.org\n\nHow do we tell a loyal customer from a trapped one?\n\n"
+        "Body text follows.\n"
+    )
+    assert load_document(path).title == "How do we tell a loyal customer from a trapped one?"
+
+
+def test_plain_text_title_line_directly_above_the_text(tmp_path: Path) -> None:
+    path = tmp_path / "001_f60eea14f744c4ac.txt"
+    path.write_text("Callbacks that arrive when promised\nMost customers remember the wait, not the fix.\n")
+    doc = load_document(path)
+    assert doc.title == "Callbacks that arrive when promised"
+    assert [b.text for b in doc.blocks] == ["Most customers remember the wait, not the fix."]
+
+
+def test_plain_text_without_a_title_line_takes_its_first_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "003_0f3aab40058ab3bc.txt"
+    path.write_text("This note first ran in a trade weekly. It argues that product and service are one.\n")
+    assert load_document(path).title == "This note first ran in a trade weekly."
+
+
+def test_pdf_title_from_metadata_else_its_first_line(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    def pdf(path: Path, *, metadata_title: str | None) -> Path:
+        document = FPDF()
+        document.add_page()
+        if metadata_title:
+            document.set_title(metadata_title)
+        document.set_font("Helvetica", size=10)
+        document.multi_cell(0, 6, "Why customers who phone us at weekends stay longer than customers who email us")
+        document.ln(2)
+        document.multi_cell(0, 6, "Weekend callers were asked why they stayed. " * 4)
+        document.output(str(path))
+        return path
+
+    assert load_document(pdf(tmp_path / "a1.pdf", metadata_title="Weekend phone study")).title == "Weekend phone study"
+    plain = load_document(pdf(tmp_path / "b2.pdf", metadata_title=None))
+    assert plain.title == "Why customers who phone us at weekends stay longer than customers who email us"
+    assert plain.blocks[0].text.startswith("Weekend callers were asked why they stayed.")
+
+
+def test_docx_title_from_core_properties_else_first_paragraph(tmp_path: Path) -> None:
+    import docx
+
+    titled = docx.Document()
+    titled.core_properties.title = "Branch closures review"
+    titled.add_paragraph("Customers over seventy used the branch most.")
+    titled.save(str(tmp_path / "x1.docx"))
+    assert load_document(tmp_path / "x1.docx").title == "Branch closures review"
+
+    untitled = docx.Document()
+    untitled.add_paragraph("Branch closures and older customers")
+    untitled.add_paragraph("Customers over seventy used the branch most.")
+    untitled.save(str(tmp_path / "x2.docx"))
+    doc = load_document(tmp_path / "x2.docx")
+    assert doc.title == "Branch closures and older customers"
+    assert [b.text for b in doc.blocks] == ["Customers over seventy used the branch most."]
+
+
+def test_html_without_a_title_tag_takes_its_first_heading(tmp_path: Path) -> None:
+    (tmp_path / "p1.html").write_text("<html><body><h2>Delivery slots</h2><p>Two-hour slots suit most.</p></body>")
+    assert load_document(tmp_path / "p1.html").title == "Delivery slots"
+
+
+SEEDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds"
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the readings folder ../shared/seeds is not beside the repository")
+def test_no_reading_is_titled_by_its_file_name() -> None:
+    for path in sorted(SEEDS.glob("*.txt")):
+        title = load_document(path).title
+        assert title and path.stem not in title.replace(" ", "_"), (path.name, title)

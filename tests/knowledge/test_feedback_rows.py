@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,69 @@ def test_empty_file(tmp_path: Path) -> None:
     path.write_text("")
     with pytest.raises(UnreadableInput, match="empty"):
         rows(path)
+
+
+def test_unclosed_quote_is_rejected_with_its_line_and_later_rows_kept(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(
+        'id,score,verbatim\nF1,5,"The quote opens here and never closes\nF2,6,Second customer\nF3,7,Third customer\n'
+    )
+    good, bad = rows(path)
+    assert [(g.line, g.id, g.verbatim) for g in good] == [(3, "F2", "Second customer"), (4, "F3", "Third customer")]
+    assert [p.line for p in bad] == [2]
+    assert "never closed" in bad[0].reason
+
+
+def test_text_after_a_closing_quote_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text('id,score,verbatim\nF1,5,"Half quoted" and half not\nF2,6,"A ""quoted"" word, kept"\n')
+    good, bad = rows(path)
+    assert [(g.id, g.verbatim) for g in good] == [("F2", 'A "quoted" word, kept')]
+    assert [p.line for p in bad] == [2]
+    assert 'two quotes ""' in bad[0].reason
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-8", b"\xef\xbb\xbf"), ("utf-32-le", b"")],
+)
+def test_the_byte_order_mark_names_the_encoding(tmp_path: Path, encoding: str, bom: bytes) -> None:
+    path = tmp_path / "f.csv"
+    text = "id,score,verbatim\nF1,3,Caf\u00e9 staff were kind \u2014 thank you\nF2,,No score\n"
+    path.write_bytes((bom or b"\xff\xfe\x00\x00") + text.encode(encoding))
+    good, bad = rows(path)
+    assert bad == []
+    assert [(g.id, g.score, g.verbatim) for g in good] == [
+        ("F1", 3, "Caf\u00e9 staff were kind \u2014 thank you"),
+        ("F2", None, "No score"),
+    ]
+
+
+def test_utf16_without_a_byte_order_mark_says_how_to_save(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes("id,score,verbatim\nF1,3,hello there\n".encode("utf-16-le"))
+    with pytest.raises(UnreadableInput, match="UTF-16.*CSV UTF-8"):
+        rows(path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_duplicate_ids_keep_the_first_and_reject_the_rest(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"f{suffix}"
+    entries = [("F1", "First words"), ("F2", "Other words"), ("F1", "Pasted again"), ("F1", "And again")]
+    if suffix == ".csv":
+        path.write_text("id,verbatim\n" + "".join(f"{i},{v}\n" for i, v in entries))
+    else:
+        path.write_text("".join(json.dumps({"id": i, "verbatim": v}) + "\n" for i, v in entries))
+    good, bad = rows(path)
+    first = 2 if suffix == ".csv" else 1
+    assert [(g.id, g.verbatim) for g in good] == [("F1", "First words"), ("F2", "Other words")]
+    assert [p.line for p in bad] == [first + 2, first + 3]
+    assert all(f"duplicate id 'F1': first seen on line {first}" in p.reason for p in bad)
+
+
+def test_jsonl_keeps_line_separators_inside_strings(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    verbatim = "Two parts\u2028joined by a line separator"
+    path.write_text(json.dumps({"id": "J1", "verbatim": verbatim}, ensure_ascii=False) + "\n", encoding="utf-8")
+    good, bad = rows(path)
+    assert bad == [] and [g.verbatim for g in good] == [verbatim]
