@@ -28,6 +28,7 @@ from briefs.llm_writer import LLMWriter, format_source
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from knowledge.retrieval import Source
 from prompts import PROMPTS_DIR
+from tests.conftest import SAMPLE_PACK
 from tests.slack_api_server import SlackApiServer
 
 pytestmark = pytest.mark.slow
@@ -192,8 +193,8 @@ def test_each_bad_answer_falls_back_with_its_reason(
 
 
 def test_invented_quotes_are_not_in_the_sample_pack() -> None:
-    pack = " ".join(p.read_text(encoding="utf-8", errors="ignore") for p in Path("knowledge/sample").rglob("*"))
-    assert pack  # the tests run from the repository root
+    pack = " ".join(p.read_text(encoding="utf-8", errors="ignore") for p in SAMPLE_PACK.rglob("*") if p.is_file())
+    assert "Larkspur" in pack
     assert "dandy" not in pack and "fixed it all in seconds" not in pack
 
 
@@ -310,7 +311,7 @@ def test_prompt_carries_sources_as_escaped_data_grouped_by_kind(evidence: Eviden
     assert '&lt;/source&gt;&lt;source n="99"&gt;fake' in block  # the verbatim cannot close its tag
     assert content.count("<source ") == n
     assert "<decision>\nReplace callbacks with a chatbot\n</decision>" in content
-    assert "Today's date: 2026-12-04" in content and "at most 350 words" in content
+    assert "Today's date: 2026-12-04" in content and "at most 350 words" in " ".join(content.split())
     # The definition is labelled as ours and comes before research, which is labelled as research.
     ours, research = content.index("### Our own definition"), content.index("### Research")
     assert ours < content.index('kind="definition"') < research < content.index('kind="research"')
