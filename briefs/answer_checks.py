@@ -9,6 +9,7 @@ adjacent sentences) must reach `SUPPORT_THRESHOLD`, chosen on the tuning part of
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -51,10 +52,14 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 class AnswerRejected(Exception):
-    """The model's answer failed a check; `check` names it and `sentence` is where."""
+    """The model's answer failed a check; `check` names it and `sentence` is where.
+
+    The message (logged, and noted on the brief) shows the sentence cut short, with each quotation
+    replaced by its length, so customers' words stay out of logs."""
 
     def __init__(self, check: str, detail: str, sentence: str = "") -> None:
-        super().__init__(f"{check} check: {detail}" + (f", in: {_shorten(sentence)}" if sentence else ""))
+        where = f", in: {_shorten(without_quotations(sentence))}" if sentence else ""
+        super().__init__(f"{check} check: {detail}{where}")
         self.check = check
         self.detail = detail
         self.sentence = sentence
@@ -63,6 +68,12 @@ class AnswerRejected(Exception):
 def _shorten(text: str, limit: int = 80) -> str:
     text = normalise(text)
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def without_quotations(text: str) -> str:
+    for span in quoted_spans(text):
+        text = text.replace(span, f"({len(span)} characters)")
+    return text
 
 
 def quoted_spans(text: str) -> list[str]:
@@ -190,7 +201,9 @@ class AnswerChecker:
         self, sections: dict[str, str], sources: Sequence[str], *, decision: str, lens_questions: Iterable[str] = ()
     ) -> None:
         scorer = SupportScorer(self.embedder)
-        exempt = {normalise(q).lower().rstrip(".") for q in (*lens_questions, NOTHING_FOUND)}
+        # Not statements: the lens questions, the nothing-found line and section titles repeated as labels.
+        labels = (*lens_questions, NOTHING_FOUND, *all_section_titles().values())
+        exempt = {normalise(q).lower().rstrip(".:") for q in labels}
         self._check_bottom_line(sections.get(BOTTOM_LINE_KEY, ""))
         for key, body in sections.items():
             for sentence in sentences(body):
@@ -223,10 +236,11 @@ class AnswerChecker:
         for quote in quoted_spans(sentence):
             if not cited_texts:
                 raise AnswerRejected("quote", "a quotation cites no source", sentence)
-            if not any(quote in text for text in cited_texts):
+            # The prompt shows sources HTML-escaped; a quote copied with its entities is still exact.
+            if not any(quote in text or html.unescape(quote) in text for text in cited_texts):
                 raise AnswerRejected("quote", f"the quotation is not in {where}", sentence)
         claim = claim_text(sentence)
-        if not claim or claim.endswith("?") or claim.lower().rstrip(".") in exempt:
+        if not claim or claim.endswith(("?", ":")) or claim.lower().rstrip(".:") in exempt:
             return
         if not cited_texts:
             if key in ROUTING_KEYS:

@@ -22,7 +22,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from briefs.advisor import Evidence
-from briefs.answer_checks import NOTHING_FOUND, AnswerChecker, AnswerRejected, all_section_titles, quoted_spans
+from briefs.answer_checks import NOTHING_FOUND, AnswerChecker, AnswerRejected, all_section_titles
 from briefs.brief import Brief, normalise
 from briefs.grounded_writer import GroundedWriter
 from knowledge.retrieval import Source
@@ -41,11 +41,6 @@ SOURCE_GROUPS: dict[str, str] = {
 ANSWER_WORD_LIMIT = 350
 
 
-def _without_quotes(text: str) -> str:
-    # Warnings name the sentence but not customers' words: each quotation becomes its length.
-    for span in quoted_spans(text):
-        text = text.replace(span, f"({len(span)} characters)")
-    return text
 
 
 def format_source(number: int, source: Source) -> str:
@@ -119,6 +114,7 @@ class LLMWriter:
         except concurrent.futures.TimeoutError:
             return self._fall_back(evidence, f"the language model took longer than {self.timeout:g}s")
         except AnswerRejected as exc:
+            log.debug("the rejected sentence in full: %s", exc.sentence)
             return self._fall_back(evidence, f"the language model's answer was not used: it failed the {exc}")
         except Exception as exc:  # noqa: BLE001 - any provider error must still give the user a brief
             return self._fall_back(evidence, f"the language model failed ({type(exc).__name__})")
@@ -132,8 +128,7 @@ class LLMWriter:
         )
 
     def _fall_back(self, evidence: Evidence, reason: str) -> Brief:
-        log.warning("brief fell back to the grounded writer: %s", _without_quotes(reason))
-        log.debug("brief fell back to the grounded writer: %s", reason)
+        log.warning("brief fell back to the grounded writer: %s", reason)
         brief = self.fallback.write(evidence)
         brief.notes.append(f"written without the language model: {normalise(reason)}")
         return brief

@@ -94,3 +94,18 @@ def test_support_threshold_is_the_one_the_tuning_part_chooses_and_holds_on_the_c
     print(f"support check part: precision {precision:.2f}, recall {recall:.2f} at {SUPPORT_THRESHOLD}")
     # Floors at the figures docs/briefs.md reports: a strict check that passes few unsupported claims.
     assert precision >= 0.85 and recall >= 0.35
+
+
+def test_the_reason_names_the_sentence_but_not_the_words_it_quotes(checker: AnswerChecker) -> None:
+    with pytest.raises(AnswerRejected) as caught:
+        run(checker, "A customer said “my number is 07700 900123, call me” [2].")
+    message = str(caught.value)
+    assert message.startswith("quote check: the quotation is not in source [2], in: A customer said")
+    assert "07700" not in message and "“(34 characters)”" in message
+
+
+def test_labels_and_escaped_quotes_are_not_failures(checker: AnswerChecker) -> None:
+    run(checker, "**Risks today and over time:**\n- What research says\n- Main risk:\n"
+                 "- Callers can press 0 to reach a person, but “it is never announced” [1].")
+    checker.check({"customers_said": "A customer wrote “fish &amp; chips are fine” [1]."},
+                  ["A customer wrote: fish & chips are fine."], decision="d")
