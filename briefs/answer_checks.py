@@ -147,12 +147,20 @@ class SupportScorer:
             self._cache[text] = _unit(self.embedder.embed_documents(source_sentences(text)))
         return self._cache[text]
 
+    def support(self, claim: str, texts: Sequence[str]) -> float:
+        """The score the check compares with the threshold: 0 when a figure is missing, else the cosine."""
+        return 0.0 if missing_figures(claim, texts) else self.score(claim, texts)
+
     def score(self, claim: str, texts: Iterable[str]) -> float:
         vectors = [self._text_vectors(t) for t in texts]
         if not vectors:
             return 0.0
         claim_vector = _unit([self.embedder.embed_query(claim)])[0]
         return float(max(float((v @ claim_vector).max()) for v in vectors))
+
+
+def missing_figures(claim: str, texts: Sequence[str]) -> list[str]:
+    return [n for n in _NUMBER.findall(claim) if not any(n in text for text in texts)]
 
 
 @dataclass(frozen=True)
@@ -246,7 +254,7 @@ class AnswerChecker:
             if key in ROUTING_KEYS:
                 return
             raise AnswerRejected("uncited", "a statement cites no source", sentence)
-        missing = [n for n in _NUMBER.findall(claim) if not any(n in text for text in cited_texts)]
+        missing = missing_figures(claim, cited_texts)
         if missing:
             raise AnswerRejected("support", f"{where} does not state the figure {missing[0]}", sentence)
         best = scorer.score(claim, cited_texts)

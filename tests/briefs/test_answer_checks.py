@@ -86,7 +86,7 @@ def test_support_threshold_is_the_one_the_tuning_part_chooses_and_holds_on_the_c
     cases = load_support_cases(CASES)
     assert len(cases) >= 60 and {c.part for c in cases} == {"tune", "check"}
     scorer = SupportScorer(real_embedder)
-    scored = {c.id: (scorer.score(c.claim, [c.text]), c.supported) for c in cases}
+    scored = {c.id: (scorer.support(c.claim, [c.text]), c.supported) for c in cases}
     tune = [scored[c.id] for c in cases if c.part == "tune"]
     check = [scored[c.id] for c in cases if c.part == "check"]
     assert choose_threshold(tune) == pytest.approx(SUPPORT_THRESHOLD, abs=0.005)
