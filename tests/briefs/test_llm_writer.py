@@ -191,7 +191,7 @@ def test_each_bad_answer_falls_back_with_its_reason(
         brief = with_model(sample_services, answering(write)).advisor.brief(CHATBOT)
     assert_fell_back(brief, reason, caplog.text)
     if "quote" in reason:  # the sentence is named, the quoted words are not
-        assert "characters)”" in caplog.text and "“dandy”" not in caplog.text
+        assert " characters)" in caplog.text and "dandy" not in caplog.text
 
 
 def test_invented_quotes_are_not_in_the_sample_pack() -> None:
