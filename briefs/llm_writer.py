@@ -38,9 +38,8 @@ SOURCE_GROUPS: dict[str, str] = {
     "transcript": "Call and chat transcripts (what happened with real customers)",
     "feedback": "Customer feedback (customers' own words, with score when known)",
 }
+# The length the prompt asks for: a brief is read in a Slack thread a minute before a meeting.
 ANSWER_WORD_LIMIT = 350
-
-
 
 
 def format_source(number: int, source: Source) -> str:
