@@ -1,9 +1,10 @@
 """The language-model writer: prose from the same sources, checked before anyone sees it.
 
 Sources go into the prompt as quoted data inside tags (escaped, so a verbatim cannot close its tag
-or pose as an instruction). The answer is checked after generation: citations that do not resolve
-are removed; a missing section, a quote not found in any source, no valid citation at all, an error
-or a timeout make the brief fall back to the grounded writer, with the reason logged.
+or pose as an instruction), grouped by kind so the organisation's definition stays apart from
+research and customers' words. The answer is shown only if it passes every check in
+`briefs.answer_checks`; a failed check, a missing section, an error or a timeout make the brief fall
+back to the grounded writer, with the reason logged and noted on the brief.
 """
 
 from __future__ import annotations
@@ -12,28 +13,33 @@ import concurrent.futures
 import html
 import logging
 import re
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from briefs.advisor import Evidence
-from briefs.brief import CITATION, QUOTE, SECTION_TITLES, Brief, normalise
+from briefs.answer_checks import NOTHING_FOUND, AnswerChecker, AnswerRejected, all_section_titles
+from briefs.brief import Brief, normalise
 from briefs.grounded_writer import GroundedWriter
 from knowledge.retrieval import Source
 
 log = logging.getLogger(__name__)
 
 _HEADING = re.compile(r"^#{1,3}\s*(.+?)\s*$", re.MULTILINE)
-_QUOTED = re.compile(r"“[^”]*”")
-
-
-def _quote_length(match: re.Match[str]) -> str:
-    return f"({len(match.group(0)) - 2} characters)"
-
-
-class BriefRejected(Exception):
-    """The model's answer broke the contract; the message says how."""
+# How the prompt labels each kind of source, so the model never passes research off as our definition.
+SOURCE_GROUPS: dict[str, str] = {
+    "definition": "Our own definition of customer-centricity (what we hold ourselves to)",
+    "culture": "Our own culture document (how we say we behave)",
+    "research": "Research (studies and reports; evidence, not our commitments)",
+    "transcript": "Call and chat transcripts (what happened with real customers)",
+    "feedback": "Customer feedback (customers' own words, with score when known)",
+}
+# The length the prompt asks for: a brief is read in a Slack thread a minute before a meeting.
+ANSWER_WORD_LIMIT = 350
 
 
 def format_source(number: int, source: Source) -> str:
@@ -61,6 +67,8 @@ class LLMWriter:
         fallback: GroundedWriter,
         prompts_dir: Path,
         timeout: float = 30.0,
+        embedder: Embeddings | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         # Any LangChain chat model (built by init_chat_model from LLM_MODEL, or a fake in tests).
         self.model = model
@@ -68,6 +76,10 @@ class LLMWriter:
         self.fallback = fallback
         # Seconds to wait for the model before falling back.
         self.timeout = timeout
+        # The embedding model for the support check; the grounded writer's unless another is given.
+        self.checker = AnswerChecker(embedder=embedder or fallback.embedder)
+        # Today's date for the prompt (a clock, so tests can fix it).
+        self.today = today
         self.system_prompt = (prompts_dir / "brief_system.md").read_text(encoding="utf-8")
         self.user_template = (prompts_dir / "brief_user.md").read_text(encoding="utf-8")
         # A timed-out call is abandoned, not cancelled (threads cannot be); the pool bounds the pile-up.
@@ -80,25 +92,29 @@ class LLMWriter:
         )
         function = evidence.function.function.title if evidence.function else "not clear"
         user = self.user_template.format(
+            today=self.today().isoformat(),
+            word_limit=ANSWER_WORD_LIMIT,
             decision=html.escape(evidence.decision, quote=False),
             lenses=lenses or "- none matched",
             function=function,
             customers=", ".join(evidence.customers) or "none",
             notes="; ".join(evidence.notes) or "none",
-            sources="\n".join(format_source(n, s) for n, s in enumerate(sources, 1)) or "(no sources found)",
+            sources=grouped_sources(sources) or "(no sources found)",
         )
-        return [SystemMessage(self.system_prompt), HumanMessage(user)]
+        system = self.system_prompt.replace("{nothing_found}", NOTHING_FOUND)
+        return [SystemMessage(system), HumanMessage(user)]
 
     def write(self, evidence: Evidence) -> Brief:
         sources = evidence.all_sources()
         try:
             future = self._pool.submit(self.model.invoke, self.messages(evidence, sources))
             answer = future.result(timeout=self.timeout)
-            sections = self.check(str(answer.content), sources)
+            sections = self.check(str(answer.content), evidence, sources)
         except concurrent.futures.TimeoutError:
             return self._fall_back(evidence, f"the language model took longer than {self.timeout:g}s")
-        except BriefRejected as exc:
-            return self._fall_back(evidence, f"the language model's brief was rejected: {exc}")
+        except AnswerRejected as exc:
+            log.debug("the rejected sentence in full: %s", exc.sentence)
+            return self._fall_back(evidence, f"the language model's answer was not used: it failed the {exc}")
         except Exception as exc:  # noqa: BLE001 - any provider error must still give the user a brief
             return self._fall_back(evidence, f"the language model failed ({type(exc).__name__})")
         return Brief(
@@ -111,44 +127,40 @@ class LLMWriter:
         )
 
     def _fall_back(self, evidence: Evidence, reason: str) -> Brief:
-        # The reason may quote the answer (customer words): the warning gives the quote's length only.
-        log.warning("brief fell back to the grounded writer: %s", _QUOTED.sub(_quote_length, reason))
-        log.debug("brief fell back to the grounded writer: %s", reason)
+        log.warning("brief fell back to the grounded writer: %s", reason)
         brief = self.fallback.write(evidence)
-        brief.notes.append(f"written without the language model: {reason}")
+        brief.notes.append(f"written without the language model: {normalise(reason)}")
         return brief
 
-    def check(self, answer: str, sources: list[Source]) -> dict[str, str]:
-        """Split the answer into sections and enforce the contract (see the module docstring)."""
+    def check(self, answer: str, evidence: Evidence, sources: list[Source]) -> dict[str, str]:
+        """Split the answer into sections and run every check (see `briefs.answer_checks`)."""
         sections = _split_sections(answer)
-        missing = [title for key, title in SECTION_TITLES.items() if key not in sections]
+        missing = [title for key, title in all_section_titles().items() if key not in sections]
         if missing:
-            raise BriefRejected(f"missing section(s): {', '.join(missing)}")
-        texts = [normalise(s.text) for s in sources]
-        for quote in QUOTE.findall("\n".join(sections.values())):
-            if not any(normalise(quote) in t for t in texts):
-                raise BriefRejected(f"a quote is not in any source: “{normalise(quote)[:60]}…”")
-        valid = 0
-        removed = 0
+            raise AnswerRejected("shape", f"missing section(s): {', '.join(missing)}")
+        self.checker.check(
+            sections,
+            [s.text for s in sources],
+            decision=evidence.decision,
+            lens_questions=[q for m in evidence.lenses for q in m.lens.questions],
+        )
+        return sections
 
-        def keep_valid(match: re.Match[str]) -> str:
-            nonlocal valid, removed
-            numbers = [int(n) for n in match.group(1).split(",")]
-            good = [n for n in numbers if 1 <= n <= len(sources)]
-            valid += len(good)
-            removed += len(numbers) - len(good)
-            return f"[{', '.join(map(str, good))}]" if good else ""
 
-        cleaned = {key: CITATION.sub(keep_valid, body).replace(" .", ".").strip() for key, body in sections.items()}
-        if removed:
-            log.warning("removed %d citation(s) that did not resolve to a source", removed)
-        if sources and not valid:
-            raise BriefRejected("no citation resolves to a source")
-        return cleaned
+def grouped_sources(sources: list[Source]) -> str:
+    """The numbered sources under a label per kind, in the order they are numbered."""
+    blocks: list[str] = []
+    kind = None
+    for number, source in enumerate(sources, 1):
+        if source.kind != kind:
+            kind = source.kind
+            blocks.append(f"\n### {SOURCE_GROUPS.get(kind, kind.capitalize() or 'Other sources')}")
+        blocks.append(format_source(number, source))
+    return "\n".join(blocks).strip()
 
 
 def _split_sections(answer: str) -> dict[str, str]:
-    by_title = {normalise(title).lower(): key for key, title in SECTION_TITLES.items()}
+    by_title = {normalise(title).lower(): key for key, title in all_section_titles().items()}
     sections: dict[str, str] = {}
     matches = list(_HEADING.finditer(answer))
     for index, match in enumerate(matches):
