@@ -53,8 +53,8 @@ FEEDBACK_CSV = "\n".join([
     '"F2","The chatbot went round in circles and I could not reach a person <!channel> <@U0BOSS>.",'
     '3,2026-10-03,chat,C10002',
     '"F3","The engineer called back exactly when promised. Brilliant service & very kind.",10,2026-10-05,phone,C10003',
-    '"F4","Waiting on hold for forty minutes to reach a person is not acceptable <http://evil.example|click here> & <!here>; '
-    'email me at jo@example.com",1,2026-10-06,phone,C10004',
+    '"F4","Waiting on hold for forty minutes to reach a person is not acceptable '
+    '<http://evil.example|click here> & <!here>; email me at jo@example.com",1,2026-10-06,phone,C10004',
 ]) + "\n"
 
 
