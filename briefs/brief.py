@@ -60,6 +60,8 @@ class Brief:
             "text": self.text,
             "writer": self.writer,
             "notes": list(self.notes),
+            # Numbers of the sources listed because retrieval ranked them high, though nothing is quoted.
+            "not_quoted": [n for n, s in enumerate(self.sources, start=1) if s.id in self.not_quoted],
         }
 
 
