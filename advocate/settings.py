@@ -149,10 +149,10 @@ class Settings(BaseSettings):
     @field_validator("advocate_lenses")
     @classmethod
     def _lens_library(cls, value: str) -> str:
-        from briefs.lenses import LensLibraryError, load_lenses
-
         value = value.strip()
         if value:
+            from briefs.lenses import LensLibraryError, load_lenses
+
             try:
                 load_lenses(Path(value).expanduser())
             except LensLibraryError as exc:

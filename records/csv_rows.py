@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.csv_text import RowProblem, data_rows, decode_text
+from records.csv_text import RowProblem, data_rows, decode_text
 from records.errors import InputError
 
 __all__ = ["CsvRow", "ImportSummary", "RowProblem", "normalise_header", "parse_mapping", "read_rows"]

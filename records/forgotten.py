@@ -5,9 +5,6 @@ ingestion and the customer import to recognise the id and skip it, so that re-in
 feedback export or re-importing the CRM list does not bring the customer back. (Customer ids are
 short; the hash keeps the list from naming anyone at a glance, it is not encryption.)
 
-The table lives in the records database beside the record manager's and the lexical index's tables,
-created on first use like theirs — every process that ingests reaches it without a migration.
-
 Decision logs (decisions, concerns, brief feedback comments, delivered briefs, digest deliveries) are
 not deleted — they are other people's work — but every mention of the customer is masked: their id,
 their name, and any run of their verbatims' words quoted there.
@@ -22,36 +19,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, delete, func, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, load_only
 
+from records.clock import now_utc
 from records.models import (
     BriefFeedback,
     Concern,
     Customer,
     Decision,
     DigestDelivery,
+    ForgottenCustomer,
     Promise,
     PromiseEvent,
+    SlackBrief,
     Thanks,
-    UTCDateTime,
-    utcnow,
 )
 
 FORGOTTEN_MASK = "[forgotten customer]"
-TABLE_NAME = "forgotten_customers"
 # Runs of this many words shared with one of the customer's verbatims are theirs, wherever quoted.
 MIN_QUOTED_WORDS = 5
-
-# Outside the records' Alembic metadata on purpose: created on first use (see the module docstring).
-_metadata = MetaData()
-forgotten_table = Table(
-    TABLE_NAME,
-    _metadata,
-    Column("id_hash", String(64), primary_key=True),
-    Column("forgotten_at", UTCDateTime, nullable=False),
-)
 
 
 def forgotten_hash(customer_id: str) -> str:
@@ -63,42 +50,32 @@ class ForgottenCustomers:
     """The persistent list of customers who asked to be forgotten (hashed ids only)."""
 
     def __init__(self, *, engine: Engine) -> None:
-        # The records database (SQLite or PostgreSQL) the list lives in.
+        # The records database (SQLite or PostgreSQL, migrated) the list lives in.
         self.engine = engine
-        self._ensure_table()
-
-    def _ensure_table(self) -> None:
-        try:
-            forgotten_table.create(self.engine, checkfirst=True)
-        except DBAPIError:
-            # Another process created it between the check and the create.
-            with self.engine.connect() as connection:
-                if not self.engine.dialect.has_table(connection, TABLE_NAME):
-                    raise
 
     def hashes(self) -> frozenset[str]:
         """Every forgotten id's hash: read once per ingest, then checked per row."""
         with self.engine.connect() as connection:
-            return frozenset(connection.scalars(select(forgotten_table.c.id_hash)))
+            return frozenset(connection.scalars(select(ForgottenCustomer.id_hash)))
 
     def contains(self, customer_id: str) -> bool:
         with self.engine.connect() as connection:
             found = connection.scalar(
-                select(forgotten_table.c.id_hash).where(forgotten_table.c.id_hash == forgotten_hash(customer_id))
+                select(ForgottenCustomer.id_hash).where(ForgottenCustomer.id_hash == forgotten_hash(customer_id))
             )
             return found is not None
 
     def count(self) -> int:
         with self.engine.connect() as connection:
-            return int(connection.scalar(select(func.count()).select_from(forgotten_table)) or 0)
+            return int(connection.scalar(select(func.count()).select_from(ForgottenCustomer)) or 0)
 
     def add(self, session: Session, customer_id: str, *, now: datetime | None = None) -> bool:
         """Add the id inside the caller's transaction; False if it was already on the list."""
         key = forgotten_hash(customer_id)
-        exists = session.execute(select(forgotten_table.c.id_hash).where(forgotten_table.c.id_hash == key)).first()
+        exists = session.execute(select(ForgottenCustomer.id_hash).where(ForgottenCustomer.id_hash == key)).first()
         if exists:
             return False
-        session.execute(forgotten_table.insert().values(id_hash=key, forgotten_at=now or utcnow()))
+        session.add(ForgottenCustomer(id_hash=key, forgotten_at=now or now_utc()))
         return True
 
 
@@ -243,8 +220,6 @@ def forget_in_records(
 
     With `apply=False` nothing is changed: the counts say what would be.
     """
-    from records.slack_records import SlackBrief
-
     done = RecordsForgotten()
     stored = _customer_ids(session, customer_id)
     if stored:

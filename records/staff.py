@@ -7,16 +7,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from records.clock import now_utc
 from records.csv_rows import CsvRow, ImportSummary, RowProblem, read_rows
-from records.models import Staff, utcnow
-
-if TYPE_CHECKING:
-    from records.database import Records
+from records.models import Staff
 
 FIELDS: tuple[str, ...] = ("handle", "name", "function", "manager", "slack_user_id", "tz", "digest_cron")
 REQUIRED: tuple[str, ...] = ("handle", "name")
@@ -130,34 +128,34 @@ class SenderPolicy:
 
 
 class StaffDirectory:
-    def __init__(self, *, records: Records) -> None:
-        # The records database this directory reads and writes.
-        self.records = records
+    def __init__(self, *, sessions: sessionmaker[Session]) -> None:
+        # Transactions on the records database: `with sessions.begin() as session:` commits at the end.
+        self.sessions = sessions
 
     def get(self, handle: str) -> StaffView | None:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = session.get(Staff, handle)
             return StaffView.of(row) if row else None
 
     def resolve(self, who: str) -> StaffView | None:
         """A staff member by handle or Slack user id."""
         who = who.strip().lstrip("@")
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = session.get(Staff, who.lower()) or session.scalar(select(Staff).where(Staff.slack_user_id == who))
             return StaffView.of(row) if row else None
 
     def chart(self) -> OrgChart:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             return OrgChart({row.handle: StaffView.of(row) for row in session.scalars(select(Staff))})
 
     def listing(self) -> list[StaffView]:
         """Everyone, by handle (`advocate staff list`)."""
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             return [StaffView.of(row) for row in session.scalars(select(Staff).order_by(Staff.handle))]
 
     def slack_ids(self, handles: Iterable[str]) -> dict[str, str]:
         handles = list(handles)
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             rows = session.execute(
                 select(Staff.handle, Staff.slack_user_id)
                 .where(Staff.handle.in_(handles), Staff.slack_user_id.is_not(None))
@@ -184,7 +182,7 @@ class StaffDirectory:
                 summary.problems.append(RowProblem(item.line, f"handle {handle!r} already on line {good[handle][0]}"))
                 continue
             good[handle] = (item.line, checked)
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             existing = {row.handle: row for row in session.scalars(select(Staff))}
             managers = {h: row.manager for h, row in existing.items()}
             managers.update({h: values["manager"] for h, (_, values) in good.items()})
@@ -212,7 +210,7 @@ class StaffDirectory:
                 if slack_id:
                     slack_owner[slack_id] = handle
                 accepted[handle] = values
-            now = utcnow()
+            now = now_utc()
             for handle, values in accepted.items():
                 row = existing.get(handle)
                 if row is None:

@@ -10,18 +10,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner
 
 import bot.server
-from advocate import cli
 from jobs.scheduler import JOBS, JOBSTORE_TABLE
+from tests.conftest import run_cli
 from tests.slack_api_server import SlackApiServer
-
-runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _cli_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_cli: None) -> None:
+def _cli_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Every setting was cleared by tests/conftest.py; only the data dir is set.
     monkeypatch.setenv("ADVOCATE_DATA_DIR", str(tmp_path / "cli-data"))
 
@@ -44,10 +41,11 @@ def serve_and_look(monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiServer, *
             seen["stored"] = sorted(connection.execute(text(f"SELECT id FROM {JOBSTORE_TABLE}")).scalars()) \
                 if JOBSTORE_TABLE in tables else []
         seen["port"] = port
+        seen["services"] = services
 
     monkeypatch.setattr(bot.server, "run_http", look_while_serving)
     monkeypatch.setattr(bot.server, "prepare", lambda services: None)
-    result = runner.invoke(cli.app, ["serve", "--http", "--port", "3999"])
+    result = run_cli("serve", "--http", "--port", "3999")
     assert result.exit_code == 0, result.output + str(result.exception)
     return seen
 
@@ -59,10 +57,8 @@ def test_serve_runs_the_scheduler_when_the_setting_says_so(
     expected = sorted(spec.id for spec in JOBS)
     assert seen["port"] == 3999 and seen["running"] is True
     assert seen["jobs"] == expected and seen["stored"] == expected  # in the records database's job store
-    services = cli._State.services
-    assert services is not None
-    services.close()  # what `advocate` does on the way out: the scheduler stops after its running job
-    assert services.scheduler.running is False
+    # On the way out `advocate` closes the services it built: the scheduler stops after its running job.
+    assert seen["services"].scheduler.running is False
 
 
 def test_serve_leaves_the_scheduler_to_advocate_jobs_by_default(

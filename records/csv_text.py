@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 
 
 @dataclass
@@ -50,3 +51,18 @@ def data_rows(reader: csv.Reader, *, width: int) -> Iterator[tuple[int, list[str
             yield RowProblem(start, f"expected {width} fields, found {len(values)}; check commas and quotes")
             continue
         yield start, values
+
+
+def parse_date(text: str) -> date | None:
+    """ISO dates and datetimes (with or without zone), and the day-first forms exports use."""
+    text = text.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    for fmt in ("%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
