@@ -24,13 +24,13 @@ import time
 from pathlib import Path
 
 from bench._common import (
+    FEEDBACK_CSV,
     ISOLATED_ENV,
     SAMPLE,
     CpuMonitor,
     median,
     print_table,
     quiet,
-    wait_for_feedback_csv,
     wait_for_quiet,
     write_json,
 )
@@ -91,7 +91,7 @@ def prepare(script: str, env: dict[str, str], cwd: Path) -> None:
     for args in (("staff", "import", str(SAMPLE / "staff.csv")),
                  ("customers", "import", str(SAMPLE / "customers.csv")),
                  ("promises", "import", str(SAMPLE / "promises.csv")),
-                 ("ingest", str(wait_for_feedback_csv()), "--kind", "feedback")):
+                 ("ingest", str(FEEDBACK_CSV), "--kind", "feedback")):
         proc = subprocess.run([script, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=900)
         if proc.returncode != 0:
             raise SystemExit(f"advocate {' '.join(args)} failed ({proc.returncode}): {proc.stderr[-2000:]}")

@@ -60,7 +60,6 @@ from knowledge.kinds import KINDS
 from knowledge.vector_store import KnowledgeStore
 from records.clock import now_utc
 from records.database import Records
-from records.forgotten import forgotten_hash
 from records.migrate import current_revision, head_revision
 from records.models import Base, UTCDateTime
 
@@ -579,9 +578,3 @@ def ingest_commands(sources: list[dict[str, Any]]) -> list[str]:
 
 def _quoted(path: str) -> str:
     return path if all(c.isalnum() or c in "/._-" for c in path) else "'" + path.replace("'", "'\\''") + "'"
-
-
-def forgotten_among(contents: ExportContents, customer_id: str) -> bool:
-    """Is this id on the export's forgotten list? (For tests and support questions.)"""
-    key = forgotten_hash(customer_id)
-    return any(row["id_hash"] == key for row in contents.rows[FORGOTTEN])

@@ -203,7 +203,3 @@ def _short(error: str | None) -> str | None:
     if error is None:
         return None
     return error if len(error) <= MAX_ERROR_CHARS else error[: MAX_ERROR_CHARS - 1] + "…"
-
-
-def stale_before(now: datetime, days: int = 7) -> datetime:
-    return now - timedelta(days=days)

@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from sqlalchemy import Select, and_, func, select
@@ -457,7 +457,3 @@ def _must_be_open(row: Promise) -> None:
     if row.status != "open":
         when = f" on {row.closed_at:%Y-%m-%d}" if row.closed_at else ""
         raise InputError("promise", f"{row.id} is already {row.status}{when}; only open promises change")
-
-
-def due_window(now: datetime, lead: timedelta) -> tuple[datetime, datetime]:
-    return now, now + lead

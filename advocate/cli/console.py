@@ -8,13 +8,15 @@ anything else that stops a command exits 1.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 EXIT_BAD_INPUT = 2
+# The --json flag of a command whose answer is one JSON object.
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 out = Console(soft_wrap=True, highlight=False, emoji=False)
 err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
-from advocate.cli.console import EXIT_BAD_INPUT, fail, note, print_json, say
+from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, fail, note, print_json, say
 from advocate.cli.context import services
 
 KIND_HELP = "manager, advocate or reminders."
@@ -16,11 +18,20 @@ digest_app = typer.Typer(no_args_is_help=True, help="Digests: preview, send now,
 app.add_typer(digest_app, name="digest")
 
 
-def check_kind(kind: str) -> None:
-    from jobs.digests import KINDS
+@contextmanager
+def digest_errors(kind: str) -> Iterator[None]:
+    """An unknown --kind or recipient ends the command with exit code 2, Slack not set up with 1."""
+    from jobs.digests import KINDS, UnknownRecipient
+    from outbound.client import SlackNotConfigured
 
     if kind not in KINDS:
         raise fail(f"--kind {kind!r}: use one of {', '.join(KINDS)}", EXIT_BAD_INPUT)
+    try:
+        yield
+    except UnknownRecipient as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    except SlackNotConfigured as exc:
+        raise fail(str(exc)) from None
 
 
 @digest_app.command("preview")
@@ -31,16 +42,11 @@ def preview(
     as_json: Annotated[bool, typer.Option("--json", help="The Block Kit payload(s) as sent.")] = False,
 ) -> None:
     """Print exactly what would be sent now; nothing is recorded or sent."""
-    from jobs.digests import UnknownRecipient
     from jobs.digests import preview as build
     from records.clock import now_utc
 
-    check_kind(kind)
-    svc = services(ctx)
-    try:
-        messages = build(svc, kind=kind, who=who, now=now_utc())
-    except UnknownRecipient as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    with digest_errors(kind):
+        messages = build(services(ctx), kind=kind, who=who, now=now_utc())
     if as_json:
         print_json({"kind": kind, "for": who, "messages": [m.payload() for m in messages]})
         return
@@ -57,19 +63,11 @@ def send(
     who: Annotated[str | None, typer.Option("--for", help="Only this person (default: everyone).")] = None,
 ) -> None:
     """Send now, through the same exactly-once ledger as the scheduler (a repeat sends nothing twice)."""
-    from jobs.digests import UnknownRecipient
     from jobs.digests import send as deliver
-    from outbound.client import SlackNotConfigured
     from records.clock import now_utc
 
-    check_kind(kind)
-    svc = services(ctx)
-    try:
-        report = deliver(svc, kind=kind, who=who, now=now_utc())
-    except UnknownRecipient as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
-    except SlackNotConfigured as exc:
-        raise fail(str(exc)) from None
+    with digest_errors(kind):
+        report = deliver(services(ctx), kind=kind, who=who, now=now_utc())
     for outcome in report.outcomes:
         if outcome.status in ("failed", "pending", "busy"):
             note(f"{outcome.status}: {outcome.key}: {outcome.detail}")
@@ -82,7 +80,7 @@ def send(
 def status(
     ctx: typer.Context,
     show_sent: Annotated[bool, typer.Option("--sent", help="Also list recently sent deliveries.")] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Deliveries still pending or failed (and why), newest first."""
     statuses = ["pending", "failed", "sent"] if show_sent else ["pending", "failed"]

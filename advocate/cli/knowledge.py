@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from advocate.cli.console import EXIT_BAD_INPUT, err, fail, note, out, print_json, say
+from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, err, fail, note, out, print_json, say
 from advocate.cli.context import services
 from knowledge.kinds import KINDS
 
 if TYPE_CHECKING:
     from advocate.services import Services
     from briefs.brief import Brief
+    from knowledge.evaluation import Case
     from knowledge.ingest import IngestSummary
     from knowledge.retrieval import Source
 
@@ -195,20 +196,27 @@ def print_passages(question: str, sources: list[Source]) -> None:
         out.print(f"    [dim]{source.source_name or source.source}[/dim]")
 
 
+def read_cases(cases_file: Path) -> list[Case]:
+    """The evaluation cases of a JSONL file; a file that cannot be read ends the command with exit code 2."""
+    from knowledge.evaluation import load_cases
+
+    try:
+        return load_cases(cases_file)
+    except (OSError, ValueError) as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+
+
 @eval_app.command("retrieval")
 def eval_retrieval(
     ctx: typer.Context,
     cases_file: Annotated[Path, typer.Argument(help='JSONL cases: {"q": ..., "expect": [...]}')],
     dense_only: Annotated[bool, typer.Option("--dense-only", help="Dense search alone, for comparison.")] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Hit rate and MRR at the 3,000-character budget."""
-    from knowledge.evaluation import BUDGET, evaluate, load_cases
+    from knowledge.evaluation import BUDGET, evaluate
 
-    try:
-        cases = load_cases(cases_file)
-    except (OSError, ValueError) as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    cases = read_cases(cases_file)
     svc = services(ctx)
     report = evaluate(cases, lambda q: [s.text for s in svc.retriever.search(q, k=20, hybrid=not dense_only)])
     if as_json:
@@ -226,16 +234,12 @@ def eval_retrieval(
 def eval_briefs(
     ctx: typer.Context,
     cases_file: Annotated[Path, typer.Argument(help='JSONL cases: {"q": ..., "expect": [...], "lenses": [...]}')],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Retrieval hit rate, lens hit@3, citation validity and quote fidelity of briefs."""
     from briefs.evaluation import evaluate_briefs
-    from knowledge.evaluation import load_cases
 
-    try:
-        cases = load_cases(cases_file)
-    except (OSError, ValueError) as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    cases = read_cases(cases_file)
     svc = services(ctx)
     report = evaluate_briefs(cases, advisor=svc.advisor, retriever=svc.retriever)
     if as_json:

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from advocate.cli.console import EXIT_BAD_INPUT, fail, note, print_json, say
+from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, fail, note, print_json, say
 from advocate.cli.context import services
-from advocate.cli.records import JSON_HELP, input_errors, promise_line
+from advocate.cli.records import input_errors, promise_line
 
 if TYPE_CHECKING:
     from datetime import datetime, tzinfo
@@ -36,7 +36,7 @@ def thanks_due(
     days: Annotated[int | None, typer.Option("--days", min=1, max=366, help="Look this many days ahead.")] = None,
     sender: Annotated[str | None, typer.Option("--for", help="Only those this person should thank.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100_000)] = 200,
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Customers reaching a tenure milestone soon, not yet thanked, with a suggested thank-you."""
     from records.clock import now_utc, today_in
@@ -80,7 +80,7 @@ def thanks_mark(
 def customer(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="Customer id (C00105) or name (or the start of it).")],
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Tenure, next milestone, recent feedback and open promises: what you need to say thanks."""
     from records.clock import now_utc, today_in
@@ -110,7 +110,7 @@ def keep_rate(
     period: Annotated[str, typer.Option("--period", help="week or month.")] = "week",
     periods: Annotated[int | None, typer.Option("--periods", min=2, max=104, help="Past periods.")] = None,
     only: Annotated[str | None, typer.Option("--for", help="Only this owner or manager.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Promises kept on time, against the best past period (not the average)."""
     from records.clock import now_utc

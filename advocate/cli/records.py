@@ -6,23 +6,27 @@ for everything else.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from advocate.cli.console import EXIT_BAD_INPUT, fail, note, print_json, say
+from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, fail, note, print_json, say
 from advocate.cli.context import services
 
 if TYPE_CHECKING:
-    from records.csv_rows import ImportSummary
-    from records.promises import PromiseView
+    from records.promises import PromiseBook, PromiseView
 
-MAP_HELP = "Column mapping, COLUMN=FIELD (repeatable), for headers that are not recognised."
-JSON_HELP = "Print one JSON object."
+MapOption = Annotated[list[str] | None, typer.Option(
+    "--map", help="Column mapping, COLUMN=FIELD (repeatable), for headers that are not recognised.")]
+SummaryJson = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")]
+CsvFile = Annotated[Path, typer.Argument(help="The CSV file; its first line names the columns.")]
+PromiseId = Annotated[str, typer.Argument(help="The promise id.")]
+By = Annotated[str, typer.Option("--by", help="Who does it (default: the promise's owner).")]
+Zone = Annotated[str | None, typer.Option("--tz", help="Time zone of --due, e.g. Europe/London.")]
 
 app = typer.Typer()
 customers_app = typer.Typer(no_args_is_help=True, help="Customers: import the customer list.")
@@ -45,14 +49,25 @@ def input_errors() -> Iterator[None]:
         raise fail(str(exc), EXIT_BAD_INPUT) from None
 
 
-def mapping_of(pairs: list[str] | None, fields: tuple[str, ...]) -> dict[str, str]:
+def promise_line(promise: PromiseView, timezone: tzinfo, *, now: datetime | None = None) -> str:
+    from records.due_times import show_due
+
+    due = show_due(promise.due_at, promise.due_tz, timezone)
+    flag = " OVERDUE" if now is not None and promise.overdue(now) else ""
+    return f"{promise.id}  [{promise.status}{flag}]  {promise.customer_id}  {promise.owner}  due {due}  {promise.text}"
+
+
+def import_csv(ctx: typer.Context, book: Literal["customers", "staff", "promises"], file: Path,
+               pairs: list[str] | None, as_json: bool) -> None:
+    """Import a CSV file into one of the records' books: the summary on stdout, each rejected row on stderr
+    (by line), exit code 2 when any was rejected."""
+    from records import customers, promises, staff
     from records.csv_rows import parse_mapping
 
+    fields = {"customers": customers.FIELDS, "staff": staff.FIELDS, "promises": promises.FIELDS}[book]
     with input_errors():
-        return parse_mapping(pairs or [], fields)
-
-
-def finish_import(summary: ImportSummary, as_json: bool) -> None:
+        mapping = parse_mapping(pairs or [], fields)
+        summary = getattr(services(ctx).records, book).import_csv(file, mapping=mapping)
     for problem in summary.problems:
         note(f"rejected {problem}")
     if as_json:
@@ -63,53 +78,33 @@ def finish_import(summary: ImportSummary, as_json: bool) -> None:
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def promise_line(promise: PromiseView, timezone: tzinfo, *, now: datetime | None = None) -> str:
-    from records.due_times import show_due
-
-    due = show_due(promise.due_at, promise.due_tz, timezone)
-    flag = " OVERDUE" if now is not None and promise.overdue(now) else ""
-    return f"{promise.id}  [{promise.status}{flag}]  {promise.customer_id}  {promise.owner}  due {due}  {promise.text}"
-
-
-# -- customers ------------------------------------------------------------------------------------------
+# -- imports ------------------------------------------------------------------------------------------------
 @customers_app.command("import")
-def customers_import(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV: id, name, customer_since, owner, segment, value.")],
-    map_: Annotated[list[str] | None, typer.Option("--map", help=MAP_HELP)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
-) -> None:
-    """Upsert customers by id. Bad rows are reported by line; the good ones are kept."""
-    from records.customers import FIELDS
+def customers_import(ctx: typer.Context, file: CsvFile, map_: MapOption = None, as_json: SummaryJson = False) -> None:
+    """Upsert customers by id (columns: id, name, customer_since, owner, segment, value). Bad rows are reported
+    by line; the good ones are kept."""
+    import_csv(ctx, "customers", file, map_, as_json)
 
-    mapping = mapping_of(map_, FIELDS)
-    with input_errors():
-        summary = services(ctx).records.customers.import_csv(file, mapping=mapping)
-    finish_import(summary, as_json)
+
+@staff_app.command("import")
+def staff_import(ctx: typer.Context, file: CsvFile, map_: MapOption = None, as_json: SummaryJson = False) -> None:
+    """Upsert staff by handle (columns: handle, name, function, manager, slack_user_id, tz, and optionally
+    digest_cron); a manager must be in the file or already known."""
+    import_csv(ctx, "staff", file, map_, as_json)
+
+
+@promises_app.command("import")
+def promises_import(ctx: typer.Context, file: CsvFile, map_: MapOption = None, as_json: SummaryJson = False) -> None:
+    """Upsert promises by id (columns: id, customer_id, promise, owner, due, status; history welcome: past
+    dues, kept and broken ones)."""
+    import_csv(ctx, "promises", file, map_, as_json)
 
 
 # -- staff ------------------------------------------------------------------------------------------------
-@staff_app.command("import")
-def staff_import(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(
-        help="CSV: handle, name, function, manager, slack_user_id, tz, and optionally digest_cron.")],
-    map_: Annotated[list[str] | None, typer.Option("--map", help=MAP_HELP)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
-) -> None:
-    """Upsert staff by handle; a manager must be in the file or already known."""
-    from records.staff import FIELDS
-
-    mapping = mapping_of(map_, FIELDS)
-    with input_errors():
-        summary = services(ctx).records.staff.import_csv(file, mapping=mapping)
-    finish_import(summary, as_json)
-
-
 @staff_app.command("list")
 def staff_list(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Everyone in staff: manager, Slack id, time zone, and each manager's digest schedule."""
     from jobs.manager_digest import Schedules, cron_of, recipients, zone_of
@@ -151,11 +146,19 @@ def staff_list(
 
 
 # -- promises -----------------------------------------------------------------------------------------------
-def show(promise: PromiseView, timezone: tzinfo, as_json: bool, verb: str) -> None:
+def change_promise(
+    ctx: typer.Context, verb: str, as_json: bool, change: Callable[[PromiseBook, datetime], PromiseView]
+) -> None:
+    """Make one change to the promises (`change(book, now)`) and show the promise as it is now."""
+    from records.clock import now_utc
+
+    records = services(ctx).records
+    with input_errors():
+        promise = change(records.promises, now_utc())
     if as_json:
         print_json(promise.as_json())
     else:
-        say(f"{verb} {promise_line(promise, timezone)}")
+        say(f"{verb} {promise_line(promise, records.timezone)}")
 
 
 @promises_app.command("add")
@@ -165,20 +168,14 @@ def promises_add(
     customer: Annotated[str, typer.Option("--customer", help="Customer id.")],
     owner: Annotated[str, typer.Option("--owner", help="Staff handle of who keeps it.")],
     due: Annotated[str, typer.Option("--due", help="When: '2026-11-30 16:00' (or with +01:00).")],
-    tz: Annotated[str | None, typer.Option("--tz", help="Time zone of --due, e.g. Europe/London.")] = None,
+    tz: Zone = None,
     permalink: Annotated[str | None, typer.Option("--permalink", help="Link to the Slack thread.")] = None,
-    by: Annotated[str, typer.Option("--by", help="Who records it (default: the owner).")] = "",
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    by: By = "",
+    as_json: JsonFlag = False,
 ) -> None:
     """Record a promise made to a customer."""
-    from records.clock import now_utc
-
-    records = services(ctx).records
-    with input_errors():
-        promise = records.promises.add(
-            customer=customer, text=text, owner=owner, due=due, tz=tz, permalink=permalink, by=by, now=now_utc()
-        )
-    show(promise, records.timezone, as_json, "recorded")
+    change_promise(ctx, "recorded", as_json, lambda book, now: book.add(
+        customer=customer, text=text, owner=owner, due=due, tz=tz, permalink=permalink, by=by, now=now))
 
 
 @promises_app.command("list")
@@ -190,7 +187,7 @@ def promises_list(
     status: Annotated[str, typer.Option("--status", help="open, kept, broken, cancelled or all.")] = "open",
     overdue: Annotated[bool, typer.Option("--overdue", help="Only open promises past their due time.")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 200,
-    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Promises, earliest due first (open ones by default)."""
     from records.clock import now_utc
@@ -220,87 +217,53 @@ def promises_list(
 @promises_app.command("close")
 def promises_close(
     ctx: typer.Context,
-    promise_id: Annotated[str, typer.Argument(help="The promise id.")],
+    promise_id: PromiseId,
     outcome: Annotated[str, typer.Argument(help="kept or broken.")],
-    by: Annotated[str, typer.Option("--by", help="Who closes it (default: the owner).")] = "",
+    by: By = "",
     note_: Annotated[str, typer.Option("--note", help="Anything worth keeping on the record.")] = "",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Close an open promise as kept or broken."""
-    from records.clock import now_utc
-
-    records = services(ctx).records
-    with input_errors():
-        promise = records.promises.close(promise_id, outcome=outcome.lower(), by=by, why=note_, now=now_utc())
-    show(promise, records.timezone, as_json, "closed")
+    change_promise(ctx, "closed", as_json,
+                   lambda book, now: book.close(promise_id, outcome=outcome.lower(), by=by, why=note_, now=now))
 
 
 @promises_app.command("cancel")
 def promises_cancel(
     ctx: typer.Context,
-    promise_id: Annotated[str, typer.Argument(help="The promise id.")],
+    promise_id: PromiseId,
     reason: Annotated[str, typer.Option("--reason", help="Why it is no longer wanted.")],
-    by: Annotated[str, typer.Option("--by")] = "",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    by: By = "",
+    as_json: JsonFlag = False,
 ) -> None:
     """Cancel an open promise (it then leaves the keep rate)."""
-    from records.clock import now_utc
-
-    records = services(ctx).records
-    with input_errors():
-        promise = records.promises.cancel(promise_id, by=by, why=reason, now=now_utc())
-    show(promise, records.timezone, as_json, "cancelled")
+    change_promise(ctx, "cancelled", as_json, lambda book, now: book.cancel(promise_id, by=by, why=reason, now=now))
 
 
 @promises_app.command("reschedule")
 def promises_reschedule(
     ctx: typer.Context,
-    promise_id: Annotated[str, typer.Argument(help="The promise id.")],
+    promise_id: PromiseId,
     due: Annotated[str, typer.Option("--due", help="The new due time, e.g. '2026-12-02 16:00'.")],
     reason: Annotated[str, typer.Option("--reason", help="Why it moves (kept on the record).")],
-    tz: Annotated[str | None, typer.Option("--tz", help="Time zone of --due.")] = None,
-    by: Annotated[str, typer.Option("--by")] = "",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    tz: Zone = None,
+    by: By = "",
+    as_json: JsonFlag = False,
 ) -> None:
     """Move an open promise's due time, with the reason."""
-    from records.clock import now_utc
-
-    records = services(ctx).records
-    with input_errors():
-        promise = records.promises.reschedule(promise_id, due=due, tz=tz, why=reason, by=by, now=now_utc())
-    show(promise, records.timezone, as_json, "rescheduled")
+    change_promise(ctx, "rescheduled", as_json,
+                   lambda book, now: book.reschedule(promise_id, due=due, tz=tz, why=reason, by=by, now=now))
 
 
 @promises_app.command("reassign")
 def promises_reassign(
     ctx: typer.Context,
-    promise_id: Annotated[str, typer.Argument(help="The promise id.")],
+    promise_id: PromiseId,
     to: Annotated[str, typer.Option("--to", help="Staff handle of the new owner.")],
     reason: Annotated[str, typer.Option("--reason")] = "",
-    by: Annotated[str, typer.Option("--by")] = "",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    by: By = "",
+    as_json: JsonFlag = False,
 ) -> None:
     """Give an open promise to someone else."""
-    from records.clock import now_utc
-
-    records = services(ctx).records
-    with input_errors():
-        promise = records.promises.reassign(promise_id, to=to, why=reason, by=by, now=now_utc())
-    show(promise, records.timezone, as_json, "reassigned")
-
-
-@promises_app.command("import")
-def promises_import(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV: id, customer_id, promise, owner, due, status.")],
-    map_: Annotated[list[str] | None, typer.Option("--map", help=MAP_HELP)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
-) -> None:
-    """Upsert promises by id (history welcome: past dues, kept and broken ones)."""
-    from records.clock import now_utc
-    from records.promises import FIELDS
-
-    mapping = mapping_of(map_, FIELDS)
-    with input_errors():
-        summary = services(ctx).records.promises.import_csv(file, mapping=mapping, now=now_utc())
-    finish_import(summary, as_json)
+    change_promise(ctx, "reassigned", as_json,
+                   lambda book, now: book.reassign(promise_id, to=to, why=reason, by=by, now=now))

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from advocate.cli.console import EXIT_BAD_INPUT, fail, print_json, say
+from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, fail, print_json, say
 from advocate.cli.context import services
 from advocate.cli.records import input_errors
 
@@ -65,7 +65,7 @@ def serve(
 
 
 @advocates_app.command("list")
-def advocates_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def advocates_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Active advocates by function."""
     active = services(ctx).records.advocates.active()
     if as_json:
