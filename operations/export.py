@@ -118,53 +118,74 @@ def _to_json(column_type: Any, value: Any) -> Any:
     return value
 
 
+def _time(value: Any, kind: Any) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"expected a time like 2026-11-23T09:00:00+00:00, got {value!r}") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"time {value!r} has no UTC offset")
+    return parsed
+
+
+def _date(value: Any, kind: Any) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"expected a date like 2026-11-23, got {value!r}") from None
+
+
+def _boolean(value: Any, kind: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _integer(value: Any, kind: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return value
+
+
+def _float(value: Any, kind: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def _binary(value: Any, kind: Any) -> bytes:
+    try:
+        return base64.b64decode(str(value), validate=True)
+    except ValueError:
+        raise ValueError("expected base64 data") from None
+
+
+def _text(value: Any, kind: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {value!r}")
+    length = getattr(kind, "length", None)
+    if length and len(value) > length:
+        raise ValueError(f"longer than {length} characters")
+    return value
+
+
+# Column type → its value from JSON (checked). UTCDateTime before the types it could be mistaken for.
+_FROM_JSON: tuple[tuple[type | tuple[type, ...], Callable[[Any, Any], Any]], ...] = (
+    (UTCDateTime, _time), (Date, _date), (Boolean, _boolean), (Integer, _integer), (Float, _float),
+    (LargeBinary, _binary), ((String, Text), _text), (JSON, lambda value, kind: value),
+)
+
+
 def _from_json(column: Any, value: Any) -> Any:
     """The Python value for `column`, or ValueError saying what was expected."""
-    kind = column.type
     if value is None:
         if not column.nullable:
             raise ValueError("is empty but required")
         return None
-    if isinstance(kind, UTCDateTime):
-        try:
-            parsed = datetime.fromisoformat(str(value))
-        except ValueError:
-            raise ValueError(f"expected a time like 2026-11-23T09:00:00+00:00, got {value!r}") from None
-        if parsed.tzinfo is None:
-            raise ValueError(f"time {value!r} has no UTC offset")
-        return parsed
-    if isinstance(kind, Date):
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise ValueError(f"expected a date like 2026-11-23, got {value!r}") from None
-    if isinstance(kind, Boolean):
-        if not isinstance(value, bool):
-            raise ValueError(f"expected true or false, got {value!r}")
-        return value
-    if isinstance(kind, Integer):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {value!r}")
-        return value
-    if isinstance(kind, Float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"expected a number, got {value!r}")
-        return float(value)
-    if isinstance(kind, LargeBinary):
-        try:
-            return base64.b64decode(str(value), validate=True)
-        except ValueError:
-            raise ValueError("expected base64 data") from None
-    if isinstance(kind, (String, Text)):
-        if not isinstance(value, str):
-            raise ValueError(f"expected text, got {value!r}")
-        length = getattr(kind, "length", None)
-        if length and len(value) > length:
-            raise ValueError(f"longer than {length} characters")
-        return value
-    if isinstance(kind, JSON):
-        return value
-    raise ValueError(f"has a column type the import does not know ({kind})")
+    for types, convert in _FROM_JSON:
+        if isinstance(column.type, types):
+            return convert(value, column.type)
+    raise ValueError(f"has a column type the import does not know ({column.type})")
 
 
 def _line(data: dict[str, Any]) -> str:

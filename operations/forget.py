@@ -160,7 +160,7 @@ class CustomerForgetter:
         ids = [h.id for h in chunks]
         with self.records.session() as session:
             self.forgotten.add(session, plan.customer_id, now=now)
-            done = forget_in_records(session, customer_id=plan.customer_id, masker=masker, apply=True, now=now)
+            done = forget_in_records(session, customer_id=plan.customer_id, masker=masker, apply=True)
             record_manager = self._drop_record_manager_rows(session, ids)
         report = ForgetReport(plan=plan, records=done, record_manager=record_manager)
         report.lexical_index = self._lexical_count(ids)

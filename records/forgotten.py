@@ -133,6 +133,11 @@ class CustomerMasker:
         if not self._grams and not self._short:
             return text
         words = _words(text)
+        marked = self._quoted_words(text, words)
+        return _masked_runs(text, words, marked) if any(marked) else text
+
+    def _quoted_words(self, text: str, words: list[tuple[str, int, int]]) -> list[bool]:
+        """For each word of `text`: is it part of a run quoted from one of the customer's verbatims?"""
         tokens = [w for w, _, _ in words]
         marked = [False] * len(words)
         n = MIN_QUOTED_WORDS
@@ -145,37 +150,46 @@ class CustomerMasker:
             for i in range(len(words) - size + 1):
                 if tuple(tokens[i : i + size]) == short and _quoted(text, words[i][1], words[i + size - 1][2]):
                     marked[i : i + size] = [True] * size
-        if not any(marked):
-            return text
-        pieces: list[str] = []
-        last = 0
-        i = 0
-        while i < len(words):
-            if not marked[i]:
-                i += 1
-                continue
-            start = words[i][1]
-            while i + 1 < len(words) and marked[i + 1]:
-                i += 1
-            end = words[i][2]
-            # A quote cut short ends in a part-word and an ellipsis; both go with the words.
-            if i + 1 < len(words) and not text[end : words[i + 1][1]].strip():
-                after = words[i + 1][2]
-                if text.startswith(("…", "..."), after):
-                    end, i = after, i + 1
-            for ellipsis in ("…", "..."):
-                if text.startswith(ellipsis, end):
-                    end += len(ellipsis)
-                    break
-            # The verbatim's own closing punctuation, inside the quotation marks.
-            if text[end : end + 1] in (".", "!", "?") and text[end + 1 : end + 2] in _QUOTES:
-                end += 1
-            pieces.append(text[last:start])
-            pieces.append(FORGOTTEN_MASK)
-            last = end
+        return marked
+
+
+def _masked_runs(text: str, words: list[tuple[str, int, int]], marked: list[bool]) -> str:
+    """`text` with each run of marked words (and the quote's own trailing ellipsis or punctuation) masked."""
+    pieces: list[str] = []
+    last = 0
+    i = 0
+    while i < len(words):
+        if not marked[i]:
             i += 1
-        pieces.append(text[last:])
-        return "".join(pieces)
+            continue
+        start = words[i][1]
+        while i + 1 < len(words) and marked[i + 1]:
+            i += 1
+        end, i = _quote_end(text, words, i)
+        pieces.append(text[last:start])
+        pieces.append(FORGOTTEN_MASK)
+        last = end
+        i += 1
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _quote_end(text: str, words: list[tuple[str, int, int]], i: int) -> tuple[int, int]:
+    """Where a quoted run ending at word `i` ends in `text`, and its last word."""
+    end = words[i][2]
+    # A quote cut short ends in a part-word and an ellipsis; both go with the words.
+    if i + 1 < len(words) and not text[end : words[i + 1][1]].strip():
+        after = words[i + 1][2]
+        if text.startswith(("…", "..."), after):
+            end, i = after, i + 1
+    for ellipsis in ("…", "..."):
+        if text.startswith(ellipsis, end):
+            end += len(ellipsis)
+            break
+    # The verbatim's own closing punctuation, inside the quotation marks.
+    if text[end : end + 1] in (".", "!", "?") and text[end + 1 : end + 2] in _QUOTES:
+        end += 1
+    return end, i
 
 
 def _quoted(text: str, start: int, end: int) -> bool:
@@ -213,9 +227,17 @@ def _customer_ids(session: Session, customer_id: str) -> list[str]:
     return []
 
 
-def forget_in_records(
-    session: Session, *, customer_id: str, masker: CustomerMasker, apply: bool, now: datetime | None = None
-) -> RecordsForgotten:
+# The decision logs' columns that may mention a customer: text, and JSON with text inside.
+_LOG_TEXT: dict[type, tuple[str, ...]] = {
+    Decision: ("question",), Concern: ("text",), BriefFeedback: ("comment",), SlackBrief: ("question",),
+    DigestDelivery: ("last_error",),
+}
+_LOG_JSON: dict[type, tuple[str, ...]] = {Decision: ("lenses",), SlackBrief: ("view",), DigestDelivery: ("payload",)}
+# Where a delivered brief is in Slack, to list the posted ones that named the customer.
+_BRIEF_PLACE = ("permalink", "channel", "message_ts")
+
+
+def forget_in_records(session: Session, *, customer_id: str, masker: CustomerMasker, apply: bool) -> RecordsForgotten:
     """Delete the customer's rows and mask their mentions, inside the caller's transaction.
 
     With `apply=False` nothing is changed: the counts say what would be.
@@ -223,50 +245,15 @@ def forget_in_records(
     done = RecordsForgotten()
     stored = _customer_ids(session, customer_id)
     if stored:
-        promise_ids = list(session.scalars(select(Promise.id).where(Promise.customer_id.in_(stored))))
-        done.customers = len(stored)
-        done.promises = len(promise_ids)
-        done.promise_events = _count(session, PromiseEvent, PromiseEvent.promise_id.in_(promise_ids))
-        done.thanks = _count(session, Thanks, Thanks.customer_id.in_(stored))
-        if apply:
-            # Explicit deletes: SQLite enforces no ON DELETE CASCADE without a pragma.
-            for start in range(0, len(promise_ids), 500):
-                part = promise_ids[start : start + 500]
-                session.execute(delete(PromiseEvent).where(PromiseEvent.promise_id.in_(part)))
-                session.execute(delete(Promise).where(Promise.id.in_(part)))
-            session.execute(delete(Thanks).where(Thanks.customer_id.in_(stored)))
-            session.execute(delete(Customer).where(Customer.id.in_(stored)))
-    texts: Sequence[tuple[type, tuple[str, ...]]] = (
-        (Decision, ("question",)),
-        (Concern, ("text",)),
-        (BriefFeedback, ("comment",)),
-        (SlackBrief, ("question",)),
-        (DigestDelivery, ("last_error",)),
-    )
-    jsons: dict[type, tuple[str, ...]] = {
-        Decision: ("lenses",), SlackBrief: ("view",), DigestDelivery: ("payload",),
-    }
-    for model, columns in texts:
-        json_columns = jsons.get(model, ())
-        extra = ("permalink", "channel", "message_ts") if model is SlackBrief else ()
+        _forget_rows(session, stored, done, apply=apply)
+    for model, columns in _LOG_TEXT.items():
+        json_columns = _LOG_JSON.get(model, ())
+        extra = _BRIEF_PLACE if model is SlackBrief else ()
         # Only the columns read: digest deliveries carry chart images.
         wanted = load_only(*(getattr(model, c) for c in (*columns, *json_columns, *extra)))
         changed = 0
         for row in session.scalars(select(model).options(wanted)):
-            row_changed = False
-            for column in columns:
-                value = getattr(row, column)
-                if isinstance(value, str) and (masked := masker.text(value)) != value:
-                    row_changed = True
-                    if apply:
-                        setattr(row, column, masked)
-            for column in json_columns:
-                value = getattr(row, column)
-                if value is not None and (masked := masker.json(value)) != value:
-                    row_changed = True
-                    if apply:
-                        setattr(row, column, masked)
-            if row_changed:
+            if _mask_row(row, masker, text_columns=columns, json_columns=json_columns, apply=apply):
                 changed += 1
                 if model is SlackBrief:
                     done.posted_briefs.append(row.permalink or f"channel {row.channel}, message {row.message_ts}")
@@ -275,6 +262,42 @@ def forget_in_records(
     if apply:
         session.flush()
     return done
+
+
+def _forget_rows(session: Session, stored: list[str], done: RecordsForgotten, *, apply: bool) -> None:
+    """Count (and with `apply` delete) the customer's own rows: them, their promises with history, thank-yous."""
+    promise_ids = list(session.scalars(select(Promise.id).where(Promise.customer_id.in_(stored))))
+    done.customers = len(stored)
+    done.promises = len(promise_ids)
+    done.promise_events = _count(session, PromiseEvent, PromiseEvent.promise_id.in_(promise_ids))
+    done.thanks = _count(session, Thanks, Thanks.customer_id.in_(stored))
+    if not apply:
+        return
+    # Explicit deletes: SQLite enforces no ON DELETE CASCADE without a pragma.
+    for start in range(0, len(promise_ids), 500):
+        part = promise_ids[start : start + 500]
+        session.execute(delete(PromiseEvent).where(PromiseEvent.promise_id.in_(part)))
+        session.execute(delete(Promise).where(Promise.id.in_(part)))
+    session.execute(delete(Thanks).where(Thanks.customer_id.in_(stored)))
+    session.execute(delete(Customer).where(Customer.id.in_(stored)))
+
+
+def _mask_row(
+    row: Any, masker: CustomerMasker, *, text_columns: Sequence[str], json_columns: Sequence[str], apply: bool
+) -> bool:
+    """Whether the row mentions the customer; with `apply` those mentions are masked in it."""
+    mentions = False
+    for column in (*text_columns, *json_columns):
+        value = getattr(row, column)
+        if column in text_columns:
+            masked = masker.text(value) if isinstance(value, str) else value
+        else:
+            masked = masker.json(value) if value is not None else value
+        if masked != value:
+            mentions = True
+            if apply:
+                setattr(row, column, masked)
+    return mentions
 
 
 def _count(session: Session, model: type, condition: Any) -> int:

@@ -165,58 +165,17 @@ class StaffDirectory:
     def import_csv(self, path: Path, *, mapping: dict[str, str] | None = None) -> ImportSummary:
         """Upsert staff by handle. A manager must be in the file or already in staff."""
         summary = ImportSummary(what="staff")
-        good: dict[str, tuple[int, dict[str, str | None]]] = {}
-        # Columns the file has. A file without digest_cron (an older export) keeps the stored ones.
-        present: set[str] = set()
-        for item in read_rows(path, fields=FIELDS, required=REQUIRED, aliases=ALIASES, mapping=mapping):
-            if isinstance(item, RowProblem):
-                summary.problems.append(item)
-                continue
-            present.update(item.values)
-            checked = _validated(item)
-            if isinstance(checked, RowProblem):
-                summary.problems.append(checked)
-                continue
-            handle = str(checked["handle"])
-            if handle in good:
-                summary.problems.append(RowProblem(item.line, f"handle {handle!r} already on line {good[handle][0]}"))
-                continue
-            good[handle] = (item.line, checked)
+        good, present = _good_rows(path, mapping, summary)
         with self.sessions.begin() as session:
             existing = {row.handle: row for row in session.scalars(select(Staff))}
-            managers = {h: row.manager for h, row in existing.items()}
-            managers.update({h: values["manager"] for h, (_, values) in good.items()})
-            slack_owner = {row.slack_user_id: h for h, row in existing.items() if row.slack_user_id}
-            accepted: dict[str, dict[str, str | None]] = {}
-            for handle, (line, values) in good.items():
-                manager = values["manager"]
-                if manager and manager not in managers:
-                    summary.problems.append(RowProblem(
-                        line,
-                        f"{handle}: manager {manager!r} is not in this file or in staff; add them or leave it empty",
-                    ))
-                    managers[handle] = existing[handle].manager if handle in existing else None
-                    continue
-                if _loops(handle, managers):
-                    summary.problems.append(RowProblem(line, f"{handle}: manager chain loops back to {handle}"))
-                    managers[handle] = existing[handle].manager if handle in existing else None
-                    continue
-                slack_id = values["slack_user_id"]
-                if slack_id and slack_owner.get(slack_id, handle) != handle:
-                    summary.problems.append(RowProblem(
-                        line, f"{handle}: slack_user_id {slack_id} already belongs to {slack_owner[slack_id]}"
-                    ))
-                    continue
-                if slack_id:
-                    slack_owner[slack_id] = handle
-                accepted[handle] = values
             now = now_utc()
-            for handle, values in accepted.items():
+            for handle, values in _consistent(good, existing, summary).items():
                 row = existing.get(handle)
                 if row is None:
                     session.add(Staff(**values, updated_at=now))
                     summary.added += 1
                     continue
+                # A file without digest_cron (an older export) keeps the stored schedules.
                 changed = [name for name, value in values.items() if getattr(row, name) != value
                            and (name != "digest_cron" or name in present)]
                 for name in changed:
@@ -227,6 +186,66 @@ class StaffDirectory:
                 else:
                     summary.unchanged += 1
         return summary
+
+
+StaffRow = dict[str, str | None]
+
+
+def _good_rows(
+    path: Path, mapping: dict[str, str] | None, summary: ImportSummary
+) -> tuple[dict[str, tuple[int, StaffRow]], set[str]]:
+    """The file's valid rows by handle (with their line), and the columns the file has; the rest go to
+    `summary.problems`."""
+    good: dict[str, tuple[int, StaffRow]] = {}
+    present: set[str] = set()
+    for item in read_rows(path, fields=FIELDS, required=REQUIRED, aliases=ALIASES, mapping=mapping):
+        if isinstance(item, RowProblem):
+            summary.problems.append(item)
+            continue
+        present.update(item.values)
+        checked = _validated(item)
+        if isinstance(checked, RowProblem):
+            summary.problems.append(checked)
+            continue
+        handle = str(checked["handle"])
+        if handle in good:
+            summary.problems.append(RowProblem(item.line, f"handle {handle!r} already on line {good[handle][0]}"))
+            continue
+        good[handle] = (item.line, checked)
+    return good, present
+
+
+def _consistent(
+    good: dict[str, tuple[int, StaffRow]], existing: Mapping[str, Staff], summary: ImportSummary
+) -> dict[str, StaffRow]:
+    """The rows that keep staff consistent with what is stored: every manager known, no manager chain
+    looping, one person per Slack user id. The others go to `summary.problems`."""
+    managers = {h: row.manager for h, row in existing.items()}
+    managers.update({h: values["manager"] for h, (_, values) in good.items()})
+    slack_owner = {row.slack_user_id: h for h, row in existing.items() if row.slack_user_id}
+    accepted: dict[str, StaffRow] = {}
+    for handle, (line, values) in good.items():
+        manager = values["manager"]
+        if manager and manager not in managers:
+            summary.problems.append(RowProblem(
+                line, f"{handle}: manager {manager!r} is not in this file or in staff; add them or leave it empty",
+            ))
+            managers[handle] = existing[handle].manager if handle in existing else None
+            continue
+        if _loops(handle, managers):
+            summary.problems.append(RowProblem(line, f"{handle}: manager chain loops back to {handle}"))
+            managers[handle] = existing[handle].manager if handle in existing else None
+            continue
+        slack_id = values["slack_user_id"]
+        if slack_id and slack_owner.get(slack_id, handle) != handle:
+            summary.problems.append(RowProblem(
+                line, f"{handle}: slack_user_id {slack_id} already belongs to {slack_owner[slack_id]}"
+            ))
+            continue
+        if slack_id:
+            slack_owner[slack_id] = handle
+        accepted[handle] = values
+    return accepted
 
 
 def _loops(handle: str, managers: Mapping[str, str | None]) -> bool:
@@ -242,7 +261,7 @@ def _loops(handle: str, managers: Mapping[str, str | None]) -> bool:
     return False
 
 
-def _validated(row: CsvRow) -> dict[str, str | None] | RowProblem:
+def _validated(row: CsvRow) -> StaffRow | RowProblem:
     handle = row.get("handle").lower()
     if not _HANDLE.fullmatch(handle):
         return RowProblem(row.line, f"handle {row.get('handle')!r} must be letters, digits and . _ - (e.g. tom.baines)")

@@ -134,8 +134,6 @@ def forget_customer(
     as_json: Annotated[bool, typer.Option("--json", help="Print what was removed as one JSON object.")] = False,
 ) -> None:
     """Remove a customer's records and feedback, and mask them in decision logs (cannot be undone)."""
-    import click
-
     from knowledge.chroma import StoreMismatch
     from operations.forget import CustomerForgetter, UnknownCustomer, plan_text, report_text
 
@@ -157,12 +155,7 @@ def forget_customer(
         return
     note(plan_text(plan))
     if not yes:
-        try:
-            confirmed = typer.confirm("This cannot be undone. Forget this customer?", default=False, err=True)
-        except (typer.Abort, click.exceptions.Abort):  # no answer (end of input)
-            confirmed = False
-        if not confirmed:
-            raise fail("not confirmed: nothing was changed (pass --yes to skip the question)", 1)
+        ask_to_forget()
     try:
         report = forgetter.forget(plan)
     except KeyboardInterrupt:
@@ -176,6 +169,18 @@ def forget_customer(
         say(report_text(report))
     if report.remaining:
         raise typer.Exit(1)
+
+
+def ask_to_forget() -> None:
+    """Ask at the terminal; anything but yes (or no answer at all) ends the command, nothing changed."""
+    import click
+
+    try:
+        confirmed = typer.confirm("This cannot be undone. Forget this customer?", default=False, err=True)
+    except (typer.Abort, click.exceptions.Abort):  # no answer (end of input)
+        confirmed = False
+    if not confirmed:
+        raise fail("not confirmed: nothing was changed (pass --yes to skip the question)", 1)
 
 
 # -- reindex -----------------------------------------------------------------------------------------------
