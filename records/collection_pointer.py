@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, inspect, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from records.clock import now_utc
 from records.models import KnowledgeCollection
@@ -67,6 +66,8 @@ class CollectionPointer:
         self._upsert(name, retired=json.dumps(retired))
 
     def _upsert(self, name: str, **values: Any) -> None:
+        from sqlalchemy.dialects import postgresql, sqlite
+
         with self.engine.begin() as conn:
             found = conn.execute(select(_pointer.c.name).where(_pointer.c.name == name)).first()
             if found is None:
