@@ -65,11 +65,6 @@ def bound(**ids: str | None) -> Iterator[None]:
             variable.reset(token)
 
 
-def current_ids() -> dict[str, str]:
-    """The ids bound in this context, unset ones left out."""
-    return {name: value for name, variable in CONTEXT_IDS.items() if (value := variable.get())}
-
-
 class Redactor:
     """Scrubs Slack tokens by shape and the given secret values from text."""
 

@@ -1,50 +1,45 @@
 """The composition root: builds settings, stores, embedder and model once, and hands them out.
 
-The CLI receives a `Services`; the Slack app and the jobs receive the parts they use (`bot_parts()`,
-`job_parts()`); no other module builds these parts.
-Heavy parts (the embedding model, the vector store) are opened on first use, so a command that does
-not need them starts quickly.
+Only the entry points (the CLI, the Slack server, the scheduler) build a `Services`; they hand each
+part to whoever needs it: the Slack app and the jobs receive the parts they use (`bot_parts()`,
+`job_parts()`), never the whole. Every part is built on first use and imports its libraries then, so
+building a `Services` costs nothing and a command that needs only the records never loads the
+vector store, LangChain or the embedding model.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
-from slack_sdk import WebClient
-from sqlalchemy import Engine, create_engine, event
-
 from advocate.settings import Settings
-from bot.parts import BotParts
-from briefs.advisor import Advisor
-from briefs.functions import Function, configured_functions
-from briefs.grounded_writer import GroundedWriter
-from briefs.lenses import LensMatcher, load_lenses
-from briefs.llm_writer import LLMWriter
-from briefs.tone import packaged_tone_model
-from jobs.delivery import Deliverer
-from jobs.parts import BriefingSources, JobParts
-from knowledge.embeddings import SentenceTransformerEmbeddings
-from knowledge.ingest import Ingestor, make_record_manager
-from knowledge.lexical_index import LexicalIndex
-from knowledge.retrieval import Retriever
-from knowledge.vector_store import KnowledgeStore, open_chroma
-from operations.reindex import CollectionPointer
-from outbound.client import make_slack_client
-from outbound.poster import OncePoster
-from prompts import PROMPTS_DIR
-from records.database import Records
-from records.loyalty import FeedbackLookup, Loyalty
-from records.staff import SenderPolicy
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
+    from chromadb import ClientAPI
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
+    from slack_sdk import WebClient
+    from sqlalchemy import Engine
+
+    from bot.parts import BotParts
+    from briefs.advisor import Advisor
+    from briefs.functions import Function
+    from briefs.lenses import LensMatcher
+    from jobs.delivery import Deliverer
+    from jobs.parts import BriefingSources, JobParts
+    from knowledge.ingest import Ingestor
+    from knowledge.retrieval import Retriever
+    from knowledge.vector_store import KnowledgeStore
+    from outbound.poster import OncePoster
+    from records.database import Records
+    from records.loyalty import Loyalty
 
 
 def make_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine, event
+
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -60,15 +55,23 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-@dataclass
 class Services:
-    settings: Settings
-    embedder: Embeddings | None = None
-    _closers: list = field(default_factory=list)
+    def __init__(self, *, settings: Settings, embedder: Embeddings | None = None) -> None:
+        # The validated settings every part is built from.
+        self.settings = settings
+        # An embedder to use instead of EMBEDDING_MODEL's (tests and benchmarks give one).
+        self._given_embedder = embedder
+        # What `close` releases, in the reverse order of building.
+        self._closers: list[Callable[[], None]] = []
 
-    def __post_init__(self) -> None:
-        if self.embedder is None:
-            self.embedder = SentenceTransformerEmbeddings(model_name=self.settings.embedding_model)
+    @cached_property
+    def embedder(self) -> Embeddings:
+        """The embedding model named by EMBEDDING_MODEL (its weights load on the first text embedded)."""
+        if self._given_embedder is not None:
+            return self._given_embedder
+        from knowledge.embeddings import SentenceTransformerEmbeddings
+
+        return SentenceTransformerEmbeddings(model_name=self.settings.embedding_model)
 
     @cached_property
     def engine(self) -> Engine:
@@ -79,40 +82,69 @@ class Services:
         return engine
 
     @cached_property
-    def store(self) -> KnowledgeStore:
+    def records(self) -> Records:
+        """The records database, migrated to the newest schema on first use."""
+        from records.database import Records
+
+        return Records(engine=self.engine, timezone=self.settings.zone)
+
+    @cached_property
+    def chroma(self) -> ClientAPI:
+        """The Chroma client: embedded in the data dir, or the server at CHROMA_URL."""
+        from knowledge.chroma import open_chroma
+
         if not self.settings.chroma_url:
             self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-        client = open_chroma(chroma_url=self.settings.chroma_url, path=str(self.settings.chroma_dir))
-        assert self.embedder is not None
-        # ADVOCATE_COLLECTION, or the collection `advocate reindex` switched it to (read once, at start).
-        live = CollectionPointer(engine=self.engine).live(self.settings.collection)
+        return open_chroma(chroma_url=self.settings.chroma_url, path=str(self.settings.chroma_dir))
+
+    @cached_property
+    def live_collection(self) -> str:
+        """ADVOCATE_COLLECTION, or the collection `advocate reindex` switched it to (read once, at start)."""
+        from records.collection_pointer import CollectionPointer
+
+        return CollectionPointer(engine=self.records.engine).live(self.settings.collection)
+
+    @cached_property
+    def store(self) -> KnowledgeStore:
+        from knowledge.lexical_index import LexicalIndex
+        from knowledge.vector_store import KnowledgeStore
+
         return KnowledgeStore(
-            client=client,
-            collection_name=live,
+            client=self.chroma,
+            collection_name=self.live_collection,
             embeddings=self.embedder,
-            lexical=LexicalIndex(engine=self.engine, collection=live),
+            # In the records database, migrated (`live_collection` opened it).
+            lexical=LexicalIndex(engine=self.records.engine, collection=self.live_collection),
             model_label=self.settings.embedding_model,
         )
 
     @cached_property
     def ingestor(self) -> Ingestor:
+        from knowledge.ingest import Ingestor, make_record_manager
+
         return Ingestor(
             store=self.store,
             record_manager=make_record_manager(engine=self.engine, collection=self.store.collection_name),
+            forgotten=self.records.forgotten,
         )
 
     @cached_property
     def retriever(self) -> Retriever:
-        assert self.embedder is not None
+        from knowledge.retrieval import Retriever
+
         return Retriever(store=self.store, embedder=self.embedder)
 
     @cached_property
     def lens_matcher(self) -> LensMatcher:
-        assert self.embedder is not None
+        from briefs.lenses import LensMatcher, load_lenses
+
         return LensMatcher(lenses=load_lenses(self.settings.lens_library), embedder=self.embedder)
 
     @cached_property
     def functions(self) -> list[Function]:
+        from briefs.functions import configured_functions
+        from prompts import PROMPTS_DIR
+
         return configured_functions(self.settings.advocate_functions, packaged=PROMPTS_DIR / "functions.yaml")
 
     @cached_property
@@ -124,7 +156,12 @@ class Services:
 
     @cached_property
     def advisor(self) -> Advisor:
-        assert self.embedder is not None
+        from briefs.advisor import Advisor
+        from briefs.grounded_writer import GroundedWriter
+        from briefs.llm_writer import LLMWriter
+        from briefs.tone import packaged_tone_model
+        from prompts import PROMPTS_DIR
+
         grounded = GroundedWriter(embedder=self.embedder)
         writer: GroundedWriter | LLMWriter = grounded
         if self.chat_model is not None:
@@ -140,38 +177,44 @@ class Services:
             tone_model=packaged_tone_model(),
         )
 
-    # -- records, Slack and scheduled work (issue 5) ---------------------------------------------------
-    @cached_property
-    def records(self) -> Records:
-        """The records database, migrated to the newest schema on first use."""
-        if self.settings.records_url.startswith("sqlite"):
-            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return Records(engine=self.engine, timezone=self.settings.zone)
-
     @cached_property
     def slack(self) -> WebClient:
         """Slack Web API client (SLACK_BOT_TOKEN, SLACK_API_URL) with rate-limit, 5xx and connection retries."""
-        return make_slack_client(self.settings)
+        from outbound.client import make_slack_client
 
-    @cached_property
-    def poster(self) -> OncePoster:
-        """Posts to Slack at most once, even when Slack's answer is lost."""
-        return OncePoster.for_client(self.slack)
+        return make_slack_client(self.settings)
 
     @cached_property
     def deliverer(self) -> Deliverer:
         """Sends digests and reminders exactly once, through the delivery ledger."""
+        from jobs.delivery import Deliverer
+
         return Deliverer(
             ledger=self.records.deliveries, poster=self.poster, max_attempts=self.settings.delivery_max_attempts,
         )
 
     @cached_property
+    def poster(self) -> OncePoster:
+        """Posts to Slack at most once, even when Slack's answer is lost."""
+        from outbound.poster import OncePoster
+
+        return OncePoster.for_client(self.slack)
+
+    @cached_property
     def loyalty(self) -> Loyalty:
         """Tenure milestones, suggested thank-yous and the customer card."""
+        from knowledge.chroma import open_collection
+        from knowledge.customer_feedback import FeedbackLookup
+        from records.loyalty import Loyalty
+        from records.staff import SenderPolicy
+
         settings = self.settings
+        feedback = FeedbackLookup(
+            collection=lambda: open_collection(self.chroma, self.live_collection, model_label=settings.embedding_model)
+        )
         return Loyalty(
             records=self.records,
-            feedback=FeedbackLookup(store=self.store),
+            feedback=feedback,
             milestone_years=settings.milestone_years,
             sender_policy=SenderPolicy(
                 levels=settings.thanks_sender_levels,
@@ -196,15 +239,21 @@ class Services:
 
     def job_parts(self) -> JobParts:
         """What the scheduled jobs use; the heavier parts are built when a job first needs them."""
+        from jobs.parts import JobParts
+
         return JobParts(**self._shared_parts(), deliverer=lambda: self.deliverer,
                         briefing_sources=self._briefing_sources)
 
     def bot_parts(self) -> BotParts:
         """What the Slack app uses; the heavier parts are built when it first needs them."""
+        from bot.parts import BotParts
+
         return BotParts(**self._shared_parts(), slack=lambda: self.slack, advisor=lambda: self.advisor,
                         ingestor=lambda: self.ingestor, store=lambda: self.store)
 
     def _briefing_sources(self) -> BriefingSources:
+        from jobs.parts import BriefingSources
+
         return BriefingSources(retriever=self.retriever, lens_matcher=self.lens_matcher,
                                record_manager=self.ingestor.record_manager)
 

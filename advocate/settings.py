@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     # Name of the Chroma collection holding the knowledge chunks.
     collection: str = Field(default="advocate_knowledge", validation_alias="ADVOCATE_COLLECTION")
 
-    # -- the Slack app (issue 4); tokens are checked by `advocate serve`, so other commands run without them.
+    # -- the Slack app; tokens are checked by `advocate serve`, so other commands run without them.
     # App-level token (xapp-…) for Socket Mode.
     slack_app_token: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_APP_TOKEN")
     # Signing secret that HTTP requests from Slack are verified with.
@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     # Threads that run Bolt listeners (acknowledge, check, post the placeholder); never slow work.
     listener_threads: int = Field(default=16, ge=1, le=256, validation_alias="ADVOCATE_LISTENER_THREADS")
 
-    # -- Slack Web API, promises, loyalty and scheduled digests (issue 5).
+    # -- Slack Web API, promises, loyalty and scheduled digests.
     # Bot token (xoxb-…) that sends digests and reminders as DMs; secret, never logged or echoed.
     slack_bot_token: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_BOT_TOKEN")
     # Base URL of Slack's Web API (ends in /api/); tests point it at a local server.
@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     # Run the scheduler inside `advocate serve` too; otherwise run it alone with `advocate jobs`.
     scheduler_in_serve: bool = Field(default=False, validation_alias="ADVOCATE_SCHEDULER_IN_SERVE")
 
-    # -- operations (issue 6).
+    # -- operations.
     # Log lines on stderr: `text` for a terminal, `json` (one object per line) for servers and log shippers.
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="ADVOCATE_LOG_FORMAT")
 
@@ -149,10 +149,10 @@ class Settings(BaseSettings):
     @field_validator("advocate_lenses")
     @classmethod
     def _lens_library(cls, value: str) -> str:
-        from briefs.lenses import LensLibraryError, load_lenses
-
         value = value.strip()
         if value:
+            from briefs.lenses import LensLibraryError, load_lenses
+
             try:
                 load_lenses(Path(value).expanduser())
             except LensLibraryError as exc:

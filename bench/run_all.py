@@ -23,6 +23,7 @@ BENCHMARKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("ask_latency (Chroma server)", "ask_latency", ("--data-dir", CORPUS, "--chroma-server")),
     ("brief_latency (Chroma server)", "brief_latency", ("--data-dir", CORPUS, "--chroma-server")),
     ("cold_start", "cold_start", ()),
+    ("cli_startup", "cli_startup", ()),
     ("records_bench", "records_bench", ()),
     ("slack_bench", "slack_bench", ()),
 )

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from briefs.functions import Function, FunctionGuess
 from outbound.text import escape, user_mention
+from records.clock import now_utc
 from records.database import Records
-from records.models import Advocate, utcnow
+from records.models import Advocate
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class AdvocateRotation:
                     function=function.id,
                 )
             chosen = candidates[0]
-            chosen.last_mentioned_at = utcnow()
+            chosen.last_mentioned_at = now_utc()
             return AdvocateChoice(
                 note=f"This looks like a {title} decision{because}, and no {title} customer advocate has taken part "
                      f"in this thread yet, so I've looped in {user_mention(chosen.slack_user_id)} "

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from records.csv_text import UnreadableInput
+
+__all__ = ["UnreadableInput", "load_document"]
+
 if TYPE_CHECKING:
     from pypdf import PdfReader
 
@@ -25,15 +29,6 @@ _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 TITLE_MAX_CHARS = 120
 TITLE_SEARCH_PARAGRAPHS = 3  # a title may follow a contact line or a note about where the text appeared
-
-
-class UnreadableInput(Exception):
-    """The input cannot be used; the message says why and, where possible, what to do."""
-
-    def __init__(self, reason: str, *, line: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.line = line
 
 
 @dataclass

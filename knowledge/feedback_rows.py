@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 
-from knowledge.csv_text import RowProblem, csv_records, data_rows, decode_text
-from knowledge.documents import UnreadableInput
+from records.csv_text import RowProblem, UnreadableInput, csv_records, data_rows, decode_text, parse_date
 
 __all__ = ["FEEDBACK_SUFFIXES", "FeedbackRow", "RowProblem", "parse_mapping", "read_feedback"]
 
@@ -185,18 +183,3 @@ def _validated(line: int, record: dict[str, str]) -> FeedbackRow | RowProblem:
             return RowProblem(line, f"date {date_text!r} is not a date; use YYYY-MM-DD")
         row.date = parsed.isoformat()
     return row
-
-
-def parse_date(text: str) -> date | None:
-    """ISO dates and datetimes (with or without zone), and the day-first forms exports use."""
-    text = text.strip()
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        pass
-    for fmt in ("%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None

@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,11 +28,12 @@ from knowledge.chunking import chunk_blocks
 from knowledge.documents import DOCUMENT_SUFFIXES, UnreadableInput, load_document
 from knowledge.feedback_rows import FEEDBACK_SUFFIXES, FeedbackRow, RowProblem, read_feedback
 from knowledge.kinds import KINDS, VISIBILITIES, infer_kind
-from knowledge.lexical_index import schema_lock
 from knowledge.vector_store import KnowledgeStore
 from records.forgotten import ForgottenCustomers, forgotten_hash
 
 SUPPORTED_SUFFIXES = DOCUMENT_SUFFIXES + FEEDBACK_SUFFIXES
+# Key of the PostgreSQL advisory lock held while LangChain creates the record manager's table.
+_PG_SCHEMA_LOCK_KEY = zlib.crc32(b"advocate-knowledge-schema")
 BATCH_CHUNKS = 512  # chunks gathered (whole files) per index() call, and per embedding batch
 
 
@@ -87,6 +90,23 @@ class IngestSummary:
         }
 
 
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """One process at a time creates the record manager's table on PostgreSQL.
+
+    Processes starting together on a fresh database would otherwise race: `CREATE TABLE IF NOT
+    EXISTS` is not atomic there, and the loser fails on a duplicate type in the catalog. The lock is
+    held by a transaction of its own, so what runs inside may use other connections. SQLite
+    serialises schema changes itself.
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK_KEY})
+        yield
+
+
 def make_record_manager(*, engine: Engine, collection: str) -> SQLRecordManager:
     manager = SQLRecordManager(f"chroma/{collection}", engine=engine)
     with schema_lock(engine):  # processes starting together on PostgreSQL: one creates the table
@@ -116,15 +136,14 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 class Ingestor:
     def __init__(
-        self, *, store: KnowledgeStore, record_manager: SQLRecordManager, forgotten: ForgottenCustomers | None = None
+        self, *, store: KnowledgeStore, record_manager: SQLRecordManager, forgotten: ForgottenCustomers
     ) -> None:
         # The knowledge store the chunks go to.
         self.store = store
         # LangChain's SQL record manager: what is stored, by content hash and source.
         self.record_manager = record_manager
-        # Customers who asked to be forgotten: their rows are never indexed again. The list lives in the
-        # record manager's database unless given.
-        self.forgotten = forgotten or ForgottenCustomers(engine=record_manager.engine)  # type: ignore[arg-type]
+        # Customers who asked to be forgotten: their rows are never indexed again.
+        self.forgotten = forgotten
 
     def ingest(
         self,

@@ -2,20 +2,17 @@
 
 Dense embeddings miss exact terms (product names, "IVR", "exit fee"); a keyword index finds them.
 SQLite uses FTS5 with BM25 ranking; PostgreSQL uses a tsvector column with a GIN index. Both live in
-the records database so that every process sharing that database sees the same index.
+the records database so that every process sharing that database sees the same index; its migrations
+create them (records/migrations, revision 0005).
 """
 
 from __future__ import annotations
 
 import re
-import zlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from sqlalchemy import Engine, text
 
-# Key of the PostgreSQL advisory lock held while the knowledge tables are created.
-_PG_SCHEMA_LOCK_KEY = zlib.crc32(b"advocate-knowledge-schema")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*[a-z0-9]|[a-z0-9]")
 
 # Words that carry no topic in a decision question; left in, they match half the corpus.
@@ -45,57 +42,15 @@ def query_terms(question: str, *, limit: int = 24) -> list[str]:
     return seen
 
 
-@contextmanager
-def schema_lock(engine: Engine) -> Iterator[None]:
-    """One process at a time creates the knowledge tables on PostgreSQL.
-
-    Processes starting together on a fresh database would otherwise race: `CREATE TABLE IF NOT
-    EXISTS` is not atomic there, and the loser fails on a duplicate type in the catalog. The lock is
-    held by a transaction of its own, so what runs inside may use other connections. SQLite
-    serialises schema changes itself.
-    """
-    if engine.dialect.name != "postgresql":
-        yield
-        return
-    with engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK_KEY})
-        yield
-
-
 class LexicalIndex:
     """Keyword search over chunk texts of one collection."""
 
     def __init__(self, *, engine: Engine, collection: str) -> None:
-        # The records database engine (SQLite or PostgreSQL).
+        # The records database engine (SQLite or PostgreSQL), migrated: its tables are there.
         self.engine = engine
         # The vector-store collection this index mirrors; several may share a database.
         self.collection = collection
         self.dialect = engine.dialect.name
-        self._ensure_schema()
-
-    def _ensure_schema(self) -> None:
-        with schema_lock(self.engine), self.engine.begin() as conn:
-            if self.dialect == "sqlite":
-                conn.execute(
-                    text(
-                        "CREATE VIRTUAL TABLE IF NOT EXISTS knowledge_fts USING fts5("
-                        "chunk_id UNINDEXED, collection UNINDEXED, kind UNINDEXED, visibility UNINDEXED, "
-                        "body, tokenize='porter unicode61')"
-                    )
-                )
-            else:
-                conn.execute(
-                    text(
-                        "CREATE TABLE IF NOT EXISTS knowledge_lexical ("
-                        "collection TEXT NOT NULL, chunk_id TEXT NOT NULL, kind TEXT, visibility TEXT, "
-                        "body TEXT NOT NULL, "
-                        "tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', body)) STORED, "
-                        "PRIMARY KEY (collection, chunk_id))"
-                    )
-                )
-                conn.execute(
-                    text("CREATE INDEX IF NOT EXISTS knowledge_lexical_tsv ON knowledge_lexical USING GIN (tsv)")
-                )
 
     def upsert(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
         """rows: (chunk_id, kind, visibility, body)."""

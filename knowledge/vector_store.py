@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 import chromadb
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
+from knowledge.chroma import open_collection
 from knowledge.embeddings import as_vectors
 from knowledge.lexical_index import LexicalIndex
 
@@ -75,10 +74,6 @@ def _kinds_of(where: dict | None) -> list[str] | None:
     return None
 
 
-class StoreMismatch(Exception):
-    """The collection was built with another embedding model than the one configured."""
-
-
 @dataclass
 class Hit:
     id: str
@@ -86,20 +81,6 @@ class Hit:
     metadata: dict[str, Any]
     score: float
     vector: np.ndarray | None = None  # the stored embedding, so readers need not embed the text again
-
-
-def open_chroma(*, chroma_url: str, path: str) -> chromadb.ClientAPI:
-    """A persistent client on `path`, or an HTTP client when `chroma_url` is set."""
-    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if chroma_url:
-        parsed = urlparse(chroma_url)
-        return chromadb.HttpClient(
-            host=parsed.hostname or "localhost",
-            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-            ssl=parsed.scheme == "https",
-            settings=settings,
-        )
-    return chromadb.PersistentClient(path=path, settings=settings)
 
 
 class KnowledgeStore(VectorStore):
@@ -131,19 +112,7 @@ class KnowledgeStore(VectorStore):
     @property
     def collection(self) -> Any:
         if self._collection is None:
-            collection = self.client.get_or_create_collection(
-                self.collection_name,
-                metadata={"hnsw:space": "cosine", "embedding_model": self.model_label},
-                embedding_function=None,
-            )
-            stored = (collection.metadata or {}).get("embedding_model")
-            if stored and stored != self.model_label:
-                raise StoreMismatch(
-                    f"the knowledge collection '{self.collection_name}' was built with EMBEDDING_MODEL "
-                    f"{stored!r}, but {self.model_label!r} is configured: run `advocate reindex` to rebuild it "
-                    "with the configured model, or set EMBEDDING_MODEL back"
-                )
-            self._collection = collection
+            self._collection = open_collection(self.client, self.collection_name, model_label=self.model_label)
         return self._collection
 
     def count(self) -> int:

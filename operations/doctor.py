@@ -1,10 +1,10 @@
-"""`advocate doctor`: is every part of this installation ready? One line per check, and an exit code.
+"""The doctor (`advocate doctor`): is every part of this installation ready? One line per check.
 
 Each check is a plain function returning a `CheckResult` (name, status, one-line detail):
 
 - `ok` — the part works;
 - `not configured` — the part is not set up here (no Slack tokens on a laptop, no knowledge yet): not a failure;
-- `FAILED` — the part is configured and broken; the detail says what to do. Any failure makes exit code 1.
+- `FAILED` — the part is configured and broken; the detail says what to do (the command exits 1).
 
 The doctor looks, it never repairs: it does not migrate the records database (`advocate migrate` does,
 as does every process that opens the records), create the SQLite file or the Chroma collection, or
@@ -25,22 +25,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlparse
 
-import typer
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from advocate.logging_setup import Redactor, secrets_of
 from advocate.settings import Settings, SettingsError
-from operations.reindex import CollectionPointer, get_collection
+from operations.reindex import get_collection
+from records.clock import now_utc
+from records.collection_pointer import CollectionPointer
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from slack_sdk import WebClient
-
-    from advocate.services import Services
 
 OK = "ok"
 NOT_CONFIGURED = "not configured"
@@ -49,6 +48,20 @@ FAILED = "FAILED"
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.json"
 PROBE = "Can customers still reach a person when they need one?"
 OVERDUE_AFTER = timedelta(minutes=5)  # a stored next run this far in the past: no scheduler is running
+
+
+class Parts(Protocol):
+    """What the checks look at, built from the settings on first use (the composition root's services).
+    Building them opens nothing: the records engine connects, and the Slack client calls, only when asked."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def embedder(self) -> Embeddings | None: ...
+
+    @property
+    def slack(self) -> WebClient: ...
 
 
 @dataclass(frozen=True)
@@ -298,7 +311,7 @@ def check_jobs(
     """Each scheduled job with its next run: the stored one, or computed from the settings (nothing is started)."""
     from jobs.scheduler import JOBS
 
-    now = (now or datetime.now(UTC)).astimezone(settings.zone)
+    now = (now or now_utc()).astimezone(settings.zone)
     results: list[CheckResult] = []
     for spec in JOBS:
         name = f"job {spec.id}"
@@ -328,9 +341,9 @@ def check_jobs(
 
 
 # -- all of them ---------------------------------------------------------------------------------------------
-def run_checks(*, load: Callable[[], Settings], services: Callable[[], Services]) -> list[CheckResult]:
+def run_checks(*, load: Callable[[], Settings], services: Callable[[], Parts]) -> list[CheckResult]:
     """Every check, in order. A settings failure stops there: nothing else can be built."""
-    from knowledge.vector_store import open_chroma
+    from knowledge.chroma import open_chroma
 
     settings_result, settings = check_settings(load)
     if settings is None:
@@ -363,41 +376,3 @@ def run_checks(*, load: Callable[[], Settings], services: Callable[[], Services]
     results.extend(check_jobs(settings, stored=stored, slack=slack.status))
     redact = Redactor(secrets_of(settings))
     return [CheckResult(r.name, r.status, redact(r.detail)) for r in results]
-
-
-# -- the commands ----------------------------------------------------------------------------------------------
-GetServices = Callable[[], "Services"]
-Fail = Callable[..., typer.Exit]
-
-
-def register(app: typer.Typer, *, services: GetServices, fail: Fail) -> None:
-    @app.command("doctor")
-    def doctor(
-        as_json: Annotated[bool, typer.Option("--json", help="Print the checks as one JSON object.")] = False,
-    ) -> None:
-        """Check settings, records database, embedding model, vector store, Slack and the scheduled jobs."""
-        from advocate.settings import load_settings
-
-        results = run_checks(load=load_settings, services=services)
-        failed = any(r.failed for r in results)
-        if as_json:
-            print(json.dumps({"ok": not failed, "checks": [r.as_dict() for r in results]}, ensure_ascii=False))
-        else:
-            for result in results:
-                print(result.line())
-        if failed:
-            raise typer.Exit(1)
-
-    @app.command("migrate")
-    def migrate() -> None:
-        """Bring the records database to the newest schema (every process also does this when it starts)."""
-        from records.migrate import MigrationError, current_revision, upgrade_to_head
-
-        svc = services()
-        try:
-            upgrade_to_head(svc.engine)
-            with svc.engine.connect() as connection:
-                revision = current_revision(connection)
-        except MigrationError as exc:
-            raise fail(str(exc)) from None
-        print(f"records database at migration {revision} (the newest)")

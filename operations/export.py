@@ -1,4 +1,5 @@
-"""`advocate export DIR` and `advocate import-export DIR`: the organisation's data, out and back in.
+"""Export and import (`advocate export DIR`, `advocate import-export DIR`): the organisation's data, out and
+back in.
 
 An export is a folder: one JSONL file per records table (one row per line, columns by name, times in
 ISO 8601 UTC), the forgotten-customers list (hashes only), the knowledge index's sources as JSONL and
@@ -13,8 +14,8 @@ checking the manifest, every file's hash and count and every row's columns. The 
 restored by ingesting the recorded source files again where they are (`--reingest`); what is missing
 is listed with the command that ingests it.
 
-Not exported (caches and ledgers, see SKIPPED_TABLES): handled Slack event ids and the digest
-delivery ledger.
+Not exported (caches and ledgers, see SKIPPED_TABLES): handled Slack event ids, the digest delivery
+ledger and the live-collection pointer of a reindex.
 """
 
 from __future__ import annotations
@@ -33,12 +34,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib import metadata as package_metadata
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
 from langchain_classic.indexes import SQLRecordManager
 from langchain_core.documents import Document
-from rich.console import Console
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -56,12 +55,11 @@ from sqlalchemy import (
     text,
 )
 
-from advocate.services import Services
 from knowledge.ingest import Ingestor, IngestSummary
 from knowledge.kinds import KINDS
-from knowledge.vector_store import KnowledgeStore, StoreMismatch
+from knowledge.vector_store import KnowledgeStore
+from records.clock import now_utc
 from records.database import Records
-from records.forgotten import forgotten_hash, forgotten_table
 from records.migrate import current_revision, head_revision
 from records.models import Base, UTCDateTime
 
@@ -70,7 +68,6 @@ log = logging.getLogger(__name__)
 FORMAT = "advocate-export"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-EXIT_BAD_INPUT = 2
 
 # Records tables exported (restored parents first, in the order of their foreign keys).
 EXPORTED_TABLES: tuple[str, ...] = (
@@ -82,6 +79,8 @@ SKIPPED_TABLES: dict[str, str] = {
     "slack_events": "Slack event ids already handled: a guard against Slack's redeliveries, needed for minutes",
     "digest_deliveries": "the ledger of digests and reminders already sent (with chart images); a restored "
     "deployment starts a new one",
+    "knowledge_collections": "which Chroma collection is live after a reindex; the restored knowledge index is "
+    "built again, in the configured collection",
 }
 FORGOTTEN = "forgotten_customers"
 SOURCES = "knowledge_sources"
@@ -97,10 +96,8 @@ class ExportProblem(Exception):
 
 def _tables() -> dict[str, Table]:
     """The exported tables by name, parents before children, then the forgotten list."""
-    import records.slack_records  # noqa: F401  (every model on the metadata)
-
     tables = {t.name: t for t in Base.metadata.sorted_tables if t.name in EXPORTED_TABLES}
-    tables[FORGOTTEN] = forgotten_table
+    tables[FORGOTTEN] = Base.metadata.tables[FORGOTTEN]
     return tables
 
 
@@ -121,53 +118,74 @@ def _to_json(column_type: Any, value: Any) -> Any:
     return value
 
 
+def _time(value: Any, kind: Any) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"expected a time like 2026-11-23T09:00:00+00:00, got {value!r}") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"time {value!r} has no UTC offset")
+    return parsed
+
+
+def _date(value: Any, kind: Any) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"expected a date like 2026-11-23, got {value!r}") from None
+
+
+def _boolean(value: Any, kind: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _integer(value: Any, kind: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return value
+
+
+def _float(value: Any, kind: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def _binary(value: Any, kind: Any) -> bytes:
+    try:
+        return base64.b64decode(str(value), validate=True)
+    except ValueError:
+        raise ValueError("expected base64 data") from None
+
+
+def _text(value: Any, kind: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {value!r}")
+    length = getattr(kind, "length", None)
+    if length and len(value) > length:
+        raise ValueError(f"longer than {length} characters")
+    return value
+
+
+# Column type → its value from JSON (checked). UTCDateTime before the types it could be mistaken for.
+_FROM_JSON: tuple[tuple[type | tuple[type, ...], Callable[[Any, Any], Any]], ...] = (
+    (UTCDateTime, _time), (Date, _date), (Boolean, _boolean), (Integer, _integer), (Float, _float),
+    (LargeBinary, _binary), ((String, Text), _text), (JSON, lambda value, kind: value),
+)
+
+
 def _from_json(column: Any, value: Any) -> Any:
     """The Python value for `column`, or ValueError saying what was expected."""
-    kind = column.type
     if value is None:
         if not column.nullable:
             raise ValueError("is empty but required")
         return None
-    if isinstance(kind, UTCDateTime):
-        try:
-            parsed = datetime.fromisoformat(str(value))
-        except ValueError:
-            raise ValueError(f"expected a time like 2026-11-23T09:00:00+00:00, got {value!r}") from None
-        if parsed.tzinfo is None:
-            raise ValueError(f"time {value!r} has no UTC offset")
-        return parsed
-    if isinstance(kind, Date):
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise ValueError(f"expected a date like 2026-11-23, got {value!r}") from None
-    if isinstance(kind, Boolean):
-        if not isinstance(value, bool):
-            raise ValueError(f"expected true or false, got {value!r}")
-        return value
-    if isinstance(kind, Integer):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {value!r}")
-        return value
-    if isinstance(kind, Float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"expected a number, got {value!r}")
-        return float(value)
-    if isinstance(kind, LargeBinary):
-        try:
-            return base64.b64decode(str(value), validate=True)
-        except ValueError:
-            raise ValueError("expected base64 data") from None
-    if isinstance(kind, (String, Text)):
-        if not isinstance(value, str):
-            raise ValueError(f"expected text, got {value!r}")
-        length = getattr(kind, "length", None)
-        if length and len(value) > length:
-            raise ValueError(f"longer than {length} characters")
-        return value
-    if isinstance(kind, JSON):
-        return value
-    raise ValueError(f"has a column type the import does not know ({kind})")
+    for types, convert in _FROM_JSON:
+        if isinstance(column.type, types):
+            return convert(value, column.type)
+    raise ValueError(f"has a column type the import does not know ({column.type})")
 
 
 def _line(data: dict[str, Any]) -> str:
@@ -246,7 +264,6 @@ def export_data(
     # Without a manifest a folder is no export: a run that stops half-way is never mistaken for one.
     (directory / MANIFEST).unlink(missing_ok=True)
     tables = _tables()
-    _ = records.forgotten  # the list's table exists from here on
     files: dict[str, Any] = {}
     with snapshot(records.engine) as connection:
         revision = current_revision(connection)
@@ -266,7 +283,7 @@ def export_data(
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "advocate_version": _version(),
-        "created_at": (now or datetime.now(UTC)).isoformat(),
+        "created_at": (now or now_utc()).isoformat(),
         "schema_revision": revision,
         "embedding_model": embedding_model,
         "collection": collection,
@@ -458,7 +475,6 @@ class NotEmpty(Exception):
 def import_records(records: Records, contents: ExportContents) -> dict[str, int]:
     """Insert every exported row in one transaction: all of them, or (on any error) none."""
     tables = _tables()
-    _ = records.forgotten  # the list's table exists from here on
     counts: dict[str, int] = {}
     with records.session() as session:
         held = {}
@@ -583,114 +599,3 @@ def ingest_commands(sources: list[dict[str, Any]]) -> list[str]:
 
 def _quoted(path: str) -> str:
     return path if all(c.isalnum() or c in "/._-" for c in path) else "'" + path.replace("'", "'\\''") + "'"
-
-
-def forgotten_among(contents: ExportContents, customer_id: str) -> bool:
-    """Is this id on the export's forgotten list? (For tests and support questions.)"""
-    key = forgotten_hash(customer_id)
-    return any(row["id_hash"] == key for row in contents.rows[FORGOTTEN])
-
-
-# -- the commands --------------------------------------------------------------------------------------------
-GetServices = Callable[[], Services]
-Fail = Callable[..., typer.Exit]
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-out = Console(soft_wrap=True, highlight=False)
-
-
-def register(app: typer.Typer, *, services: GetServices, fail: Fail) -> None:
-    """Add `export` and `import-export` to `app`."""
-
-    @app.command("export")
-    def export(
-        directory: Annotated[Path, typer.Argument(help="Folder to write the export into (new or empty).")],
-        force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty.")] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as one JSON object.")] = False,
-    ) -> None:
-        """Export customers, staff, promises, thanks, advocates, decisions and the knowledge index's sources."""
-        svc = services()
-        try:
-            result = export_data(
-                records=svc.records, store=svc.store, record_manager=svc.ingestor.record_manager,
-                embedding_model=svc.settings.embedding_model, collection=svc.settings.collection,
-                directory=directory, force=force,
-            )
-        except ExportProblem as exc:
-            raise fail(str(exc), EXIT_BAD_INPUT) from None
-        except StoreMismatch as exc:
-            raise fail(str(exc)) from None
-        except OSError as exc:
-            raise fail(f"cannot write the export into {directory} ({exc.strerror})") from None
-        if as_json:
-            print(json.dumps(result.manifest, ensure_ascii=False))
-        else:
-            out.print(result.line(), markup=False)
-
-    @app.command("import-export")
-    def import_export(
-        directory: Annotated[Path, typer.Argument(help="A folder written by `advocate export`.")],
-        reingest: Annotated[
-            bool, typer.Option("--reingest", help="Ingest the exported sources again where they are.")
-        ] = False,
-        knowledge_only: Annotated[
-            bool, typer.Option("--knowledge-only", help="Skip the records; only restore the knowledge index.")
-        ] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="Print what was restored as one JSON object.")] = False,
-    ) -> None:
-        """Restore an export into an empty data dir or database (records in one transaction)."""
-        try:
-            contents = read_export(directory)
-        except ExportProblem as exc:
-            raise fail(str(exc), EXIT_BAD_INPUT) from None
-        svc = services()
-        counts: dict[str, int] = {}
-        if not knowledge_only:
-            try:
-                counts = import_records(svc.records, contents)
-            except NotEmpty as exc:
-                raise fail(str(exc), EXIT_BAD_INPUT) from None
-            except Exception as exc:  # an integrity error, a lost connection: nothing was written
-                raise fail(f"nothing was imported: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
-        configured = svc.settings.embedding_model
-        if (reingest or knowledge_only) and contents.manifest.get("embedding_model") != configured:
-            err.print(f"note: the export's chunks were embedded with {contents.manifest.get('embedding_model')!r}; "
-                      f"they are embedded again with {configured!r}", markup=False)
-        try:
-            restored = restore_knowledge(ingestor=svc.ingestor, contents=contents, reingest=reingest or knowledge_only)
-        except StoreMismatch as exc:
-            raise fail(str(exc)) from None
-        if as_json:
-            print(json.dumps({"records": counts, "knowledge": restored.as_json()}, ensure_ascii=False))
-            return
-        if counts:
-            out.print(f"restored from {directory}: "
-                      + ", ".join(f"{n:,} {t.replace('_', ' ')}" for t, n in counts.items()), markup=False)
-        _print_knowledge(restored, directory)
-
-
-def _print_knowledge(restored: KnowledgeRestore, directory: Path) -> None:
-    for summary in restored.summaries:
-        for rejection in summary.rejections:
-            err.print(f"rejected {rejection}", markup=False)
-    if restored.ingested:
-        files = sum(len(p) for p in restored.ingested.values())
-        chunks = sum(s.added + s.updated for s in restored.summaries)
-        skipped = sum(s.skipped for s in restored.summaries)
-        out.print(f"knowledge: ingested {files} source files again ({chunks} chunks written, {skipped} "
-                  "already stored)", markup=False)
-    for path in restored.changed:
-        err.print(f"note: {path} changed since the export; ingested as it is now", markup=False)
-    if restored.slack_restored or restored.slack_waiting:
-        what = (f"restored {restored.slack_restored}" if restored.slack_restored
-                else f"{restored.slack_waiting} waiting (run with --reingest or --knowledge-only)")
-        out.print(f"knowledge: Slack feedback messages {what}", markup=False)
-    if restored.to_ingest:
-        out.print(f"knowledge: {len(restored.to_ingest)} source files are where the export found them; ingest them "
-                  f"with `advocate import-export {directory} --knowledge-only`, or:", markup=False)
-        for line in ingest_commands(restored.to_ingest):
-            out.print(f"  {line}", markup=False)
-    if restored.missing:
-        out.print(f"knowledge: {len(restored.missing)} source files are not where the export found them; copy "
-                  "them back and ingest them:", markup=False)
-        for line in ingest_commands(restored.missing):
-            out.print(f"  {line}", markup=False)

@@ -1,4 +1,4 @@
-"""`advocate forget-customer ID`: a customer's right to be forgotten.
+"""Forgetting a customer (`advocate forget-customer ID`): a customer's right to be forgotten.
 
 Removes the customer's records (the customer row, their promises with their history, thank-yous),
 their chunks from the knowledge base (the vector store, the lexical index and the record manager: any
@@ -15,22 +15,16 @@ chunks leave the vector store and the lexical index. Run the same command again 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-import click
-import typer
 from langchain_classic.indexes import SQLRecordManager
-from rich.console import Console
 from sqlalchemy import text
 
-from advocate.services import Services
-from knowledge.vector_store import Hit, KnowledgeStore, StoreMismatch
+from knowledge.vector_store import Hit, KnowledgeStore
 from records.customers import CustomerView
 from records.database import Records
 from records.forgotten import (
@@ -43,11 +37,7 @@ from records.forgotten import (
 
 log = logging.getLogger(__name__)
 
-EXIT_BAD_INPUT = 2
 SHOWN = 10  # sources, links and mentions listed in the report before "… and N more"
-
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-out = Console(soft_wrap=True, highlight=False)
 
 
 class UnknownCustomer(LookupError):
@@ -170,7 +160,7 @@ class CustomerForgetter:
         ids = [h.id for h in chunks]
         with self.records.session() as session:
             self.forgotten.add(session, plan.customer_id, now=now)
-            done = forget_in_records(session, customer_id=plan.customer_id, masker=masker, apply=True, now=now)
+            done = forget_in_records(session, customer_id=plan.customer_id, masker=masker, apply=True)
             record_manager = self._drop_record_manager_rows(session, ids)
         report = ForgetReport(plan=plan, records=done, record_manager=record_manager)
         report.lexical_index = self._lexical_count(ids)
@@ -213,7 +203,7 @@ class CustomerForgetter:
         return found
 
 
-# -- the command ---------------------------------------------------------------------------------------
+# -- what the plan and the report say ----------------------------------------------------------------------
 def _plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
@@ -276,61 +266,3 @@ def report_text(report: ForgetReport) -> str:
         lines.append("  other chunks mention their id or name (not removed: edit these sources and ingest again):")
         lines.extend(_listed(plan.mentions))
     return "\n".join(lines)
-
-
-GetServices = Callable[[], Services]
-Fail = Callable[..., typer.Exit]
-
-
-def forgetter_for(svc: Services) -> CustomerForgetter:
-    return CustomerForgetter(records=svc.records, store=svc.store, record_manager=svc.ingestor.record_manager)
-
-
-def register(app: typer.Typer, *, services: GetServices, fail: Fail) -> None:
-    """Add `forget-customer` to `app`."""
-
-    @app.command("forget-customer")
-    def forget_customer(
-        customer_id: Annotated[str, typer.Argument(help="The customer's id, e.g. C00105.")],
-        yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="Print what was removed as one JSON object.")] = False,
-    ) -> None:
-        """Remove a customer's records and feedback, and mask them in decision logs (cannot be undone)."""
-        if not customer_id.strip():
-            raise fail("the customer id is empty; give an id like C00105", EXIT_BAD_INPUT)
-        svc = services()
-        try:
-            forgetter = forgetter_for(svc)
-            plan = forgetter.plan(customer_id)
-        except UnknownCustomer as exc:
-            raise fail(str(exc), EXIT_BAD_INPUT) from None
-        except StoreMismatch as exc:
-            raise fail(str(exc)) from None
-        if plan.nothing_left:
-            message = f"{plan.customer_id} was forgotten before; nothing of theirs is stored"
-            if as_json:
-                print(json.dumps({"customer_id": plan.customer_id, "already_forgotten": True}))
-            else:
-                out.print(message, markup=False)
-            return
-        err.print(plan_text(plan), markup=False)
-        if not yes:
-            try:
-                confirmed = typer.confirm("This cannot be undone. Forget this customer?", default=False, err=True)
-            except (typer.Abort, click.exceptions.Abort):  # no answer (end of input)
-                confirmed = False
-            if not confirmed:
-                raise fail("not confirmed: nothing was changed (pass --yes to skip the question)", 1)
-        try:
-            report = forgetter.forget(plan)
-        except KeyboardInterrupt:
-            raise fail("interrupted: run the same command again to finish forgetting", 130) from None
-        except Exception as exc:  # a lost database or Chroma connection part-way
-            raise fail(f"forgetting stopped part-way ({type(exc).__name__}: {str(exc).splitlines()[0]}); "
-                       "run the same command again to finish") from None
-        if as_json:
-            print(json.dumps(report.as_json(), ensure_ascii=False))
-        else:
-            out.print(report_text(report), markup=False)
-        if report.remaining:
-            raise typer.Exit(1)

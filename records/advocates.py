@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from records.clock import now_utc
 from records.errors import InputError
-from records.models import Advocate, BriefFeedback, Decision, Staff, utcnow
-
-if TYPE_CHECKING:
-    from records.database import Records
+from records.models import Advocate, BriefFeedback, Decision, Staff
 
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,31}")
 
@@ -48,9 +46,9 @@ class BriefVotes:
 
 
 class AdvocateRoster:
-    def __init__(self, *, records: Records) -> None:
-        # The records database the roster lives in.
-        self.records = records
+    def __init__(self, *, sessions: sessionmaker[Session]) -> None:
+        # Transactions on the records database: `with sessions.begin() as session:` commits at the end.
+        self.sessions = sessions
 
     def add(self, *, slack_user_id: str, function: str, staff_handle: str | None = None) -> AdvocateView:
         """Name (or re-activate) an advocate for a function."""
@@ -60,13 +58,13 @@ class AdvocateRoster:
         function = function.strip().lower()
         if not function:
             raise InputError("function", "empty; give the function they advocate in, e.g. service")
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             if staff_handle and session.get(Staff, staff_handle) is None:
                 raise InputError("handle", f"{staff_handle!r} is not in staff; import staff first or leave it out")
             row = session.scalar(select(Advocate).where(Advocate.slack_user_id == slack_user_id))
             if row is None:
                 row = Advocate(slack_user_id=slack_user_id, function=function, staff_handle=staff_handle,
-                               active=True, created_at=utcnow())
+                               active=True, created_at=now_utc())
                 session.add(row)
             else:
                 row.function, row.active = function, True
@@ -75,7 +73,7 @@ class AdvocateRoster:
             return AdvocateView.of(row)
 
     def deactivate(self, slack_user_id: str) -> bool:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = session.scalar(select(Advocate).where(Advocate.slack_user_id == slack_user_id))
             if row is None or not row.active:
                 return False
@@ -83,7 +81,7 @@ class AdvocateRoster:
             return True
 
     def active(self) -> list[AdvocateView]:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             rows = session.scalars(
                 select(Advocate).where(Advocate.active.is_(True)).order_by(Advocate.function, Advocate.id)
             )
@@ -92,7 +90,7 @@ class AdvocateRoster:
     def resolve(self, who: str) -> AdvocateView | None:
         """An active advocate by Slack user id or staff handle."""
         who = who.strip().lstrip("@")
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = session.scalar(
                 select(Advocate).where(Advocate.active.is_(True))
                 .where((Advocate.slack_user_id == who) | (Advocate.staff_handle == who.lower()))
@@ -107,7 +105,7 @@ class AdvocateRoster:
 
     def decisions(self, *, function: str, since: datetime, limit: int = 10) -> list[DecisionView]:
         """Decisions of a function since a time, newest first, with the concerns raised on them."""
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             rows = session.scalars(
                 select(Decision)
                 .where(Decision.function == function, Decision.created_at >= since)
@@ -121,7 +119,7 @@ class AdvocateRoster:
             ]
 
     def brief_votes(self, *, function: str, since: datetime) -> BriefVotes:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             rows = session.execute(
                 select(BriefFeedback.helpful, func.count())
                 .join(Decision, Decision.id == BriefFeedback.decision_id)

@@ -10,8 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.csv_text import RowProblem, csv_records, data_rows, decode_text
-from knowledge.documents import UnreadableInput
+from records.csv_text import RowProblem, UnreadableInput, csv_records, data_rows, decode_text
 from records.errors import InputError
 
 __all__ = ["CsvRow", "ImportSummary", "RowProblem", "normalise_header", "parse_mapping", "read_rows"]

@@ -7,17 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from knowledge.feedback_rows import parse_date
+from records.clock import now_utc
 from records.csv_rows import CsvRow, ImportSummary, RowProblem, read_rows
-from records.forgotten import forgotten_hash
-from records.models import Customer, anniversary_key, utcnow
-
-if TYPE_CHECKING:
-    from records.database import Records
+from records.csv_text import parse_date
+from records.forgotten import ForgottenCustomers, forgotten_hash
+from records.models import Customer, anniversary_key
 
 FIELDS: tuple[str, ...] = ("id", "name", "customer_since", "owner", "segment", "value")
 REQUIRED: tuple[str, ...] = ("id", "name", "customer_since", "owner")
@@ -61,18 +59,20 @@ def name_key(name: str) -> str:
 
 
 class CustomerBook:
-    def __init__(self, *, records: Records) -> None:
-        # The records database this book reads and writes.
-        self.records = records
+    def __init__(self, *, sessions: sessionmaker[Session], forgotten: ForgottenCustomers) -> None:
+        # Transactions on the records database: `with sessions.begin() as session:` commits at the end.
+        self.sessions = sessions
+        # Customers who asked to be forgotten: an import of the CRM list does not bring them back.
+        self.forgotten = forgotten
 
     def get(self, customer_id: str) -> CustomerView | None:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = session.get(Customer, customer_id.strip())
             return CustomerView.of(row) if row else None
 
     def get_many(self, ids: Sequence[str]) -> dict[str, CustomerView]:
         found: dict[str, CustomerView] = {}
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             for start in range(0, len(ids), BATCH):
                 for row in session.scalars(select(Customer).where(Customer.id.in_(ids[start : start + BATCH]))):
                     found[row.id] = CustomerView.of(row)
@@ -83,7 +83,7 @@ class CustomerBook:
         query = query.strip()
         if not query:
             return []
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = session.get(Customer, query) or session.get(Customer, query.upper())
             if row:
                 return [CustomerView.of(row)]
@@ -101,7 +101,7 @@ class CustomerBook:
             return [CustomerView.of(r) for r in prefix]
 
     def count(self) -> int:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             return int(session.scalar(select(func.count()).select_from(Customer)) or 0)
 
     def import_csv(self, path: Path, *, mapping: dict[str, str] | None = None) -> ImportSummary:
@@ -109,9 +109,9 @@ class CustomerBook:
         summary = ImportSummary(what="customers")
         seen: dict[str, int] = {}
         batch: list[tuple[int, dict[str, object]]] = []
-        today = utcnow().date()
+        today = now_utc().date()
         # Customers who asked to be forgotten stay forgotten when the CRM list is imported again.
-        forgotten = self.records.forgotten.hashes()
+        forgotten = self.forgotten.hashes()
         for item in read_rows(path, fields=FIELDS, required=REQUIRED, aliases=ALIASES, mapping=mapping):
             if isinstance(item, RowProblem):
                 summary.problems.append(item)
@@ -138,10 +138,10 @@ class CustomerBook:
         return summary
 
     def _upsert(self, batch: list[tuple[int, dict[str, object]]], summary: ImportSummary) -> None:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             ids = [str(values["id"]) for _, values in batch]
             existing = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
-            now = utcnow()
+            now = now_utc()
             for _, values in batch:
                 row = existing.get(str(values["id"]))
                 if row is None:

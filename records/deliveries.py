@@ -16,15 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
-from records.models import DigestDelivery, utcnow
-
-if TYPE_CHECKING:
-    from records.database import Records
+from records.clock import now_utc
+from records.models import DigestDelivery
 
 # Errors are stored for people to read; a traceback or a huge body is not useful there.
 MAX_ERROR_CHARS = 500
@@ -60,18 +59,18 @@ def delivery_key(kind: str, recipient: str, period: str) -> str:
 
 
 class DeliveryLedger:
-    def __init__(self, *, records: Records) -> None:
-        # The records database holding the ledger.
-        self.records = records
+    def __init__(self, *, sessions: sessionmaker[Session]) -> None:
+        # Transactions on the records database: `with sessions.begin() as session:` commits at the end.
+        self.sessions = sessions
 
     def get(self, key: str) -> DeliveryView | None:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = session.get(DigestDelivery, key)
             return DeliveryView.of(row) if row else None
 
     def statuses(self, keys: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             for start in range(0, len(keys), 1000):
                 part = keys[start : start + 1000]
                 query = select(DigestDelivery.key, DigestDelivery.status).where(DigestDelivery.key.in_(part))
@@ -92,10 +91,10 @@ class DeliveryLedger:
     ) -> tuple[DeliveryView, bool]:
         """(the row, whether this call created it). An existing row is returned unchanged: the first
         intent's message is the one sent, however often the digest is computed again."""
-        now = now or utcnow()
+        now = now or now_utc()
         key = delivery_key(kind, recipient, period)
         try:
-            with self.records.session() as session:
+            with self.sessions.begin() as session:
                 row = DigestDelivery(
                     key=key, kind=kind, recipient=recipient, period=period, status=status, attempts=0,
                     last_error=_short(error), payload=payload, chart_png=chart_png, created_at=now,
@@ -113,7 +112,7 @@ class DeliveryLedger:
 
         One conditional UPDATE: of two schedulers racing, exactly one sees a row change.
         """
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             result = session.execute(
                 update(DigestDelivery)
                 .where(
@@ -151,7 +150,7 @@ class DeliveryLedger:
 
     def retry(self, key: str) -> bool:
         """Put a failed delivery back to pending (after the cause was fixed)."""
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             result = session.execute(
                 update(DigestDelivery).where(DigestDelivery.key == key, DigestDelivery.status == "failed")
                 .values(status="pending", attempts=0, claimed_until=None)
@@ -161,7 +160,7 @@ class DeliveryLedger:
 
     def outstanding(self, *, now: datetime, since: datetime, limit: int = 500) -> list[str]:
         """Keys of pending deliveries nobody holds, oldest first (index on status, created_at)."""
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             query = (
                 select(DigestDelivery.key)
                 .where(
@@ -175,7 +174,7 @@ class DeliveryLedger:
             return list(session.scalars(query))
 
     def listing(self, *, statuses: Sequence[str], limit: int = 100) -> list[DeliveryView]:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             query = (
                 select(DigestDelivery).where(DigestDelivery.status.in_(list(statuses)))
                 .order_by(DigestDelivery.created_at.desc()).limit(limit)
@@ -183,7 +182,7 @@ class DeliveryLedger:
             return [DeliveryView.of(r) for r in session.scalars(query)]
 
     def last_sent_at(self, *, kind: str, recipient: str) -> datetime | None:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             return session.scalar(
                 select(DigestDelivery.sent_at)
                 .where(DigestDelivery.kind == kind, DigestDelivery.recipient == recipient,
@@ -193,7 +192,7 @@ class DeliveryLedger:
             )
 
     def _set(self, key: str, **values: Any) -> None:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             session.execute(
                 update(DigestDelivery).where(DigestDelivery.key == key).values(**values)
                 .execution_options(synchronize_session=False)
@@ -204,7 +203,3 @@ def _short(error: str | None) -> str | None:
     if error is None:
         return None
     return error if len(error) <= MAX_ERROR_CHARS else error[: MAX_ERROR_CHARS - 1] + "…"
-
-
-def stale_before(now: datetime, days: int = 7) -> datetime:
-    return now - timedelta(days=days)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from records.errors import InputError
@@ -92,10 +92,3 @@ def show_due(at: datetime, tz_label: str | None, default_tz: tzinfo) -> str:
     """E.g. "Tue 24 Nov 2026 16:00 (Europe/London)"."""
     local = local_time(at, tz_label, default_tz)
     return f"{local:%a %d %b %Y %H:%M} ({tz_label or zone_label(default_tz)})"
-
-
-def parse_day(text: str, *, field: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(field, f"{text!r} is not a date; use YYYY-MM-DD") from None

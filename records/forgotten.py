@@ -5,9 +5,6 @@ ingestion and the customer import to recognise the id and skip it, so that re-in
 feedback export or re-importing the CRM list does not bring the customer back. (Customer ids are
 short; the hash keeps the list from naming anyone at a glance, it is not encryption.)
 
-The table lives in the records database beside the record manager's and the lexical index's tables,
-created on first use like theirs — every process that ingests reaches it without a migration.
-
 Decision logs (decisions, concerns, brief feedback comments, delivered briefs, digest deliveries) are
 not deleted — they are other people's work — but every mention of the customer is masked: their id,
 their name, and any run of their verbatims' words quoted there.
@@ -22,36 +19,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, delete, func, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, load_only
 
+from records.clock import now_utc
 from records.models import (
     BriefFeedback,
     Concern,
     Customer,
     Decision,
     DigestDelivery,
+    ForgottenCustomer,
     Promise,
     PromiseEvent,
+    SlackBrief,
     Thanks,
-    UTCDateTime,
-    utcnow,
 )
 
 FORGOTTEN_MASK = "[forgotten customer]"
-TABLE_NAME = "forgotten_customers"
 # Runs of this many words shared with one of the customer's verbatims are theirs, wherever quoted.
 MIN_QUOTED_WORDS = 5
-
-# Outside the records' Alembic metadata on purpose: created on first use (see the module docstring).
-_metadata = MetaData()
-forgotten_table = Table(
-    TABLE_NAME,
-    _metadata,
-    Column("id_hash", String(64), primary_key=True),
-    Column("forgotten_at", UTCDateTime, nullable=False),
-)
 
 
 def forgotten_hash(customer_id: str) -> str:
@@ -63,42 +50,32 @@ class ForgottenCustomers:
     """The persistent list of customers who asked to be forgotten (hashed ids only)."""
 
     def __init__(self, *, engine: Engine) -> None:
-        # The records database (SQLite or PostgreSQL) the list lives in.
+        # The records database (SQLite or PostgreSQL, migrated) the list lives in.
         self.engine = engine
-        self._ensure_table()
-
-    def _ensure_table(self) -> None:
-        try:
-            forgotten_table.create(self.engine, checkfirst=True)
-        except DBAPIError:
-            # Another process created it between the check and the create.
-            with self.engine.connect() as connection:
-                if not self.engine.dialect.has_table(connection, TABLE_NAME):
-                    raise
 
     def hashes(self) -> frozenset[str]:
         """Every forgotten id's hash: read once per ingest, then checked per row."""
         with self.engine.connect() as connection:
-            return frozenset(connection.scalars(select(forgotten_table.c.id_hash)))
+            return frozenset(connection.scalars(select(ForgottenCustomer.id_hash)))
 
     def contains(self, customer_id: str) -> bool:
         with self.engine.connect() as connection:
             found = connection.scalar(
-                select(forgotten_table.c.id_hash).where(forgotten_table.c.id_hash == forgotten_hash(customer_id))
+                select(ForgottenCustomer.id_hash).where(ForgottenCustomer.id_hash == forgotten_hash(customer_id))
             )
             return found is not None
 
     def count(self) -> int:
         with self.engine.connect() as connection:
-            return int(connection.scalar(select(func.count()).select_from(forgotten_table)) or 0)
+            return int(connection.scalar(select(func.count()).select_from(ForgottenCustomer)) or 0)
 
     def add(self, session: Session, customer_id: str, *, now: datetime | None = None) -> bool:
         """Add the id inside the caller's transaction; False if it was already on the list."""
         key = forgotten_hash(customer_id)
-        exists = session.execute(select(forgotten_table.c.id_hash).where(forgotten_table.c.id_hash == key)).first()
+        exists = session.execute(select(ForgottenCustomer.id_hash).where(ForgottenCustomer.id_hash == key)).first()
         if exists:
             return False
-        session.execute(forgotten_table.insert().values(id_hash=key, forgotten_at=now or utcnow()))
+        session.add(ForgottenCustomer(id_hash=key, forgotten_at=now or now_utc()))
         return True
 
 
@@ -156,6 +133,11 @@ class CustomerMasker:
         if not self._grams and not self._short:
             return text
         words = _words(text)
+        marked = self._quoted_words(text, words)
+        return _masked_runs(text, words, marked) if any(marked) else text
+
+    def _quoted_words(self, text: str, words: list[tuple[str, int, int]]) -> list[bool]:
+        """For each word of `text`: is it part of a run quoted from one of the customer's verbatims?"""
         tokens = [w for w, _, _ in words]
         marked = [False] * len(words)
         n = MIN_QUOTED_WORDS
@@ -168,37 +150,46 @@ class CustomerMasker:
             for i in range(len(words) - size + 1):
                 if tuple(tokens[i : i + size]) == short and _quoted(text, words[i][1], words[i + size - 1][2]):
                     marked[i : i + size] = [True] * size
-        if not any(marked):
-            return text
-        pieces: list[str] = []
-        last = 0
-        i = 0
-        while i < len(words):
-            if not marked[i]:
-                i += 1
-                continue
-            start = words[i][1]
-            while i + 1 < len(words) and marked[i + 1]:
-                i += 1
-            end = words[i][2]
-            # A quote cut short ends in a part-word and an ellipsis; both go with the words.
-            if i + 1 < len(words) and not text[end : words[i + 1][1]].strip():
-                after = words[i + 1][2]
-                if text.startswith(("…", "..."), after):
-                    end, i = after, i + 1
-            for ellipsis in ("…", "..."):
-                if text.startswith(ellipsis, end):
-                    end += len(ellipsis)
-                    break
-            # The verbatim's own closing punctuation, inside the quotation marks.
-            if text[end : end + 1] in (".", "!", "?") and text[end + 1 : end + 2] in _QUOTES:
-                end += 1
-            pieces.append(text[last:start])
-            pieces.append(FORGOTTEN_MASK)
-            last = end
+        return marked
+
+
+def _masked_runs(text: str, words: list[tuple[str, int, int]], marked: list[bool]) -> str:
+    """`text` with each run of marked words (and the quote's own trailing ellipsis or punctuation) masked."""
+    pieces: list[str] = []
+    last = 0
+    i = 0
+    while i < len(words):
+        if not marked[i]:
             i += 1
-        pieces.append(text[last:])
-        return "".join(pieces)
+            continue
+        start = words[i][1]
+        while i + 1 < len(words) and marked[i + 1]:
+            i += 1
+        end, i = _quote_end(text, words, i)
+        pieces.append(text[last:start])
+        pieces.append(FORGOTTEN_MASK)
+        last = end
+        i += 1
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _quote_end(text: str, words: list[tuple[str, int, int]], i: int) -> tuple[int, int]:
+    """Where a quoted run ending at word `i` ends in `text`, and its last word."""
+    end = words[i][2]
+    # A quote cut short ends in a part-word and an ellipsis; both go with the words.
+    if i + 1 < len(words) and not text[end : words[i + 1][1]].strip():
+        after = words[i + 1][2]
+        if text.startswith(("…", "..."), after):
+            end, i = after, i + 1
+    for ellipsis in ("…", "..."):
+        if text.startswith(ellipsis, end):
+            end += len(ellipsis)
+            break
+    # The verbatim's own closing punctuation, inside the quotation marks.
+    if text[end : end + 1] in (".", "!", "?") and text[end + 1 : end + 2] in _QUOTES:
+        end += 1
+    return end, i
 
 
 def _quoted(text: str, start: int, end: int) -> bool:
@@ -236,62 +227,33 @@ def _customer_ids(session: Session, customer_id: str) -> list[str]:
     return []
 
 
-def forget_in_records(
-    session: Session, *, customer_id: str, masker: CustomerMasker, apply: bool, now: datetime | None = None
-) -> RecordsForgotten:
+# The decision logs' columns that may mention a customer: text, and JSON with text inside.
+_LOG_TEXT: dict[type, tuple[str, ...]] = {
+    Decision: ("question",), Concern: ("text",), BriefFeedback: ("comment",), SlackBrief: ("question",),
+    DigestDelivery: ("last_error",),
+}
+_LOG_JSON: dict[type, tuple[str, ...]] = {Decision: ("lenses",), SlackBrief: ("view",), DigestDelivery: ("payload",)}
+# Where a delivered brief is in Slack, to list the posted ones that named the customer.
+_BRIEF_PLACE = ("permalink", "channel", "message_ts")
+
+
+def forget_in_records(session: Session, *, customer_id: str, masker: CustomerMasker, apply: bool) -> RecordsForgotten:
     """Delete the customer's rows and mask their mentions, inside the caller's transaction.
 
     With `apply=False` nothing is changed: the counts say what would be.
     """
-    from records.slack_records import SlackBrief
-
     done = RecordsForgotten()
     stored = _customer_ids(session, customer_id)
     if stored:
-        promise_ids = list(session.scalars(select(Promise.id).where(Promise.customer_id.in_(stored))))
-        done.customers = len(stored)
-        done.promises = len(promise_ids)
-        done.promise_events = _count(session, PromiseEvent, PromiseEvent.promise_id.in_(promise_ids))
-        done.thanks = _count(session, Thanks, Thanks.customer_id.in_(stored))
-        if apply:
-            # Explicit deletes: SQLite enforces no ON DELETE CASCADE without a pragma.
-            for start in range(0, len(promise_ids), 500):
-                part = promise_ids[start : start + 500]
-                session.execute(delete(PromiseEvent).where(PromiseEvent.promise_id.in_(part)))
-                session.execute(delete(Promise).where(Promise.id.in_(part)))
-            session.execute(delete(Thanks).where(Thanks.customer_id.in_(stored)))
-            session.execute(delete(Customer).where(Customer.id.in_(stored)))
-    texts: Sequence[tuple[type, tuple[str, ...]]] = (
-        (Decision, ("question",)),
-        (Concern, ("text",)),
-        (BriefFeedback, ("comment",)),
-        (SlackBrief, ("question",)),
-        (DigestDelivery, ("last_error",)),
-    )
-    jsons: dict[type, tuple[str, ...]] = {
-        Decision: ("lenses",), SlackBrief: ("view",), DigestDelivery: ("payload",),
-    }
-    for model, columns in texts:
-        json_columns = jsons.get(model, ())
-        extra = ("permalink", "channel", "message_ts") if model is SlackBrief else ()
+        _forget_rows(session, stored, done, apply=apply)
+    for model, columns in _LOG_TEXT.items():
+        json_columns = _LOG_JSON.get(model, ())
+        extra = _BRIEF_PLACE if model is SlackBrief else ()
         # Only the columns read: digest deliveries carry chart images.
         wanted = load_only(*(getattr(model, c) for c in (*columns, *json_columns, *extra)))
         changed = 0
         for row in session.scalars(select(model).options(wanted)):
-            row_changed = False
-            for column in columns:
-                value = getattr(row, column)
-                if isinstance(value, str) and (masked := masker.text(value)) != value:
-                    row_changed = True
-                    if apply:
-                        setattr(row, column, masked)
-            for column in json_columns:
-                value = getattr(row, column)
-                if value is not None and (masked := masker.json(value)) != value:
-                    row_changed = True
-                    if apply:
-                        setattr(row, column, masked)
-            if row_changed:
+            if _mask_row(row, masker, text_columns=columns, json_columns=json_columns, apply=apply):
                 changed += 1
                 if model is SlackBrief:
                     done.posted_briefs.append(row.permalink or f"channel {row.channel}, message {row.message_ts}")
@@ -300,6 +262,42 @@ def forget_in_records(
     if apply:
         session.flush()
     return done
+
+
+def _forget_rows(session: Session, stored: list[str], done: RecordsForgotten, *, apply: bool) -> None:
+    """Count (and with `apply` delete) the customer's own rows: them, their promises with history, thank-yous."""
+    promise_ids = list(session.scalars(select(Promise.id).where(Promise.customer_id.in_(stored))))
+    done.customers = len(stored)
+    done.promises = len(promise_ids)
+    done.promise_events = _count(session, PromiseEvent, PromiseEvent.promise_id.in_(promise_ids))
+    done.thanks = _count(session, Thanks, Thanks.customer_id.in_(stored))
+    if not apply:
+        return
+    # Explicit deletes: SQLite enforces no ON DELETE CASCADE without a pragma.
+    for start in range(0, len(promise_ids), 500):
+        part = promise_ids[start : start + 500]
+        session.execute(delete(PromiseEvent).where(PromiseEvent.promise_id.in_(part)))
+        session.execute(delete(Promise).where(Promise.id.in_(part)))
+    session.execute(delete(Thanks).where(Thanks.customer_id.in_(stored)))
+    session.execute(delete(Customer).where(Customer.id.in_(stored)))
+
+
+def _mask_row(
+    row: Any, masker: CustomerMasker, *, text_columns: Sequence[str], json_columns: Sequence[str], apply: bool
+) -> bool:
+    """Whether the row mentions the customer; with `apply` those mentions are masked in it."""
+    mentions = False
+    for column in (*text_columns, *json_columns):
+        value = getattr(row, column)
+        if column in text_columns:
+            masked = masker.text(value) if isinstance(value, str) else value
+        else:
+            masked = masker.json(value) if value is not None else value
+        if masked != value:
+            mentions = True
+            if apply:
+                setattr(row, column, masked)
+    return mentions
 
 
 def _count(session: Session, model: type, condition: Any) -> int:

@@ -20,11 +20,12 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
-from records.models import Promise, utcnow
+from records.clock import now_utc
+from records.models import Promise
 
 if TYPE_CHECKING:
-    from records.database import Records
     from records.staff import OrgChart
 
 PeriodKind = Literal["week", "month"]
@@ -177,9 +178,11 @@ def period_grid(now: datetime, kind: PeriodKind, tz: tzinfo, count: int) -> list
 
 
 class KeepRates:
-    def __init__(self, *, records: Records) -> None:
-        # The records database the rates are computed from.
-        self.records = records
+    def __init__(self, *, sessions: sessionmaker[Session], timezone: tzinfo) -> None:
+        # Transactions on the records database: `with sessions.begin() as session:` commits at the end.
+        self.sessions = sessions
+        # The organisation's zone: where weeks and months begin.
+        self.timezone = timezone
 
     def report(
         self,
@@ -191,12 +194,12 @@ class KeepRates:
         now: datetime | None = None,
     ) -> KeepRateReport:
         """One scope: the whole organisation (owners=None) or the promises of these owners."""
-        now = now or utcnow()
-        grid = period_grid(now, period, self.records.timezone, periods or DEFAULT_PERIODS[period])
+        now = now or now_utc()
+        grid = period_grid(now, period, self.timezone, periods or DEFAULT_PERIODS[period])
         report = KeepRateReport(scope, period, grid)
         index = {p.label: p for p in grid}
         for _owner, customer_id, status, due_at, closed_at in self._rows(grid[0].start, now, owners):
-            bucket = index.get(period_label(due_at, period, self.records.timezone))
+            bucket = index.get(period_label(due_at, period, self.timezone))
             if bucket is not None:
                 bucket.add(customer_id=customer_id, status=status, due_at=due_at, closed_at=closed_at, now=now)
         return report
@@ -212,8 +215,8 @@ class KeepRates:
         only: Sequence[str] | None = None,
     ) -> list[KeepRateReport]:
         """Per owner, or per team (a manager and everyone below), in one streamed pass."""
-        now = now or utcnow()
-        tz = self.records.timezone
+        now = now or now_utc()
+        tz = self.timezone
         count = periods or DEFAULT_PERIODS[period]
         reports: dict[str, KeepRateReport] = {}
         indexes: dict[str, dict[str, PeriodRate]] = {}
@@ -243,7 +246,7 @@ class KeepRates:
         columns = (Promise.owner, Promise.customer_id, Promise.status, Promise.due_at, Promise.closed_at)
         # Promises not yet due do not count: the range ends now.
         base = select(*columns).where(Promise.due_at >= start, Promise.due_at < now)
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             if owners is None:
                 yield from session.execute(base.execution_options(yield_per=5000))  # type: ignore[misc]
                 return

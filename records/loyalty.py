@@ -10,20 +10,17 @@ promise is flagged: fix first, thank after.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
-from knowledge.vector_store import KnowledgeStore, StoreMismatch
 from records.customers import CustomerView
 from records.database import Records
 from records.due_times import show_due
 from records.milestones import Milestone, next_milestone, stream_milestones
 from records.promises import PromiseView
 from records.staff import OrgChart, SenderPolicy
-
-log = logging.getLogger(__name__)
 
 # Feedback this recent and scored this low is an open complaint.
 RECENT_DAYS = 180
@@ -43,34 +40,12 @@ class FeedbackItem:
         return {"id": self.id, "date": self.date, "score": self.score, "channel": self.channel, "text": self.text}
 
 
-class FeedbackLookup:
-    """A customer's own feedback from the knowledge base, newest first."""
-
-    def __init__(self, *, store: KnowledgeStore) -> None:
-        # The knowledge store holding feedback chunks with customer_id metadata.
-        self.store = store
+class CustomerFeedback(Protocol):
+    """Where a customer's own feedback is found (the knowledge base: knowledge/customer_feedback.py)."""
 
     def for_customers(self, customer_ids: Sequence[str]) -> dict[str, list[FeedbackItem]]:
-        found: dict[str, list[FeedbackItem]] = {}
-        ids = sorted(set(customer_ids))
-        try:
-            for start in range(0, len(ids), 500):
-                part = ids[start : start + 500]
-                where = {"$and": [{"kind": "feedback"}, {"customer_id": {"$in": part}}]}
-                for hit in self.store.by_metadata(where):
-                    meta = hit.metadata
-                    score = meta.get("score")
-                    found.setdefault(str(meta.get("customer_id")), []).append(FeedbackItem(
-                        id=str(meta.get("record_id") or hit.id), date=str(meta.get("date", "")),
-                        score=int(score) if isinstance(score, (int, float)) else None,
-                        channel=str(meta.get("channel", "")), text=hit.text,
-                    ))
-        except StoreMismatch as exc:
-            # Thank-yous and digests still go out; the missing context is said, not hidden.
-            log.warning("customer feedback unavailable: %s", exc)
-        for items in found.values():
-            items.sort(key=lambda f: f.date, reverse=True)
-        return found
+        """Each customer's feedback, newest first; customers without any are left out."""
+        ...
 
 
 @dataclass
@@ -153,7 +128,7 @@ class Loyalty:
         self,
         *,
         records: Records,
-        feedback: FeedbackLookup,
+        feedback: CustomerFeedback,
         milestone_years: Sequence[int],
         sender_policy: SenderPolicy,
         recent_days: int = RECENT_DAYS,

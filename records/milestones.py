@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select
@@ -103,7 +103,3 @@ def stream_milestones(
                 found.append(Milestone(CustomerView.of(row), tenure, on))
     found.sort(key=lambda m: (m.on, -m.years, m.customer.id))
     yield from found
-
-
-def window(today: date, days: int) -> tuple[date, date]:
-    return today, today + timedelta(days=days)

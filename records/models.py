@@ -1,8 +1,14 @@
-"""The records tables as typed SQLAlchemy 2 models.
+"""Every table Advocate creates, declared here; the Alembic migrations in `records/migrations/` create
+and change them (a test compares the migrated database with these models, on SQLite and PostgreSQL).
 
-The schema itself is owned by the Alembic migrations in `records/migrations/`; these models
-must match them (a test compares the two). Times are stored as UTC and read back timezone-aware on
-both SQLite and PostgreSQL (`UTCDateTime`).
+Most are SQLAlchemy 2 models below. The lexical index's tables (`knowledge_fts`, an FTS5 virtual table on
+SQLite; `knowledge_lexical`, a generated tsvector column with a GIN index on PostgreSQL) cannot be
+declared as models: their SQL is in migration 0005, the only place that creates them, and
+knowledge/lexical_index.py reads and writes them. Two tables in the same database belong to
+libraries, which create them on first use: LangChain's record manager (`upsertion_record`) and
+APScheduler's job store (`apscheduler_jobs`).
+
+Times are stored as UTC and read back timezone-aware on both SQLite and PostgreSQL (`UTCDateTime`).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from records.clock import now_utc
+
 # Constraint names are spelled out so that migrations are the same on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -39,10 +47,6 @@ NAMING = {
 PROMISE_STATUSES = ("open", "kept", "broken", "cancelled")
 PROMISE_EVENT_KINDS = ("created", "rescheduled", "reassigned", "closed", "cancelled")
 DELIVERY_STATUSES = ("pending", "sent", "failed")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -83,7 +87,7 @@ class Customer(Base):
     owner: Mapped[str] = mapped_column(String(100))
     segment: Mapped[str] = mapped_column(String(50), default="")
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     __table_args__ = (
         # Milestones across the whole organisation: anniversary range, then tenure.
@@ -104,7 +108,7 @@ class Staff(Base):
     tz: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # The person's own crontab for the manager digest, read in their tz; NULL: MANAGER_DIGEST_CRON.
     digest_cron: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class Promise(Base):
@@ -119,7 +123,7 @@ class Promise(Base):
     due_tz: Mapped[str] = mapped_column(String(64))
     permalink: Mapped[str | None] = mapped_column(String(500), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     created_by: Mapped[str] = mapped_column(String(100), default="")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -148,7 +152,7 @@ class PromiseEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     promise_id: Mapped[str] = mapped_column(ForeignKey("promises.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     by: Mapped[str] = mapped_column(String(100), default="")
     why: Mapped[str] = mapped_column(Text, default="")
     old_value: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -165,7 +169,7 @@ class Thanks(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
     milestone: Mapped[int] = mapped_column(Integer)
-    thanked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    thanked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     thanked_by: Mapped[str] = mapped_column(String(100), default="")
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -183,7 +187,7 @@ class Advocate(Base):
     function: Mapped[str] = mapped_column(String(50), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_mentioned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class Decision(Base):
@@ -201,7 +205,7 @@ class Decision(Base):
     # Slack user ids of the advocates looped in.
     advocates: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     concerns: Mapped[list[Concern]] = relationship(back_populates="decision", order_by="Concern.id")
 
@@ -220,7 +224,7 @@ class Concern(Base):
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), index=True)
     raised_by: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     decision: Mapped[Decision] = relationship(back_populates="concerns")
 
@@ -248,7 +252,7 @@ class SlackBrief(Base):
     # outbound.layouts.brief_view.BriefView as JSON.
     view: Mapped[dict[str, Any]] = mapped_column(JSON)
     permalink: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     __table_args__ = (
         Index("ix_slack_briefs_asked_by_created", "asked_by", "created_at"),
@@ -278,7 +282,7 @@ class BriefFeedback(Base):
     slack_user_id: Mapped[str] = mapped_column(String(32), default="")
     helpful: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
 
     # One vote per person per brief; it also serves look-ups by brief (its first column).
     __table_args__ = (UniqueConstraint("brief_id", "slack_user_id", name="uq_brief_feedback_brief_user"),)
@@ -290,7 +294,7 @@ class ProcessedSlackEvent(Base):
     __tablename__ = "slack_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
 
 
 class DigestDelivery(Base):
@@ -317,7 +321,36 @@ class DigestDelivery(Base):
     slack_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     chart_file_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (Index("ix_digest_deliveries_status_created", "status", "created_at"),)
+
+
+class ForgottenCustomer(Base):
+    """A customer who asked to be forgotten, kept only as a hash of their id (records/forgotten.py):
+    ingestion and the customer import skip them."""
+
+    __tablename__ = "forgotten_customers"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    forgotten_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KnowledgeCollection(Base):
+    """Which physical Chroma collection is live for the logical ADVOCATE_COLLECTION name
+    (records/collection_pointer.py): `advocate reindex` builds a new one, then moves this row."""
+
+    __tablename__ = "knowledge_collections"
+
+    # ADVOCATE_COLLECTION: the logical name every process is configured with.
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # The physical Chroma collection that is live for it.
+    live: Mapped[str] = mapped_column(String(255))
+    # A collection being built by a reindex (removed by the next run if that one never finished).
+    building: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Former live collections kept with --keep-old, as a JSON list.
+    retired: Mapped[str] = mapped_column(Text, default="[]")
+    # EMBEDDING_MODEL the live collection was built with, and when it went live (ISO 8601, UTC).
+    embedding_model: Mapped[str | None] = mapped_column(Text, nullable=True)
+    switched_at: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -10,21 +10,18 @@ import re
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from records.clock import now_utc
 from records.csv_rows import CsvRow, ImportSummary, RowProblem, read_rows
-from records.customers import MAX_MATCHES
+from records.customers import MAX_MATCHES, CustomerBook
 from records.due_times import parse_due, show_due
 from records.errors import InputError, NotFound
-from records.models import PROMISE_STATUSES, Customer, Promise, PromiseEvent, Staff, utcnow
-
-if TYPE_CHECKING:
-    from records.database import Records
+from records.models import PROMISE_STATUSES, Customer, Promise, PromiseEvent, Staff
 
 MAX_TEXT = 2000
 FIELDS: tuple[str, ...] = ("id", "customer_id", "text", "owner", "due", "tz", "status", "closed_at", "permalink")
@@ -86,9 +83,13 @@ def new_promise_id() -> str:
 
 
 class PromiseBook:
-    def __init__(self, *, records: Records) -> None:
-        # The records database this book reads and writes.
-        self.records = records
+    def __init__(self, *, sessions: sessionmaker[Session], timezone: tzinfo, customers: CustomerBook) -> None:
+        # Transactions on the records database: `with sessions.begin() as session:` commits at the end.
+        self.sessions = sessions
+        # The organisation's zone: due times given without one are in it.
+        self.timezone = timezone
+        # Where the customer a person names (by id or name) is found.
+        self.customers = customers
 
     # -- one promise ---------------------------------------------------------------------------------
     def add(
@@ -105,16 +106,16 @@ class PromiseBook:
         promise_id: str | None = None,
     ) -> PromiseView:
         """A new open promise. Raises InputError (naming the field) and writes nothing on bad input."""
-        now = now or utcnow()
+        now = now or now_utc()
         text = _checked_text(text)
-        due_at, due_tz = parse_due(due, tz=tz, default_tz=self.records.timezone)
+        due_at, due_tz = parse_due(due, tz=tz, default_tz=self.timezone)
         if due_at <= now:
             raise InputError(
-                "due", f"{show_due(due_at, due_tz, self.records.timezone)} is in the past; a promise falls due later"
+                "due", f"{show_due(due_at, due_tz, self.timezone)} is in the past; a promise falls due later"
             )
         permalink = _checked_permalink(permalink)
         customer = self.customer_id(customer)
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             customer_id = _known_customer(session, customer)
             owner = _known_staff(session, owner, field="owner")
             if promise_id and session.get(Promise, promise_id):
@@ -134,7 +135,7 @@ class PromiseBook:
         query = customer.strip()
         if not query:
             raise InputError("customer", "empty; give the customer's name or id")
-        matches = self.records.customers.find(query)
+        matches = self.customers.find(query)
         if len(matches) == 1:
             return matches[0].id
         if not matches:
@@ -145,11 +146,11 @@ class PromiseBook:
         raise InputError("customer", f"{count} customers match {query!r}: {shown}; give the id of the one you mean")
 
     def get(self, promise_id: str) -> PromiseView:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             return PromiseView.of(_promise(session, promise_id))
 
     def events(self, promise_id: str) -> list[PromiseEvent]:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = _promise(session, promise_id)
             return list(row.events)
 
@@ -159,18 +160,18 @@ class PromiseBook:
         """Close an open promise as kept or broken."""
         if outcome not in ("kept", "broken"):
             raise InputError("outcome", f"{outcome!r}: a promise closes as kept or broken (or cancel it)")
-        return self._finish(promise_id, status=outcome, by=by, why=why, now=now or utcnow())
+        return self._finish(promise_id, status=outcome, by=by, why=why, now=now or now_utc())
 
     def cancel(self, promise_id: str, *, by: str, why: str, now: datetime | None = None) -> PromiseView:
         """Cancel an open promise (no longer wanted by the customer): it leaves the keep rate."""
         if not why.strip():
             raise InputError("reason", "empty; say why the promise is cancelled (it stays on the record)")
-        return self._finish(promise_id, status="cancelled", by=by, why=why, now=now or utcnow())
+        return self._finish(promise_id, status="cancelled", by=by, why=why, now=now or now_utc())
 
     def _finish(self, promise_id: str, *, status: str, by: str, why: str, now: datetime) -> PromiseView:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = _promise(session, promise_id)
-            _must_be_open(row, self.records)
+            _must_be_open(row)
             row.status, row.closed_at, row.closed_by = status, now, by or row.owner
             kind = "cancelled" if status == "cancelled" else "closed"
             row.events.append(PromiseEvent(kind=kind, at=now, by=by or row.owner, why=why.strip(), new_value=status))
@@ -180,17 +181,17 @@ class PromiseBook:
     def reschedule(
         self, promise_id: str, *, due: str, why: str, by: str, tz: str | None = None, now: datetime | None = None
     ) -> PromiseView:
-        now = now or utcnow()
+        now = now or now_utc()
         if not why.strip():
             raise InputError("reason", "empty; say why the due time moves (the customer will ask)")
-        due_at, due_tz = parse_due(due, tz=tz, default_tz=self.records.timezone)
+        due_at, due_tz = parse_due(due, tz=tz, default_tz=self.timezone)
         if due_at <= now:
             raise InputError(
-                "due", f"{show_due(due_at, due_tz, self.records.timezone)} is in the past; pick a later time"
+                "due", f"{show_due(due_at, due_tz, self.timezone)} is in the past; pick a later time"
             )
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = _promise(session, promise_id)
-            _must_be_open(row, self.records)
+            _must_be_open(row)
             if due_at == row.due_at:
                 raise InputError("due", "is the same as the current due time; nothing to reschedule")
             old = row.due_at.isoformat()
@@ -205,10 +206,10 @@ class PromiseBook:
     def reassign(
         self, promise_id: str, *, to: str, by: str, why: str = "", now: datetime | None = None
     ) -> PromiseView:
-        now = now or utcnow()
-        with self.records.session() as session:
+        now = now or now_utc()
+        with self.sessions.begin() as session:
             row = _promise(session, promise_id)
-            _must_be_open(row, self.records)
+            _must_be_open(row)
             new_owner = _known_staff(session, to, field="to")
             if new_owner == row.owner:
                 raise InputError("to", f"{new_owner} already owns {row.id}; nothing to reassign")
@@ -234,7 +235,7 @@ class PromiseBook:
         if status is not None and status not in PROMISE_STATUSES:
             raise InputError("status", f"{status!r}: use one of {', '.join(PROMISE_STATUSES)}")
         query = _filtered(owners=owners, customer=customer, status=status, due_before=due_before, due_after=due_after)
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             return [PromiseView.of(r) for r in session.scalars(query.order_by(Promise.due_at).limit(limit))]
 
     def count(
@@ -242,12 +243,12 @@ class PromiseBook:
         due_before: datetime | None = None, due_after: datetime | None = None,
     ) -> int:
         query = _filtered(owners=owners, customer=None, status=status, due_before=due_before, due_after=due_after)
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
     def open_for_customers(self, customer_ids: Sequence[str]) -> dict[str, list[PromiseView]]:
         found: dict[str, list[PromiseView]] = {}
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             for start in range(0, len(customer_ids), 1000):
                 part = customer_ids[start : start + 1000]
                 query = select(Promise).where(Promise.customer_id.in_(part), Promise.status == "open")
@@ -263,7 +264,7 @@ class PromiseBook:
             .order_by(Promise.due_at)
             .execution_options(yield_per=batch)
         )
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             for row in session.scalars(query):
                 yield PromiseView.of(row)
 
@@ -275,7 +276,7 @@ class PromiseBook:
 
         A kept or broken row without closed_at is taken as closed at its due time.
         """
-        now = now or utcnow()
+        now = now or now_utc()
         summary = ImportSummary(what="promises")
         rows: list[tuple[CsvRow, dict[str, object]]] = []
         seen: dict[str, int] = {}
@@ -305,11 +306,11 @@ class PromiseBook:
         status = (row.get("status") or "open").lower()
         if status not in PROMISE_STATUSES:
             raise InputError("status", f"{status!r} is not one of {', '.join(PROMISE_STATUSES)}")
-        due_at, due_tz = parse_due(row.get("due"), tz=row.get("tz") or None, default_tz=self.records.timezone)
+        due_at, due_tz = parse_due(row.get("due"), tz=row.get("tz") or None, default_tz=self.timezone)
         closed_at: datetime | None = None
         if status != "open":
             closed_text = row.get("closed_at")
-            closed_at = parse_due(closed_text, tz=row.get("tz") or None, default_tz=self.records.timezone,
+            closed_at = parse_due(closed_text, tz=row.get("tz") or None, default_tz=self.timezone,
                                   field="closed_at")[0] if closed_text else due_at
         return {
             "id": promise_id, "customer_id": row.get("customer_id"), "text": _checked_text(row.get("text")),
@@ -320,7 +321,7 @@ class PromiseBook:
     def _import_batch(
         self, rows: list[tuple[CsvRow, dict[str, object]]], summary: ImportSummary, *, by: str, now: datetime
     ) -> None:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             customers = set(session.scalars(
                 select(Customer.id).where(Customer.id.in_({str(v["customer_id"]) for _, v in rows}))
             ))
@@ -452,11 +453,7 @@ def _promise(session: Session, promise_id: str) -> Promise:
     return row
 
 
-def _must_be_open(row: Promise, records: Records) -> None:
+def _must_be_open(row: Promise) -> None:
     if row.status != "open":
         when = f" on {row.closed_at:%Y-%m-%d}" if row.closed_at else ""
         raise InputError("promise", f"{row.id} is already {row.status}{when}; only open promises change")
-
-
-def due_window(now: datetime, lead: timedelta) -> tuple[datetime, datetime]:
-    return now, now + lead

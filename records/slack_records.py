@@ -11,22 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
+from records.clock import now_utc
 from records.models import (
     BriefFeedback,
     Concern,
     Decision,
     ProcessedSlackEvent,
     SlackBrief,
-    utcnow,
 )
-
-if TYPE_CHECKING:
-    from records.database import Records
 
 MAX_CONCERN_CHARS = 3000
 # Claim key prefix for "one brief per reacted message" (bot/events/reactions.py).
@@ -83,15 +81,15 @@ class DecisionSummary:
 
 
 class SlackLedger:
-    def __init__(self, *, records: Records) -> None:
-        # The records database.
-        self.records = records
+    def __init__(self, *, sessions: sessionmaker[Session]) -> None:
+        # Transactions on the records database: `with sessions.begin() as session:` commits at the end.
+        self.sessions = sessions
 
     # -- redelivered events ------------------------------------------------------------------------
     def claim_event(self, event_id: str) -> bool:
         """True the first time an event id is seen; False for a redelivery (also after a restart)."""
         try:
-            with self.records.session() as session:
+            with self.sessions.begin() as session:
                 session.add(ProcessedSlackEvent(event_id=event_id[:64]))
         except IntegrityError:
             return False
@@ -100,8 +98,8 @@ class SlackLedger:
     def forget_events(self, *, older_than: timedelta, keep_prefixes: tuple[str, ...] = (REACTION_CLAIM,)) -> int:
         """Slack redelivers for minutes, not days: old ids only take room. Claims that stand for good
         (one brief per reacted message) are kept."""
-        with self.records.session() as session:
-            query = delete(ProcessedSlackEvent).where(ProcessedSlackEvent.received_at < utcnow() - older_than)
+        with self.sessions.begin() as session:
+            query = delete(ProcessedSlackEvent).where(ProcessedSlackEvent.received_at < now_utc() - older_than)
             for prefix in keep_prefixes:
                 query = query.where(ProcessedSlackEvent.event_id.not_like(f"{prefix}%"))
             result = session.execute(query)
@@ -126,7 +124,7 @@ class SlackLedger:
         permalink: str | None = None,
     ) -> int:
         """Store a delivered brief and its decision (one decision per thread); returns the decision id."""
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             decision = session.scalars(
                 select(Decision).where(Decision.channel == channel, Decision.thread_ts == thread_ts)
                 .order_by(Decision.id).limit(1)
@@ -150,7 +148,7 @@ class SlackLedger:
 
     def set_message_ts(self, brief_id: str, message_ts: str) -> None:
         """The message holding the brief, once posted (when there was no placeholder to replace)."""
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = session.get(SlackBrief, brief_id)
             if row is not None:
                 row.message_ts = message_ts
@@ -158,7 +156,7 @@ class SlackLedger:
     def discard_brief(self, brief_id: str) -> None:
         """Forget a brief that was never shown (its delivery failed), and its decision if nothing else
         is on it: no record of a brief nobody saw, no decision without a brief."""
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = session.get(SlackBrief, brief_id)
             if row is None:
                 return
@@ -178,26 +176,26 @@ class SlackLedger:
                 session.execute(delete(Decision).where(Decision.id == decision_id))
 
     def set_permalink(self, brief_id: str, permalink: str) -> None:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = session.get(SlackBrief, brief_id)
             if row is not None:
                 row.permalink = permalink
 
     def brief(self, brief_id: str) -> DeliveredBrief | None:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = session.get(SlackBrief, brief_id)
             return DeliveredBrief.of(row) if row else None
 
     def answered_thread(self, channel: str, thread_ts: str) -> bool:
         """Has a brief been given in this thread (so follow-up questions there are for us)?"""
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             found = session.scalars(
                 select(SlackBrief.id).where(SlackBrief.channel == channel, SlackBrief.thread_ts == thread_ts).limit(1)
             ).first()
             return found is not None
 
     def recent_briefs(self, asked_by: str, *, limit: int = 5) -> list[DeliveredBrief]:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             rows = session.scalars(
                 select(SlackBrief).where(SlackBrief.asked_by == asked_by)
                 .order_by(SlackBrief.created_at.desc()).limit(limit)
@@ -211,7 +209,7 @@ class SlackLedger:
         """
         for attempt in range(2):
             try:
-                with self.records.session() as session:
+                with self.sessions.begin() as session:
                     brief = session.get(SlackBrief, brief_id)
                     if brief is None:
                         return False
@@ -224,7 +222,7 @@ class SlackLedger:
                         ))
                     else:
                         # The vote as it stands now, cast now (weekly briefings count votes by when).
-                        vote.helpful, vote.created_at = helpful, utcnow()
+                        vote.helpful, vote.created_at = helpful, now_utc()
                     return True
             except IntegrityError:  # a double click raced this one to the first vote: change that one
                 if attempt:
@@ -233,7 +231,7 @@ class SlackLedger:
 
     def votes(self, brief_id: str) -> dict[str, bool]:
         """Each person's vote on a brief: Slack user id → helpful."""
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             return {user: bool(helpful) for user, helpful in session.execute(
                 select(BriefFeedback.slack_user_id, BriefFeedback.helpful).where(BriefFeedback.brief_id == brief_id))}
 
@@ -243,7 +241,7 @@ class SlackLedger:
             raise ValueError("say what will not work for customers")
         if len(text) > MAX_CONCERN_CHARS:
             raise ValueError(f"keep the concern under {MAX_CONCERN_CHARS:,} characters")
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             brief = session.get(SlackBrief, brief_id)
             if brief is None or brief.decision_id is None:
                 raise LookupError("that brief is no longer on record; ask again to get a new one")
@@ -254,7 +252,7 @@ class SlackLedger:
             return DeliveredBrief.of(brief)
 
     def decisions(self, *, limit: int = 20, channel: str | None = None) -> list[DecisionSummary]:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             query = select(Decision).order_by(Decision.created_at.desc(), Decision.id.desc()).limit(limit)
             if channel:
                 query = query.where(Decision.channel == channel)

@@ -7,16 +7,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from records.clock import now_utc
 from records.csv_rows import CsvRow, ImportSummary, RowProblem, read_rows
-from records.models import Staff, utcnow
-
-if TYPE_CHECKING:
-    from records.database import Records
+from records.models import Staff
 
 FIELDS: tuple[str, ...] = ("handle", "name", "function", "manager", "slack_user_id", "tz", "digest_cron")
 REQUIRED: tuple[str, ...] = ("handle", "name")
@@ -130,34 +128,34 @@ class SenderPolicy:
 
 
 class StaffDirectory:
-    def __init__(self, *, records: Records) -> None:
-        # The records database this directory reads and writes.
-        self.records = records
+    def __init__(self, *, sessions: sessionmaker[Session]) -> None:
+        # Transactions on the records database: `with sessions.begin() as session:` commits at the end.
+        self.sessions = sessions
 
     def get(self, handle: str) -> StaffView | None:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = session.get(Staff, handle)
             return StaffView.of(row) if row else None
 
     def resolve(self, who: str) -> StaffView | None:
         """A staff member by handle or Slack user id."""
         who = who.strip().lstrip("@")
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             row = session.get(Staff, who.lower()) or session.scalar(select(Staff).where(Staff.slack_user_id == who))
             return StaffView.of(row) if row else None
 
     def chart(self) -> OrgChart:
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             return OrgChart({row.handle: StaffView.of(row) for row in session.scalars(select(Staff))})
 
     def listing(self) -> list[StaffView]:
         """Everyone, by handle (`advocate staff list`)."""
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             return [StaffView.of(row) for row in session.scalars(select(Staff).order_by(Staff.handle))]
 
     def slack_ids(self, handles: Iterable[str]) -> dict[str, str]:
         handles = list(handles)
-        with self.records.session() as session:
+        with self.sessions.begin() as session:
             rows = session.execute(
                 select(Staff.handle, Staff.slack_user_id)
                 .where(Staff.handle.in_(handles), Staff.slack_user_id.is_not(None))
@@ -167,58 +165,17 @@ class StaffDirectory:
     def import_csv(self, path: Path, *, mapping: dict[str, str] | None = None) -> ImportSummary:
         """Upsert staff by handle. A manager must be in the file or already in staff."""
         summary = ImportSummary(what="staff")
-        good: dict[str, tuple[int, dict[str, str | None]]] = {}
-        # Columns the file has. A file without digest_cron (an older export) keeps the stored ones.
-        present: set[str] = set()
-        for item in read_rows(path, fields=FIELDS, required=REQUIRED, aliases=ALIASES, mapping=mapping):
-            if isinstance(item, RowProblem):
-                summary.problems.append(item)
-                continue
-            present.update(item.values)
-            checked = _validated(item)
-            if isinstance(checked, RowProblem):
-                summary.problems.append(checked)
-                continue
-            handle = str(checked["handle"])
-            if handle in good:
-                summary.problems.append(RowProblem(item.line, f"handle {handle!r} already on line {good[handle][0]}"))
-                continue
-            good[handle] = (item.line, checked)
-        with self.records.session() as session:
+        good, present = _good_rows(path, mapping, summary)
+        with self.sessions.begin() as session:
             existing = {row.handle: row for row in session.scalars(select(Staff))}
-            managers = {h: row.manager for h, row in existing.items()}
-            managers.update({h: values["manager"] for h, (_, values) in good.items()})
-            slack_owner = {row.slack_user_id: h for h, row in existing.items() if row.slack_user_id}
-            accepted: dict[str, dict[str, str | None]] = {}
-            for handle, (line, values) in good.items():
-                manager = values["manager"]
-                if manager and manager not in managers:
-                    summary.problems.append(RowProblem(
-                        line,
-                        f"{handle}: manager {manager!r} is not in this file or in staff; add them or leave it empty",
-                    ))
-                    managers[handle] = existing[handle].manager if handle in existing else None
-                    continue
-                if _loops(handle, managers):
-                    summary.problems.append(RowProblem(line, f"{handle}: manager chain loops back to {handle}"))
-                    managers[handle] = existing[handle].manager if handle in existing else None
-                    continue
-                slack_id = values["slack_user_id"]
-                if slack_id and slack_owner.get(slack_id, handle) != handle:
-                    summary.problems.append(RowProblem(
-                        line, f"{handle}: slack_user_id {slack_id} already belongs to {slack_owner[slack_id]}"
-                    ))
-                    continue
-                if slack_id:
-                    slack_owner[slack_id] = handle
-                accepted[handle] = values
-            now = utcnow()
-            for handle, values in accepted.items():
+            now = now_utc()
+            for handle, values in _consistent(good, existing, summary).items():
                 row = existing.get(handle)
                 if row is None:
                     session.add(Staff(**values, updated_at=now))
                     summary.added += 1
                     continue
+                # A file without digest_cron (an older export) keeps the stored schedules.
                 changed = [name for name, value in values.items() if getattr(row, name) != value
                            and (name != "digest_cron" or name in present)]
                 for name in changed:
@@ -229,6 +186,66 @@ class StaffDirectory:
                 else:
                     summary.unchanged += 1
         return summary
+
+
+StaffRow = dict[str, str | None]
+
+
+def _good_rows(
+    path: Path, mapping: dict[str, str] | None, summary: ImportSummary
+) -> tuple[dict[str, tuple[int, StaffRow]], set[str]]:
+    """The file's valid rows by handle (with their line), and the columns the file has; the rest go to
+    `summary.problems`."""
+    good: dict[str, tuple[int, StaffRow]] = {}
+    present: set[str] = set()
+    for item in read_rows(path, fields=FIELDS, required=REQUIRED, aliases=ALIASES, mapping=mapping):
+        if isinstance(item, RowProblem):
+            summary.problems.append(item)
+            continue
+        present.update(item.values)
+        checked = _validated(item)
+        if isinstance(checked, RowProblem):
+            summary.problems.append(checked)
+            continue
+        handle = str(checked["handle"])
+        if handle in good:
+            summary.problems.append(RowProblem(item.line, f"handle {handle!r} already on line {good[handle][0]}"))
+            continue
+        good[handle] = (item.line, checked)
+    return good, present
+
+
+def _consistent(
+    good: dict[str, tuple[int, StaffRow]], existing: Mapping[str, Staff], summary: ImportSummary
+) -> dict[str, StaffRow]:
+    """The rows that keep staff consistent with what is stored: every manager known, no manager chain
+    looping, one person per Slack user id. The others go to `summary.problems`."""
+    managers = {h: row.manager for h, row in existing.items()}
+    managers.update({h: values["manager"] for h, (_, values) in good.items()})
+    slack_owner = {row.slack_user_id: h for h, row in existing.items() if row.slack_user_id}
+    accepted: dict[str, StaffRow] = {}
+    for handle, (line, values) in good.items():
+        manager = values["manager"]
+        if manager and manager not in managers:
+            summary.problems.append(RowProblem(
+                line, f"{handle}: manager {manager!r} is not in this file or in staff; add them or leave it empty",
+            ))
+            managers[handle] = existing[handle].manager if handle in existing else None
+            continue
+        if _loops(handle, managers):
+            summary.problems.append(RowProblem(line, f"{handle}: manager chain loops back to {handle}"))
+            managers[handle] = existing[handle].manager if handle in existing else None
+            continue
+        slack_id = values["slack_user_id"]
+        if slack_id and slack_owner.get(slack_id, handle) != handle:
+            summary.problems.append(RowProblem(
+                line, f"{handle}: slack_user_id {slack_id} already belongs to {slack_owner[slack_id]}"
+            ))
+            continue
+        if slack_id:
+            slack_owner[slack_id] = handle
+        accepted[handle] = values
+    return accepted
 
 
 def _loops(handle: str, managers: Mapping[str, str | None]) -> bool:
@@ -244,7 +261,7 @@ def _loops(handle: str, managers: Mapping[str, str | None]) -> bool:
     return False
 
 
-def _validated(row: CsvRow) -> dict[str, str | None] | RowProblem:
+def _validated(row: CsvRow) -> StaffRow | RowProblem:
     handle = row.get("handle").lower()
     if not _HANDLE.fullmatch(handle):
         return RowProblem(row.line, f"handle {row.get('handle')!r} must be letters, digits and . _ - (e.g. tom.baines)")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
+from typer.testing import CliRunner, Result
 
 from advocate.services import Services, build_services
 from advocate.settings import Settings
@@ -47,17 +48,13 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-@pytest.fixture
-def fresh_cli() -> Iterator[None]:
-    """The `advocate` CLI builds its services anew in this test (from the test's settings), and they are
-    closed after it."""
-    from advocate import cli
+def run_cli(*args: str, services: Services | None = None, input: str | None = None) -> Result:
+    """`advocate ARGS` run in this process as a user runs it: its services built from the settings in the
+    environment (and closed when it ends), or the `services` given (left open for the test)."""
+    from advocate.cli import app
+    from advocate.cli.context import LazyServices
 
-    cli._State.services = None
-    yield
-    if cli._State.services is not None:
-        cli._State.services.close()
-    cli._State.services = None
+    return CliRunner().invoke(app, list(args), obj=LazyServices.of(services) if services else None, input=input)
 
 
 @pytest.fixture
@@ -131,7 +128,7 @@ def write_docx(path: Path, title: str, sections: dict[str, list[str]]) -> Path:
     return path
 
 
-# -- records databases and the local Slack API (issue 5; reusable by the Slack app's tests) --------------
+# -- records databases and the local Slack API (reusable by the Slack app's tests) ------------------------
 @pytest.fixture
 def slack_api() -> Iterator[SlackApiServer]:
     """A local Slack Web API on 127.0.0.1 that records every request (tests/slack_api_server.py)."""

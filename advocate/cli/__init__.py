@@ -1,5 +1,5 @@
-"""The `advocate` command line."""
+"""The `advocate` command line (advocate/cli/main.py builds it from one sub-app per area of work)."""
 
-from advocate.cli.main import _State, app, main
+from advocate.cli.main import app, main
 
-__all__ = ["_State", "app", "main"]
+__all__ = ["app", "main"]

@@ -2,137 +2,146 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from advocate.services import Services
-from jobs.digests import KINDS, UnknownRecipient
-from outbound.client import SlackNotConfigured
+from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, fail, note, print_json, say
+from advocate.cli.context import services
 
-EXIT_BAD_INPUT = 2
+KIND_HELP = "manager, advocate or reminders."
 
-err = Console(stderr=True, soft_wrap=True)
-
-GetServices = Callable[[], Services]
-Fail = Callable[..., typer.Exit]
+app = typer.Typer()
+digest_app = typer.Typer(no_args_is_help=True, help="Digests: preview, send now, see what is pending.")
+app.add_typer(digest_app, name="digest")
 
 
-def register(app: typer.Typer, *, services: GetServices, fail: Fail) -> None:
-    digest_app = typer.Typer(no_args_is_help=True, help="Digests: preview, send now, see what is pending.")
-    app.add_typer(digest_app, name="digest")
+@contextmanager
+def digest_errors(kind: str) -> Iterator[None]:
+    """An unknown --kind or recipient ends the command with exit code 2, Slack not set up with 1."""
+    from jobs.digests import KINDS, UnknownRecipient
+    from outbound.client import SlackNotConfigured
 
-    def check_kind(kind: str) -> None:
-        if kind not in KINDS:
-            raise fail(f"--kind {kind!r}: use one of {', '.join(KINDS)}", EXIT_BAD_INPUT)
+    if kind not in KINDS:
+        raise fail(f"--kind {kind!r}: use one of {', '.join(KINDS)}", EXIT_BAD_INPUT)
+    try:
+        yield
+    except UnknownRecipient as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    except SlackNotConfigured as exc:
+        raise fail(str(exc)) from None
 
-    @digest_app.command("preview")
-    def preview(
-        kind: Annotated[str, typer.Option("--kind", help="manager, advocate or reminders.")],
-        who: Annotated[str, typer.Option("--for", help="Staff handle or Slack user id.")],
-        as_json: Annotated[bool, typer.Option("--json", help="The Block Kit payload(s) as sent.")] = False,
-    ) -> None:
-        """Print exactly what would be sent now; nothing is recorded or sent."""
-        from jobs.digests import preview as build
 
-        check_kind(kind)
-        svc = services()
-        try:
-            messages = build(svc.job_parts(), kind=kind, who=who, now=datetime.now(UTC))
-        except UnknownRecipient as exc:
-            raise fail(str(exc), EXIT_BAD_INPUT) from None
-        if as_json:
-            print(json.dumps({"kind": kind, "for": who, "messages": [m.payload() for m in messages]},
-                             ensure_ascii=False))
-            return
-        if not messages:
-            print(f"nothing to send to {who} now")
-        for message in messages:
-            print(message.readable())
+@digest_app.command("preview")
+def preview(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)],
+    who: Annotated[str, typer.Option("--for", help="Staff handle or Slack user id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="The Block Kit payload(s) as sent.")] = False,
+) -> None:
+    """Print exactly what would be sent now; nothing is recorded or sent."""
+    from jobs.digests import preview as build
+    from records.clock import now_utc
 
-    @digest_app.command("send")
-    def send(
-        kind: Annotated[str, typer.Option("--kind", help="manager, advocate or reminders.")],
-        who: Annotated[str | None, typer.Option("--for", help="Only this person (default: everyone).")] = None,
-    ) -> None:
-        """Send now, through the same exactly-once ledger as the scheduler (a repeat sends nothing twice)."""
-        from jobs.digests import send as deliver
+    with digest_errors(kind):
+        messages = build(services(ctx).job_parts(), kind=kind, who=who, now=now_utc())
+    if as_json:
+        print_json({"kind": kind, "for": who, "messages": [m.payload() for m in messages]})
+        return
+    if not messages:
+        print(f"nothing to send to {who} now")
+    for message in messages:
+        print(message.readable())
 
-        check_kind(kind)
-        svc = services()
-        try:
-            report = deliver(svc.job_parts(), kind=kind, who=who, now=datetime.now(UTC))
-        except UnknownRecipient as exc:
-            raise fail(str(exc), EXIT_BAD_INPUT) from None
-        except SlackNotConfigured as exc:
-            raise fail(str(exc)) from None
-        for outcome in report.outcomes:
-            if outcome.status in ("failed", "pending", "busy"):
-                err.print(f"{outcome.status}: {outcome.key}: {outcome.detail}", markup=False, highlight=False)
-        print(report.line())
-        if report.count("failed"):
-            raise typer.Exit(1)
 
-    @digest_app.command("status")
-    def status(
-        show_sent: Annotated[bool, typer.Option("--sent", help="Also list recently sent deliveries.")] = False,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
-    ) -> None:
-        """Deliveries still pending or failed (and why), newest first."""
-        statuses = ["pending", "failed", "sent"] if show_sent else ["pending", "failed"]
-        rows = services().records.deliveries.listing(statuses=statuses)
-        if as_json:
-            print(json.dumps({"deliveries": [
-                {"key": r.key, "status": r.status, "attempts": r.attempts, "last_error": r.last_error,
-                 "created_at": r.created_at.isoformat(), "sent_at": r.sent_at.isoformat() if r.sent_at else None}
-                for r in rows
-            ]}))
-            return
-        if not rows:
-            print("nothing pending or failed")
-        for row in rows:
-            detail = f"  {row.last_error}" if row.last_error else ""
-            print(f"{row.status:<8} {row.key}  attempts {row.attempts}  {row.created_at:%Y-%m-%d %H:%M}Z{detail}")
+@digest_app.command("send")
+def send(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)],
+    who: Annotated[str | None, typer.Option("--for", help="Only this person (default: everyone).")] = None,
+) -> None:
+    """Send now, through the same exactly-once ledger as the scheduler (a repeat sends nothing twice)."""
+    from jobs.digests import send as deliver
+    from records.clock import now_utc
 
-    @digest_app.command("retry")
-    def retry(key: Annotated[str, typer.Argument(help="Delivery key from `advocate digest status`.")]) -> None:
-        """Put a failed delivery back in the queue and try it now (after fixing the cause)."""
-        svc = services()
-        row = svc.records.deliveries.get(key)
-        if row is None:
-            raise fail(f"no delivery {key!r}; `advocate digest status` lists them", EXIT_BAD_INPUT)
-        if row.status == "failed" and not row.payload.get("user"):
-            raise fail(f"{row.recipient} had no Slack user id when it was recorded; fix the staff list, then "
-                       "`advocate digest send` records it again next period", EXIT_BAD_INPUT)
-        svc.records.deliveries.retry(key)
-        try:
-            outcome = svc.deliverer.attempt(key, now=datetime.now(UTC))
-        except SlackNotConfigured as exc:
-            raise fail(str(exc)) from None
-        print(f"{outcome.status}: {outcome.key}" + (f" ({outcome.detail})" if outcome.detail else ""))
-        if outcome.status == "failed":
-            raise typer.Exit(1)
+    with digest_errors(kind):
+        report = deliver(services(ctx).job_parts(), kind=kind, who=who, now=now_utc())
+    for outcome in report.outcomes:
+        if outcome.status in ("failed", "pending", "busy"):
+            note(f"{outcome.status}: {outcome.key}: {outcome.detail}")
+    say(report.line())
+    if report.count("failed"):
+        raise typer.Exit(1)
 
-    @app.command("jobs")
-    def jobs() -> None:
-        """Run the scheduler alone, in the foreground, until Ctrl-C."""
-        from jobs.scheduler import JOBS, run_forever
 
-        svc = services()
-        try:
-            _ = svc.slack  # refuse to start a scheduler that could not deliver anything
-        except SlackNotConfigured as exc:
-            raise fail(str(exc)) from None
+@digest_app.command("status")
+def status(
+    ctx: typer.Context,
+    show_sent: Annotated[bool, typer.Option("--sent", help="Also list recently sent deliveries.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Deliveries still pending or failed (and why), newest first."""
+    statuses = ["pending", "failed", "sent"] if show_sent else ["pending", "failed"]
+    rows = services(ctx).records.deliveries.listing(statuses=statuses)
+    if as_json:
+        print_json({"deliveries": [
+            {"key": r.key, "status": r.status, "attempts": r.attempts, "last_error": r.last_error,
+             "created_at": r.created_at.isoformat(), "sent_at": r.sent_at.isoformat() if r.sent_at else None}
+            for r in rows
+        ]})
+        return
+    if not rows:
+        say("nothing pending or failed")
+    for row in rows:
+        detail = f"  {row.last_error}" if row.last_error else ""
+        say(f"{row.status:<8} {row.key}  attempts {row.attempts}  {row.created_at:%Y-%m-%d %H:%M}Z{detail}")
 
-        def started(scheduler) -> None:  # type: ignore[no-untyped-def]
-            for spec in JOBS:
-                job = scheduler.get_job(spec.id)
-                when = job.next_run_time.isoformat() if job and job.next_run_time else "paused"
-                err.print(f"{spec.id}: next run {when}", markup=False, highlight=False)
-            err.print("scheduler running; Ctrl-C stops it", markup=False, highlight=False)
 
-        run_forever(svc.job_parts(), engine=svc.engine, on_started=started)
+@digest_app.command("retry")
+def retry(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Delivery key from `advocate digest status`.")],
+) -> None:
+    """Put a failed delivery back in the queue and try it now (after fixing the cause)."""
+    from outbound.client import SlackNotConfigured
+    from records.clock import now_utc
+
+    svc = services(ctx)
+    row = svc.records.deliveries.get(key)
+    if row is None:
+        raise fail(f"no delivery {key!r}; `advocate digest status` lists them", EXIT_BAD_INPUT)
+    if row.status == "failed" and not row.payload.get("user"):
+        raise fail(f"{row.recipient} had no Slack user id when it was recorded; fix the staff list, then "
+                   "`advocate digest send` records it again next period", EXIT_BAD_INPUT)
+    svc.records.deliveries.retry(key)
+    try:
+        outcome = svc.deliverer.attempt(key, now=now_utc())
+    except SlackNotConfigured as exc:
+        raise fail(str(exc)) from None
+    say(f"{outcome.status}: {outcome.key}" + (f" ({outcome.detail})" if outcome.detail else ""))
+    if outcome.status == "failed":
+        raise typer.Exit(1)
+
+
+@app.command("jobs")
+def jobs(ctx: typer.Context) -> None:
+    """Run the scheduler alone, in the foreground, until Ctrl-C."""
+    from jobs.scheduler import JOBS, run_forever
+    from outbound.client import SlackNotConfigured
+
+    svc = services(ctx)
+    try:
+        _ = svc.slack  # refuse to start a scheduler that could not deliver anything
+    except SlackNotConfigured as exc:
+        raise fail(str(exc)) from None
+
+    def started(scheduler) -> None:  # type: ignore[no-untyped-def]
+        for spec in JOBS:
+            job = scheduler.get_job(spec.id)
+            when = job.next_run_time.isoformat() if job and job.next_run_time else "paused"
+            note(f"{spec.id}: next run {when}")
+        note("scheduler running; Ctrl-C stops it")
+
+    run_forever(svc.job_parts(), engine=svc.engine, on_started=started)

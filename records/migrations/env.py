@@ -1,7 +1,8 @@
 """Alembic environment for the records database.
 
 The application passes its own connection (already holding the migration lock) through
-`config.attributes["connection"]`; the `alembic` command line builds one from the settings.
+`config.attributes["connection"]`. The `alembic` command line, for writing a migration, names the
+database itself: `alembic -c records/alembic.ini -x url=sqlite:///data/records.sqlite …`.
 """
 
 from __future__ import annotations
@@ -9,20 +10,18 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
-from records import slack_records  # noqa: F401  (the Slack app's table, on the same Base)
-from records.migrate import VERSION_TABLE, include_object
+from records.migrate import VERSION_TABLE, MigrationError, include_object
 from records.models import Base
 
 config = context.config
 
 
 def _url() -> str:
-    url = config.get_main_option("sqlalchemy.url")
-    if url:
-        return url
-    from advocate.settings import load_settings
-
-    return load_settings().records_url
+    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise MigrationError("name the records database: alembic -c records/alembic.ini -x url=DATABASE_URL …; "
+                             "`advocate migrate` upgrades the configured one")
+    return url
 
 
 def _configure(connection: Connection) -> None:

@@ -1,4 +1,4 @@
-"""The issue-5 settings: defaults, parsing, and one line naming a bad one (never echoing the value)."""
+"""Records, loyalty and digest settings: defaults, parsing, one line naming a bad one (never echoing the value)."""
 
 from __future__ import annotations
 

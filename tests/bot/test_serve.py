@@ -11,20 +11,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from advocate import cli
 from bot.server import http_app
 from tests.bot import payloads
 from tests.bot.conftest import ASKER, GENERAL, SECRET, Slack, briefs
 from tests.bot.test_asking import CHATBOT, mention
+from tests.conftest import run_cli
 from tests.slack_api_server import SlackApiServer
-
-runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _cli_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_cli: None) -> None:
+def _cli_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Every setting, the Slack tokens too, was cleared by tests/conftest.py; only the data dir is set.
     monkeypatch.setenv("ADVOCATE_DATA_DIR", str(tmp_path / "cli-data"))
 
@@ -44,7 +41,7 @@ def test_missing_or_malformed_tokens_one_line_nonzero_never_echoed(
 ) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    result = runner.invoke(cli.app, ["serve"])
+    result = run_cli("serve")
     assert result.exit_code == 2
     assert result.stderr.startswith(expected) and result.stderr.count("\n") == 1
     assert "SECRETVALUE" not in result.output + result.stderr
@@ -52,7 +49,7 @@ def test_missing_or_malformed_tokens_one_line_nonzero_never_echoed(
 
 def test_http_mode_needs_the_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1234567890-abcdefghij")
-    result = runner.invoke(cli.app, ["serve", "--http", "--port", "3999"])
+    result = run_cli("serve", "--http", "--port", "3999")
     assert result.exit_code == 2 and "SLACK_SIGNING_SECRET is not set" in result.stderr
 
 
@@ -61,7 +58,7 @@ def test_a_token_slack_refuses_is_one_clear_line(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1234567890-SECRETVALUE")
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A0ADVOCATE-1-abcdef")
     monkeypatch.setenv("SLACK_API_URL", slack_api.url)
-    result = runner.invoke(cli.app, ["serve"])
+    result = run_cli("serve")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: Slack refused SLACK_BOT_TOKEN (invalid_auth)")
     assert "SECRETVALUE" not in result.stderr
@@ -115,23 +112,20 @@ def test_http_mode_on_a_real_port_verifies_signatures_and_reports_health(slack: 
 
 
 def test_advocates_and_decisions_from_the_command_line(slack: Slack, monkeypatch: pytest.MonkeyPatch) -> None:
-    cli._State.services = slack.services  # the CLI on the same data as the app
-    try:
-        bad = runner.invoke(cli.app, ["advocates", "add", "U0ALICE001", "astrology"])
-        assert bad.exit_code == 2 and "unknown function 'astrology'" in bad.stderr
-        assert runner.invoke(cli.app, ["advocates", "add", "U0ALICE001", "service"]).stdout == (
-            "U0ALICE001 advocates for service\n")
-        listed = runner.invoke(cli.app, ["advocates", "list", "--json"])
-        assert json.loads(listed.stdout)[0]["slack_user_id"] == "U0ALICE001"
-        mention(slack, CHATBOT)
-        slack.wait()
-        decisions = json.loads(runner.invoke(cli.app, ["decisions", "list", "--json"]).stdout)
-        assert decisions[0]["channel"] == GENERAL and decisions[0]["advocates"] == ["U0ALICE001"]
-        assert decisions[0]["lenses"] and decisions[0]["function"] == "service"
-        text = runner.invoke(cli.app, ["decisions", "list"]).stdout
-        assert "advocates: U0ALICE001" in text
-        assert runner.invoke(cli.app, ["advocates", "remove", "U0ALICE001"]).exit_code == 0
-        gone = runner.invoke(cli.app, ["advocates", "remove", "U0ALICE001"])
-        assert gone.exit_code == 2 and "not an active advocate" in gone.stderr
-    finally:
-        cli._State.services = None
+    # The CLI on the same data as the app.
+    bad = run_cli("advocates", "add", "U0ALICE001", "astrology", services=slack.services)
+    assert bad.exit_code == 2 and "unknown function 'astrology'" in bad.stderr
+    assert run_cli("advocates", "add", "U0ALICE001", "service", services=slack.services).stdout == (
+        "U0ALICE001 advocates for service\n")
+    listed = run_cli("advocates", "list", "--json", services=slack.services)
+    assert json.loads(listed.stdout)[0]["slack_user_id"] == "U0ALICE001"
+    mention(slack, CHATBOT)
+    slack.wait()
+    decisions = json.loads(run_cli("decisions", "list", "--json", services=slack.services).stdout)
+    assert decisions[0]["channel"] == GENERAL and decisions[0]["advocates"] == ["U0ALICE001"]
+    assert decisions[0]["lenses"] and decisions[0]["function"] == "service"
+    text = run_cli("decisions", "list", services=slack.services).stdout
+    assert "advocates: U0ALICE001" in text
+    assert run_cli("advocates", "remove", "U0ALICE001", services=slack.services).exit_code == 0
+    gone = run_cli("advocates", "remove", "U0ALICE001", services=slack.services)
+    assert gone.exit_code == 2 and "not an active advocate" in gone.stderr

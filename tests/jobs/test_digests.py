@@ -5,10 +5,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
-from typer.testing import CliRunner
-
-from advocate import cli
 from advocate.services import Services
 from jobs import delivery_retry, digests, manager_digest, promise_reminders
 from outbound.actions import (
@@ -18,6 +14,7 @@ from outbound.actions import (
     ACTION_PROMISE_RESCHEDULE,
     ACTION_THANKS_MARK,
 )
+from tests.conftest import run_cli
 from tests.jobs.conftest import NOW, assert_valid_message, dm
 from tests.slack_api_server import SlackApiServer
 
@@ -115,28 +112,23 @@ def test_rescheduled_and_reassigned_promises_are_reminded_afresh(org: Services, 
     assert len(slack_api.posted(dm("steve.rudd"))) == 1
 
 
-def test_digest_preview_and_send_from_the_cli(
-    org: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(cli._State, "services", org)
-    runner = CliRunner()
-    shown = runner.invoke(cli.app, ["digest", "preview", "--kind", "manager", "--for", "ruth.okafor", "--json"])
+def test_digest_preview_and_send_from_the_cli(org: Services, slack_api: SlackApiServer) -> None:
+    shown = run_cli("digest", "preview", "--kind", "manager", "--for", "ruth.okafor", "--json", services=org)
     assert shown.exit_code == 0, shown.stderr
     payload = json.loads(shown.stdout)
     assert payload["messages"][0]["blocks"] and payload["messages"][0]["text"]
-    readable = runner.invoke(cli.app, ["digest", "preview", "--kind", "manager", "--for", "ruth.okafor"])
+    readable = run_cli("digest", "preview", "--kind", "manager", "--for", "ruth.okafor", services=org)
     assert "Long-standing customers to thank" in readable.stdout and "&lt;" not in readable.stdout
-    unknown = runner.invoke(cli.app, ["digest", "preview", "--kind", "manager", "--for", "nobody"])
+    unknown = run_cli("digest", "preview", "--kind", "manager", "--for", "nobody", services=org)
     assert unknown.exit_code == 2 and "is not in staff" in unknown.stderr
-    bad_kind = runner.invoke(cli.app, ["digest", "preview", "--kind", "weekly", "--for", "ruth.okafor"])
+    bad_kind = run_cli("digest", "preview", "--kind", "weekly", "--for", "ruth.okafor", services=org)
     assert bad_kind.exit_code == 2 and "--kind 'weekly'" in bad_kind.stderr
-    sent = runner.invoke(cli.app, ["digest", "send", "--kind", "manager", "--for", "ruth.okafor"])
+    sent = run_cli("digest", "send", "--kind", "manager", "--for", "ruth.okafor", services=org)
     assert sent.exit_code == 0 and "sent 1" in sent.stdout
     assert len(slack_api.posted(dm("ruth.okafor"))) == 1
-    status = runner.invoke(cli.app, ["digest", "status", "--sent", "--json"])
+    status = run_cli("digest", "status", "--sent", "--json", services=org)
     rows = json.loads(status.stdout)["deliveries"]
     assert [r["status"] for r in rows] == ["sent"]
-    monkeypatch.setattr(cli._State, "services", None)
 
 
 def test_the_digest_keep_rate_is_kept_on_time_over_closed_with_overdue_ones_beside_it(org: Services) -> None:

@@ -20,15 +20,13 @@ from alembic import command
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import inspect, text
-from typer.testing import CliRunner
 
-from advocate import cli
 from advocate.services import Services, build_services, make_engine
 from jobs import digests, manager_digest
 from jobs.scheduler import build_scheduler, start
 from records import Records
 from records.migrate import alembic_config, current_revision, head_revision
-from tests.conftest import SAMPLE_PACK
+from tests.conftest import SAMPLE_PACK, run_cli
 from tests.jobs.conftest import dm, slack_id
 from tests.slack_api_server import SlackApiServer
 
@@ -217,15 +215,14 @@ def test_digest_cron_imports_by_line_keeps_when_absent_and_is_listed(
     assert staff.import_csv(write_staff(tmp_path / "old.csv", with_cron=False)).rejected == 0
     assert staff.get(OWN_CRON).digest_cron == "0 9 * * tue"
     # The listing shows each manager's schedule and next digest in their own zone.
-    monkeypatch.setattr(cli._State, "services", zoned)
-    result = CliRunner().invoke(cli.app, ["staff", "list"])
+    result = run_cli("staff", "list", services=zoned)
     assert result.exit_code == 0, result.stderr
     lines = {line.split()[0]: line for line in result.stdout.splitlines()}
     assert "digest '0 9 * * tue' (own)" in lines[OWN_CRON]
     assert "tz America/New_York" in lines[NEW_YORKER] and "digest '0 8 * * mon' (organisation's)" in lines[NEW_YORKER]
     assert "next 2026-11-23T08:00:00-05:00" in lines[NEW_YORKER]  # clock at 09:00 UTC: 04:00 in New York
     assert "digest" not in lines["pete.holloway"]  # no reports: no manager digest
-    as_json = CliRunner().invoke(cli.app, ["staff", "list", "--json"])
+    as_json = run_cli("staff", "list", "--json", services=zoned)
     people = {p["handle"]: p for p in json.loads(as_json.stdout)["staff"]}
     assert people[OWN_CRON]["next_digest"] == "2026-11-24T09:00:00+00:00"
 

@@ -10,18 +10,16 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner
 
 import bot.server
-from advocate import cli
+from advocate.cli.context import LazyServices
 from jobs.scheduler import JOBS, JOBSTORE_TABLE
+from tests.conftest import run_cli
 from tests.slack_api_server import SlackApiServer
-
-runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _cli_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_cli: None) -> None:
+def _cli_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Every setting was cleared by tests/conftest.py; only the data dir is set.
     monkeypatch.setenv("ADVOCATE_DATA_DIR", str(tmp_path / "cli-data"))
 
@@ -34,10 +32,14 @@ def serve_and_look(monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiServer, *
     if in_serve is not None:
         monkeypatch.setenv("ADVOCATE_SCHEDULER_IN_SERVE", in_serve)
     seen: dict[str, Any] = {}
+    built = LazyServices.get
+
+    def remember(holder: LazyServices) -> Any:  # the services `serve` builds for its run
+        seen["services"] = built(holder)
+        return seen["services"]
 
     def look_while_serving(app: object, bot: object, *, host: str, port: int) -> None:
-        services = cli._State.services  # what `serve` built
-        assert services is not None
+        services = seen["services"]
         scheduler = services.scheduler
         seen["running"] = scheduler.running
         seen["jobs"] = sorted(job.id for job in scheduler.get_jobs()) if scheduler.running else []
@@ -47,9 +49,10 @@ def serve_and_look(monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiServer, *
                 if JOBSTORE_TABLE in tables else []
         seen["port"] = port
 
+    monkeypatch.setattr(LazyServices, "get", remember)
     monkeypatch.setattr(bot.server, "run_http", look_while_serving)
     monkeypatch.setattr(bot.server, "prepare", lambda bot: None)
-    result = runner.invoke(cli.app, ["serve", "--http", "--port", "3999"])
+    result = run_cli("serve", "--http", "--port", "3999")
     assert result.exit_code == 0, result.output + str(result.exception)
     return seen
 
@@ -61,10 +64,8 @@ def test_serve_runs_the_scheduler_when_the_setting_says_so(
     expected = sorted(spec.id for spec in JOBS)
     assert seen["port"] == 3999 and seen["running"] is True
     assert seen["jobs"] == expected and seen["stored"] == expected  # in the records database's job store
-    services = cli._State.services
-    assert services is not None
-    services.close()  # what `advocate` does on the way out: the scheduler stops after its running job
-    assert services.scheduler.running is False
+    # On the way out `advocate` closes the services it built: the scheduler stops after its running job.
+    assert seen["services"].scheduler.running is False
 
 
 def test_serve_leaves_the_scheduler_to_advocate_jobs_by_default(

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 
 from advocate.services import make_engine
 from knowledge.lexical_index import LexicalIndex
+from records.migrate import upgrade_to_head
 
 ROWS = [
     ("exit-fee", "research", "internal", "Customers who pay an exit fee rarely come back."),
@@ -26,6 +27,7 @@ ROWS = [
 def index(database_url: str) -> Iterator[LexicalIndex]:
     """An index on a fresh records database: SQLite in tmp_path, or a fresh PostgreSQL schema."""
     engine = make_engine(database_url)
+    upgrade_to_head(engine)  # the migrations create the index's tables
     lexical = LexicalIndex(engine=engine, collection="knowledge")
     lexical.upsert(ROWS)
     yield lexical
@@ -80,8 +82,9 @@ def test_collections_in_one_database_stay_apart_and_writes_replace(index: Lexica
 
 
 def test_processes_starting_together_on_a_fresh_postgresql_create_the_tables_once(postgres_url: str) -> None:
-    """Several bot processes start at once: each creates the lexical index and the record manager's
-    table if missing. Unlocked, all but one failed on a duplicate type in PostgreSQL's catalog."""
+    """Several bot processes start at once: each migrates the records database (which creates the lexical
+    index) and creates the record manager's table if missing. Unlocked, all but one failed on a duplicate
+    type in PostgreSQL's catalog."""
     from knowledge.ingest import make_record_manager
 
     starters = 4
@@ -92,7 +95,7 @@ def test_processes_starting_together_on_a_fresh_postgresql_create_the_tables_onc
     def start(engine: Engine) -> None:
         barrier.wait()
         try:
-            LexicalIndex(engine=engine, collection="knowledge")
+            upgrade_to_head(engine)
             make_record_manager(engine=engine, collection="knowledge")
         except Exception as exc:  # reported below, with what failed
             failures.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")

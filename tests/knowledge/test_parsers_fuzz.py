@@ -1,6 +1,6 @@
 """Property-based tests of the readers customers' exports pass through: feedback CSV and JSONL
 (knowledge/feedback_rows.py) and the record-import CSV reader (records/csv_rows.py), both on
-knowledge/csv_text.py; and of the document loaders (knowledge/documents.py) on damaged files.
+records/csv_text.py; and of the document loaders (knowledge/documents.py) on damaged files.
 
 Two properties each: any bytes at all end in rows, row problems or the documented file-level error (never
 another exception), and every good row written by the csv/json modules reads back exactly. Marked `fuzz`:

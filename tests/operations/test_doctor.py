@@ -11,19 +11,16 @@ from pathlib import Path
 import pytest
 from alembic import command
 from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
-from typer.testing import CliRunner
 
-from advocate import cli
-from advocate.services import Services, build_services
+from advocate.services import Services, build_services, make_engine
 from advocate.settings import load_settings
 from jobs.scheduler import JOBS, build_scheduler, sync_jobs
 from operations.doctor import FAILED, NOT_CONFIGURED, OK, manifest_scopes
 from records.migrate import alembic_config, current_revision, head_revision
 from tests.chroma_server import ChromaServer, free_port
-from tests.conftest import SAMPLE_PACK
+from tests.conftest import SAMPLE_PACK, run_cli
 from tests.slack_api_server import SlackApiServer
 
-runner = CliRunner()
 BOT_TOKEN = "xoxb-1111111111-2222222222-doctorSecretBotToken"
 APP_TOKEN = "xapp-1-A0ADVOCATE-3333333333-doctorSecretAppToken"
 SIGNING_SECRET = "d0c70rs1gn1ngs3cr3tdeadbeef4242"
@@ -60,21 +57,18 @@ def doctor(data_dir: Path) -> Iterator[Doctor]:
     opened: list[Services] = []
 
     def run(*args: str, embedder: Embeddings | None = None) -> Outcome:
-        cli._State.services = None
         try:
             settings = load_settings()
         except Exception:
             settings = None
         if settings is not None:
-            cli._State.services = build_services(settings, embedder=embedder)
-            opened.append(cli._State.services)
-        outcome = Outcome(runner.invoke(cli.app, ["doctor", *args]))
+            opened.append(build_services(settings, embedder=embedder))
+        outcome = Outcome(run_cli("doctor", *args, services=opened[-1] if settings is not None else None))
         for secret in SECRETS:
             assert secret not in outcome.stdout + outcome.stderr, "a secret reached the doctor's output"
         return outcome
 
     yield run
-    cli._State.services = None
     for svc in opened:
         svc.close()
 
@@ -159,10 +153,12 @@ def test_records_behind_are_reported_not_migrated(doctor: Doctor, data_dir: Path
     assert outcome.status("records database") == FAILED
     assert "behind: at migration 0001" in outcome.detail("records database")
     assert "run `advocate migrate`" in outcome.detail("records database")
-    with cli._State.services.engine.connect() as connection:  # type: ignore[union-attr]
+    engine = make_engine(load_settings().records_url)
+    with engine.connect() as connection:
         assert current_revision(connection) == "0001", "the doctor migrated the database"
+    engine.dispose()
 
-    migrated = runner.invoke(cli.app, ["migrate"])
+    migrated = run_cli("migrate")
     assert migrated.exit_code == 0 and head_revision() in migrated.stdout
     assert doctor(embedder=DeterministicFakeEmbedding(size=64)).status("records database") == OK
 

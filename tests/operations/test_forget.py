@@ -17,19 +17,17 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from slack_sdk import WebClient
-from typer.testing import CliRunner
+from typer.testing import Result
 
-from advocate import cli
 from advocate.services import Services, build_services
 from advocate.settings import Settings
 from bot.feedback_channels import FeedbackChannels
-from operations.forget import CustomerForgetter, UnknownCustomer, forgetter_for
+from operations.forget import CustomerForgetter, UnknownCustomer
 from records.forgotten import FORGOTTEN_MASK, CustomerMasker, forgotten_hash
-from tests.conftest import SAMPLE_PACK
+from tests.conftest import SAMPLE_PACK, run_cli
 from tests.databases import fresh_postgres_schema
 from tests.slack_api_server import SlackApiServer
 
-runner = CliRunner()
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 FORGET = "C10001"
 NAME = "Margaret Hale"
@@ -61,12 +59,12 @@ CUSTOMER: The whole day wasted, the cake melted, and the chatbot said everything
 """
 
 
-def invoke(svc: Services, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
-    cli._State.services = svc
-    try:
-        return runner.invoke(cli.app, list(args), input=input)
-    finally:
-        cli._State.services = None
+def invoke(svc: Services, *args: str, input: str | None = None) -> Result:
+    return run_cli(*args, services=svc, input=input)
+
+
+def forgetter_for(svc: Services) -> CustomerForgetter:
+    return CustomerForgetter(records=svc.records, store=svc.store, record_manager=svc.ingestor.record_manager)
 
 
 def write_pack(root: Path) -> Path:

@@ -7,20 +7,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 from sqlalchemy import text
-from typer.testing import CliRunner
 
 import bot.server
-from advocate import cli
 from advocate.services import Services, build_services
 from advocate.settings import Settings, load_settings
+from knowledge.chroma import StoreMismatch
 from knowledge.lexical_index import LexicalIndex
-from knowledge.vector_store import StoreMismatch
-from operations.reindex import CollectionPointer, drop_retired, get_collection, record_namespace, reindex
-from tests.conftest import SAMPLE_PACK, store_values
+from operations import reindex as operations_reindex
+from operations.reindex import ReindexReport, get_collection, record_namespace
+from records.collection_pointer import CollectionPointer
+from tests.conftest import SAMPLE_PACK, run_cli, store_values
 from tests.slack_api_server import SlackApiServer
 
 STORE_VARIANTS = ["embedded-chroma", "chroma-server", "chroma-server+postgresql"]
@@ -42,6 +43,20 @@ def make_services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ma
             return svc
 
         yield make
+
+
+def reindex(svc: Services, **options: Any) -> ReindexReport:
+    """Reindex the knowledge base `svc` is configured for, with its embedder."""
+    return operations_reindex.reindex(
+        engine=svc.records.engine, client=svc.store.client, embedder=svc.embedder, collection=svc.settings.collection,
+        embedding_model=svc.settings.embedding_model, **options,
+    )
+
+
+def drop_retired(svc: Services) -> list[str]:
+    return operations_reindex.drop_retired(
+        engine=svc.records.engine, client=svc.store.client, collection=svc.settings.collection
+    )
 
 
 def record_keys(svc: Services, collection: str) -> set[str]:
@@ -161,23 +176,10 @@ def test_keep_old_then_drop_old(make_services: MakeServices) -> None:
 
 
 # -- the command -------------------------------------------------------------------------------------------
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli_services() -> Iterator[Callable[[Services], None]]:
-    def use(svc: Services) -> None:
-        cli._State.services = svc
-
-    yield use
-    cli._State.services = None
-
-
-def test_the_command(tmp_path: Path, cli_services: Callable[[Services], None]) -> None:
+def test_the_command(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", embedding_model=MODEL_A)
     a = build_services(settings, embedder=DeterministicFakeEmbedding(size=32))
-    cli_services(a)
-    nothing = runner.invoke(cli.app, ["reindex"])
+    nothing = run_cli("reindex", services=a)
     assert nothing.exit_code == 0 and "nothing to reindex" in nothing.stdout
     a.ingestor.ingest([SAMPLE_PACK / "definition"])
     count = a.store.count()
@@ -185,27 +187,26 @@ def test_the_command(tmp_path: Path, cli_services: Callable[[Services], None]) -
 
     b = build_services(Settings(data_dir=tmp_path / "data", embedding_model=MODEL_B),
                        embedder=DeterministicFakeEmbedding(size=48))
-    cli_services(b)
-    mismatch = runner.invoke(cli.app, ["ask", "--passages", "callbacks"])
+    mismatch = run_cli("ask", "--passages", "callbacks", services=b)
     assert mismatch.exit_code == 1
     assert "was built with EMBEDDING_MODEL 'fake-model-a'" in mismatch.stderr
     assert "run `advocate reindex`" in mismatch.stderr
-    done = runner.invoke(cli.app, ["reindex"])
+    done = run_cli("reindex", services=b)
     assert done.exit_code == 0, done.stderr
     assert f"reindexed {count} chunks" in done.stdout and "deleted advocate_knowledge" in done.stdout
     assert "restart the Slack app" in done.stderr
     b.close()
 
-    cli_services(build_services(Settings(data_dir=tmp_path / "data", embedding_model=MODEL_B),
-                                embedder=DeterministicFakeEmbedding(size=48)))
-    found = runner.invoke(cli.app, ["ask", "--passages", "--json", "keep promises call back"])
+    c = build_services(Settings(data_dir=tmp_path / "data", embedding_model=MODEL_B),
+                       embedder=DeterministicFakeEmbedding(size=48))
+    found = run_cli("ask", "--passages", "--json", "keep promises call back", services=c)
     assert found.exit_code == 0, found.stderr
     assert '"sources": [{' in found.stdout
-    cli._State.services.close()  # type: ignore[union-attr]
+    c.close()
 
 
 def test_serve_refuses_a_collection_of_another_model(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiServer, cli_services: Callable[[Services], None]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiServer
 ) -> None:
     a = build_services(Settings(data_dir=tmp_path / "data", embedding_model=MODEL_A),
                        embedder=DeterministicFakeEmbedding(size=32))
@@ -215,9 +216,9 @@ def test_serve_refuses_a_collection_of_another_model(
                         ("SLACK_BOT_TOKEN", "xoxb-1234567890-abcdefghij"), ("SLACK_API_URL", slack_api.url),
                         ("SLACK_SIGNING_SECRET", "8f742231b10e8888abcd99yyyzzz85a5")):
         monkeypatch.setenv(name, value)
-    cli_services(build_services(load_settings(), embedder=DeterministicFakeEmbedding(size=48)))
+    svc = build_services(load_settings(), embedder=DeterministicFakeEmbedding(size=48))
     monkeypatch.setattr(bot.server, "run_http", lambda *args, **kwargs: pytest.fail("served a mismatched store"))
-    result = runner.invoke(cli.app, ["serve", "--http", "--port", "3999"])
+    result = run_cli("serve", "--http", "--port", "3999", services=svc)
     assert result.exit_code == 1
     assert "run `advocate reindex`" in result.stderr
-    cli._State.services.close()  # type: ignore[union-attr]
+    svc.close()

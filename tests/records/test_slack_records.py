@@ -129,14 +129,15 @@ def test_old_event_ids_are_forgotten_but_reaction_claims_stand(engine: Engine) -
 
     from sqlalchemy import update
 
-    from records.models import ProcessedSlackEvent, utcnow
+    from records.clock import now_utc
+    from records.models import ProcessedSlackEvent
 
     ledger = Records(engine=engine, timezone=LONDON).slack
     for key in ("Ev0OLD", "reaction:C1:1.1", "Ev0NEW"):
         assert ledger.claim_event(key)
     with engine.begin() as c:
         c.execute(update(ProcessedSlackEvent).where(ProcessedSlackEvent.event_id != "Ev0NEW")
-                  .values(received_at=utcnow() - timedelta(days=3)))
+                  .values(received_at=now_utc() - timedelta(days=3)))
     assert ledger.forget_events(older_than=timedelta(days=2)) == 1
     assert ledger.claim_event("Ev0OLD")  # long past Slack's redeliveries: forgotten
     assert not ledger.claim_event("reaction:C1:1.1")  # one brief per reacted message, for good

@@ -1,37 +1,19 @@
-"""The records commands as a user runs them: summaries on stdout, `error: …` on stderr, exit 2 for bad input."""
+"""`advocate customers|staff|promises` as a user runs them: summaries on stdout, `error: …` on stderr, exit 2
+for bad input."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import time_machine
-from typer.testing import CliRunner
 
-from advocate import cli
+from tests.advocate.cli.conftest import load_sample
 from tests.conftest import SAMPLE_PACK
+from tests.conftest import run_cli as invoke
 from tests.records.conftest import write_csv
 
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _cli_on_a_monday(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_cli: None) -> Iterator[None]:
-    monkeypatch.setenv("ADVOCATE_DATA_DIR", str(tmp_path / "data"))
-    with time_machine.travel("2026-11-23T09:00:00+00:00", tick=True):
-        yield
-
-
-def invoke(*args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(cli.app, list(args))
-
-
-def load_sample() -> None:
-    for command, name in (("staff", "staff.csv"), ("customers", "customers.csv"), ("promises", "promises.csv")):
-        result = invoke(command, "import", str(SAMPLE_PACK / name))
-        assert result.exit_code == 0, result.stderr
+pytestmark = pytest.mark.usefixtures("on_a_monday")
 
 
 def test_imports_report_once_and_bad_rows_by_line(tmp_path: Path) -> None:
@@ -103,48 +85,9 @@ def test_promise_commands_and_their_errors() -> None:
     assert invoke("promises", "cancel", "P011", "--reason", "customer moved it themselves").exit_code == 0
 
 
-def test_thanks_customer_card_and_keep_rate() -> None:
-    load_sample()
-    due = invoke("thanks", "due", "--days", "3", "--json")
-    assert due.exit_code == 0
-    items = json.loads(due.stdout)["thanks"]
-    assert "C00359" in {t["customer_id"] for t in items}
-    text = invoke("thanks", "due", "--days", "3", "--for", "ruth.okafor")
-    assert "Ivan Briggs (C00359" in text.stdout and "suggested:" in text.stdout
-    assert invoke("thanks", "due", "--for", "nobody").exit_code == 2
-    marked = invoke("thanks", "mark", "C00359", "--milestone", "20", "--by", "ruth.okafor")
-    assert marked.exit_code == 0 and marked.stdout.startswith("recorded")
-    assert invoke("thanks", "mark", "C00359", "--milestone", "20").stdout.startswith("already recorded")
-    after = json.loads(invoke("thanks", "due", "--days", "3", "--json").stdout)["thanks"]
-    assert "C00359" not in {t["customer_id"] for t in after}
-    bad = invoke("thanks", "mark", "C99999", "--milestone", "5")
-    assert bad.exit_code == 2 and bad.stderr.startswith("error: customer:")
-
-    card = invoke("customer", "C00105")
-    assert card.exit_code == 0 and "Fiona Williams (C00105)" in card.stdout
-    assert "next milestone: 25 years" in card.stdout
-    card_json = json.loads(invoke("customer", "C00105", "--json").stdout)
-    assert card_json["next_milestone"] == {"years": 25, "on": "2026-12-05"}
-    ambiguous = invoke("customer", "darren")
-    assert ambiguous.exit_code == 2 and "C00001  Darren Ward" in ambiguous.stderr
-
-    org = json.loads(invoke("keep-rate", "--period", "month", "--json").stdout)
-    assert org["reports"][0]["scope"] == "org" and org["reports"][0]["latest"]["period"] == "2026-10"
-    teams = invoke("keep-rate", "--by", "team", "--period", "month")
-    assert "team:ruth.okafor" in teams.stdout
-    assert invoke("keep-rate", "--by", "planet").exit_code == 2
-    assert invoke("keep-rate", "--period", "fortnight").exit_code == 2
-
-
 def test_a_bad_schedule_setting_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MANAGER_DIGEST_CRON", "every monday")
     result = invoke("thanks", "due")
     assert result.exit_code == 2
     assert result.stderr.strip() == ("error: setting MANAGER_DIGEST_CRON is invalid: expected a crontab: minute hour "
                                      "day month weekday, e.g. '0 8 * * mon'")
-
-
-def test_sending_without_a_token_says_what_to_do() -> None:
-    load_sample()
-    result = invoke("digest", "send", "--kind", "reminders")
-    assert result.exit_code == 1 and "SLACK_BOT_TOKEN is not set" in result.stderr

@@ -1,4 +1,4 @@
-"""The `advocate` command as a user runs it: exit codes, stdout/stderr, the JSON contract."""
+"""`advocate ingest|ask|eval` as a user runs them: exit codes, stdout/stderr, the JSON contract."""
 
 import json
 import os
@@ -7,19 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from advocate import cli
 from tests.conftest import SAMPLE_PACK
-
-runner = CliRunner()
-
-
-pytestmark = pytest.mark.usefixtures("fresh_cli")
-
-
-def invoke(*args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(cli.app, list(args))
+from tests.conftest import run_cli as invoke
 
 
 def test_ingest_summary_and_exit_code_for_rejections(tmp_path: Path) -> None:

@@ -16,9 +16,8 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from itertools import islice
-
-from knowledge.documents import UnreadableInput
 
 SAVE_AS_UTF8 = "save it from the spreadsheet as 'CSV UTF-8'"
 
@@ -30,6 +29,15 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+
+
+class UnreadableInput(Exception):
+    """The input cannot be used; the message says why and, where possible, what to do."""
+
+    def __init__(self, reason: str, *, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
 
 
 @dataclass
@@ -119,3 +127,18 @@ def data_rows(
             yield RowProblem(start, f"expected {width} fields, found {len(values)}; check commas and quotes")
             continue
         yield start, values
+
+
+def parse_date(text: str) -> date | None:
+    """ISO dates and datetimes (with or without zone), and the day-first forms exports use."""
+    text = text.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    for fmt in ("%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
