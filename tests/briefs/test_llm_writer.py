@@ -17,9 +17,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from typer.testing import CliRunner
 
-from advocate import cli
 from advocate.services import Services, build_services
 from briefs.advisor import Evidence
 from briefs.answer_checks import NOTHING_FOUND
@@ -28,7 +26,7 @@ from briefs.llm_writer import LLMWriter, format_source
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from knowledge.retrieval import Source
 from prompts import PROMPTS_DIR
-from tests.conftest import SAMPLE_PACK
+from tests.conftest import SAMPLE_PACK, run_cli
 from tests.slack_api_server import SlackApiServer
 
 pytestmark = pytest.mark.slow
@@ -203,21 +201,19 @@ def test_invented_quotes_are_not_in_the_sample_pack() -> None:
 # -- through the CLI ---------------------------------------------------------------------------------------
 @pytest.fixture
 def cli_with(sample_services: Services) -> Iterator[Callable[[Any], Services]]:
-    """Points the `advocate` CLI at services with the given model (not closed: they share the sample's)."""
+    """Services with the given model for the `advocate` CLI (not closed: they share the sample's)."""
 
     def use(model: Any) -> Services:
-        cli._State.services = with_model(sample_services, model)
-        return cli._State.services
+        return with_model(sample_services, model)
 
     yield use
-    cli._State.services = None
 
 
 @pytest.mark.parametrize("kind", ["good", *BAD_ANSWERS])
 def test_cli_ask_shows_only_a_checked_answer(kind: str, cli_with: Callable[[Any], Services]) -> None:
     write, reason = (good, "") if kind == "good" else BAD_ANSWERS[kind]
-    cli_with(answering(write))
-    result = CliRunner().invoke(cli.app, ["ask", CHATBOT, "--json"])
+    services = cli_with(answering(write))
+    result = run_cli("ask", CHATBOT, "--json", services=services)
     assert result.exit_code == 0, result.stderr
     brief = json.loads(result.stdout)["brief"]
     if kind == "good":

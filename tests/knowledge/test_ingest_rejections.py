@@ -11,23 +11,18 @@ from pathlib import Path
 
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
-from typer.testing import CliRunner
 
-from advocate import cli
-from advocate.cli.main import EXIT_REJECTED
+from advocate.cli.console import EXIT_BAD_INPUT as EXIT_REJECTED
 from advocate.services import Services, build_services
 from advocate.settings import Settings
+from tests.conftest import run_cli
 from tests.knowledge.damaged_files import DAMAGED
-
-runner = CliRunner()
 
 
 @pytest.fixture
 def one_store(tmp_path: Path, fake_embeddings: DeterministicFakeEmbedding) -> Iterator[Services]:
     svc = build_services(Settings(data_dir=tmp_path / "data"), embedder=fake_embeddings)
-    cli._State.services = svc
     yield svc
-    cli._State.services = None
     svc.close()
 
 
@@ -40,7 +35,7 @@ def test_damaged_documents_are_rejected_one_line_each_and_the_rest_ingested(
         make(research / name)
     (research / "good.md").write_text("# Weekend calls\n\nCustomers who phone at weekends want a person.\n")
 
-    result = runner.invoke(cli.app, ["ingest", str(tmp_path / "pack")])
+    result = run_cli("ingest", str(tmp_path / "pack"), services=one_store)
 
     assert result.exit_code == EXIT_REJECTED == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
@@ -67,7 +62,7 @@ def test_an_unclosed_quote_is_rejected_by_file_and_line_and_the_other_rows_store
         "F3,2,Nobody called back\n"
     )
 
-    result = runner.invoke(cli.app, ["ingest", str(feedback)])
+    result = run_cli("ingest", str(feedback), services=one_store)
 
     assert result.exit_code == EXIT_REJECTED, result.output
     rejected = [line for line in result.stderr.splitlines() if "rejected" in line]
