@@ -8,7 +8,7 @@ measured, then grown to 100k and measured again. Each search is split into query
 Chroma dense search, lexical search and the rest, so a slow part is visible.
 
 With `--data-dir` the corpus is kept and grown on later runs; `--chroma-server` then measures the same
-folder served by `chroma run` over HTTP (issue 6: embedded vs server on the very same vectors).
+folder served by `chroma run` over HTTP (embedded against server on the very same vectors).
 
     python -m bench.ask_latency [--sizes 10000,100000] [--rounds 3] [--data-dir D [--chroma-server]]
 """

@@ -1,4 +1,4 @@
-"""Grounded brief latency at 10k and 100k chunks, process warm (issue: decision briefs).
+"""Grounded brief latency at 10k and 100k chunks, process warm.
 
 The sample pack is ingested first (so briefs have a definition, research and transcripts to draw on),
 then the store is grown with synthetic feedback (bench.ask_latency's corpus) to each size, and
