@@ -272,7 +272,7 @@ class ModelSetupError(Exception):
 
 
 def make_chat_model(spec: str, *, timeout: float) -> BaseChatModel:
-    from langchain_classic.chat_models import init_chat_model
+    from langchain.chat_models import init_chat_model
 
     provider = spec.split(":", 1)[0]
     try:

@@ -17,7 +17,7 @@ from advocate.services import Services
 from tests.conftest import REPO, SAMPLE_PACK, run_cli
 
 # Libraries only the knowledge base, the Slack app or the scheduler need.
-HEAVY = ("chromadb", "langchain_core", "langchain_classic", "torch", "sentence_transformers", "slack_bolt", "numpy",
+HEAVY = ("chromadb", "langchain", "langchain_core", "langchain_classic", "torch", "sentence_transformers", "slack_bolt", "numpy",
          "matplotlib")
 
 
