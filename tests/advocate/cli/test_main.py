@@ -17,8 +17,8 @@ from advocate.services import Services
 from tests.conftest import REPO, SAMPLE_PACK, run_cli
 
 # Libraries only the knowledge base, the Slack app or the scheduler need.
-HEAVY = ("chromadb", "langchain", "langchain_core", "langchain_classic", "torch", "sentence_transformers", "slack_bolt", "numpy",
-         "matplotlib")
+HEAVY = ("chromadb", "langchain", "langchain_core", "langchain_classic", "torch", "sentence_transformers",
+         "slack_bolt", "numpy", "matplotlib")
 
 
 def imported_by(args: list[str], env: dict[str, str], cwd: Path) -> dict[str, object]:
