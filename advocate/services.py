@@ -45,14 +45,36 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            # WAL lets readers (the bot) and a writer (an ingest) work at once.
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_write_ahead_log(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _use_write_ahead_log(cursor: Any, *, patience_seconds: float = 30.0) -> None:
+    """Switch the SQLite file to WAL, which lets readers (the bot) and a writer (an ingest) work at once.
+
+    The mode is stored in the file, so only the first connection to a new file changes it. Changing
+    it needs the file to itself, and SQLite answers "database is locked" at once, without waiting
+    for its busy timeout, when another process is opening the same new file: so wait and retry.
+    """
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + patience_seconds
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class Services:

@@ -25,7 +25,7 @@ from langchain_core.embeddings import Embeddings
 from briefs.advisor import Evidence
 from briefs.brief import SECTION_TITLES, Brief
 from briefs.tone import Tone
-from knowledge.chunking import split_sentences
+from knowledge.chunking import sentence_ends, split_sentences
 from knowledge.embeddings import as_vectors
 from knowledge.retrieval import Source
 
@@ -424,7 +424,8 @@ def advocate_section(evidence: Evidence) -> str:
     if not evidence.function:
         return ("No one function is clear from the decision: ask the customer-experience lead which customer "
                 "advocate should weigh in.")
-    words = ", ".join(f"“{w}”" for w in evidence.function.words[:4])
+    # Plain quotation marks: curly ones mark the words of a source, and these are the decision's.
+    words = ", ".join(f'"{w}"' for w in evidence.function.words[:4])
     why = f": the decision mentions {words}" if words else ""
     return f"The {evidence.function.function.title} customer advocate should weigh in{why}."
 
@@ -503,16 +504,20 @@ def _first_sentence(text: str) -> str:
 
 
 def _verbatim(text: str) -> str:
-    """A verbatim as quoted: whole when short, else its first sentences up to VERBATIM_CHARS."""
+    """A verbatim as quoted: whole when short, else cut where a sentence ends near VERBATIM_CHARS.
+
+    The cut is made in the customer's own text (never by rejoining split sentences), so what is
+    quoted is exactly their words, closing quotation marks included."""
     text = _clean(text)
     if len(text) <= VERBATIM_CHARS:
         return text
-    kept = ""
-    for sentence in split_sentences(text):
-        if kept and len(kept) + 1 + len(sentence) > VERBATIM_CHARS:
-            break
-        kept = f"{kept} {sentence}".strip()
-    return kept if len(kept) <= VERBATIM_CHARS * 1.5 else kept[:VERBATIM_CHARS].rsplit(" ", 1)[0]
+    ends = sentence_ends(text)
+    within = [end for end in ends if end <= VERBATIM_CHARS]
+    if within:
+        return text[: within[-1]]
+    if ends and ends[0] <= VERBATIM_CHARS * 1.5:
+        return text[: ends[0]]
+    return text[:VERBATIM_CHARS].rsplit(" ", 1)[0]
 
 
 def _short_quote(text: str, words: int = BOTTOM_QUOTE_WORDS) -> str:

@@ -30,6 +30,12 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+def sentence_ends(text: str) -> list[int]:
+    """Where each sentence of `text` ends but the last, closing quotation marks and brackets included,
+    so `text[:end]` is the exact opening of the text up to a whole sentence."""
+    return [match.start() + len(match.group().rstrip()) for match in _SENTENCE_END.finditer(text)]
+
+
 def _cut_long(text: str) -> list[str]:
     """Cut a paragraph longer than MAX_CHARS at sentence ends into pieces near TARGET_CHARS."""
     if len(text) <= MAX_CHARS:

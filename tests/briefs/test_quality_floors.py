@@ -70,7 +70,7 @@ def test_briefs_on_the_readings_keep_what_retrieval_found(readings: Services) ->
     print(report["brief_source_hits"], report["retrieval_hits"], report["evidence_precision"])
     assert report["brief_source_hits"] >= report["retrieval_hits"] - 1
     assert report["citation_validity"] == 1.0
-    assert report["quote_fidelity"] >= 0.98
+    assert report["quote_fidelity"] == 1.0
     assert report["evidence_precision"]["research"]["precision"] >= 0.3
     assert report["bottom_line_max_lines"] <= 3
 

@@ -126,7 +126,7 @@ def test_opening_again_is_a_no_op(engine: Engine) -> None:
         assert connection.execute(text(f"SELECT count(*) FROM {VERSION_TABLE}")).scalar() == 1
 
 
-def test_two_processes_migrating_at_once_both_succeed(database_url: str, tmp_path: Path) -> None:
+def test_processes_migrating_a_new_database_at_once_all_succeed(database_url: str, tmp_path: Path) -> None:
     script = (
         "import sys; from zoneinfo import ZoneInfo; from advocate.services import make_engine; "
         "from records import Records; "
@@ -135,7 +135,7 @@ def test_two_processes_migrating_at_once_both_succeed(database_url: str, tmp_pat
     processes = [
         subprocess.Popen([sys.executable, "-c", script, database_url], cwd=REPO, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
+        for _ in range(4)
     ]
     results = [p.communicate(timeout=120) for p in processes]
     for process, (stdout, stderr) in zip(processes, results, strict=True):
