@@ -2,7 +2,8 @@
 customer's id, name or words — not Chroma's write-ahead log (`embeddings_queue`), not freed pages of
 `chroma.sqlite3` or of the records database, not its `-wal` file, not the keyword index's old segments,
 and on PostgreSQL not a dead row version. Every byte of every file is searched (UTF-8 and UTF-16, any
-letter case), while the services are still open (as a running Slack app holds them) and after they close.
+letter case), while the services are still open (as a running Slack app holds them) and after they close;
+an export made afterwards is searched too.
 
 The fake embedder is enough: what is searched for is bytes, not meaning.
 """
@@ -77,6 +78,10 @@ def test_no_file_in_the_data_dir_holds_their_words_after_forgetting(embedded: Se
     assert traces(data) == {}, "found while the services are still open (a running app holds them)"
     assert "freed space" in out
     assert traces(data, [KEPT]), "another customer's words are still stored"
+    exported = run_cli("export", str(tmp_path / "export"), services=embedded)
+    assert exported.exit_code == 0, exported.stderr
+    assert traces(tmp_path / "export") == {}, "an export made after forgetting holds them"
+    assert traces(tmp_path / "export", [KEPT]), "the export holds the decision log, another customer quoted"
     embedded.close()
     assert traces(data) == {}, "found after the services closed"
 
