@@ -7,6 +7,9 @@ customer's feedback on the customer card) starts without the rest of the knowled
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -45,3 +48,33 @@ def open_collection(client: chromadb.ClientAPI, name: str, *, model_label: str) 
             "configured: run `advocate reindex` to rebuild it with the configured model, or set EMBEDDING_MODEL back"
         )
     return collection
+
+
+# Chroma's own SQLite file in a persistent directory (its catalogue, metadata, full-text index and log).
+CHROMA_SQLITE = "chroma.sqlite3"
+
+
+def clear_freed_space(client: chromadb.ClientAPI) -> list[str]:
+    """Rewrite an embedded Chroma's SQLite file so that deleted rows leave no bytes behind; for a Chroma
+    server, what its operator must run instead. Returns those instructions (none when done here).
+
+    Deleting marks rows' pages free without overwriting them, and its full-text index keeps deleted
+    texts' tokens in old segments: 'optimize' merges those away, VACUUM rebuilds the file from live rows.
+    """
+    settings = client.get_settings()
+    if not settings.is_persistent or not settings.persist_directory:
+        return _server_vacuum_note()
+    path = Path(settings.persist_directory) / CHROMA_SQLITE
+    if not path.is_file():
+        return []
+    with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "embedding_fulltext_search" in tables:
+            connection.execute("INSERT INTO embedding_fulltext_search(embedding_fulltext_search) VALUES ('optimize')")
+        connection.execute("VACUUM")
+    return []
+
+
+def _server_vacuum_note() -> list[str]:
+    return ["the Chroma server's log is purged, but its chroma.sqlite3 keeps freed pages until it is vacuumed: "
+            "on the server's host, stop it and run `chroma vacuum --path DIR --force` (DIR: its --path)"]

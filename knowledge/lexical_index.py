@@ -52,6 +52,11 @@ class LexicalIndex:
         self.collection = collection
         self.dialect = engine.dialect.name
 
+    @property
+    def table(self) -> str:
+        """The table the chunk texts are in: FTS5 on SQLite, tsvector on PostgreSQL."""
+        return "knowledge_fts" if self.dialect == "sqlite" else "knowledge_lexical"
+
     def upsert(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
         """rows: (chunk_id, kind, visibility, body)."""
         if not rows:
@@ -59,7 +64,7 @@ class LexicalIndex:
         ids = [r[0] for r in rows]
         with self.engine.begin() as conn:
             self._delete(conn, ids)
-            table = "knowledge_fts" if self.dialect == "sqlite" else "knowledge_lexical"
+            table = self.table
             conn.execute(
                 text(
                     f"INSERT INTO {table} (chunk_id, collection, kind, visibility, body) "
@@ -77,7 +82,7 @@ class LexicalIndex:
                 self._delete(conn, list(ids))
 
     def _delete(self, conn, ids: list[str]) -> None:  # type: ignore[no-untyped-def]
-        table = "knowledge_fts" if self.dialect == "sqlite" else "knowledge_lexical"
+        table = self.table
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
             marks = ", ".join(f":i{n}" for n in range(len(part)))
@@ -85,8 +90,15 @@ class LexicalIndex:
             params["collection"] = self.collection
             conn.execute(text(f"DELETE FROM {table} WHERE collection = :collection AND chunk_id IN ({marks})"), params)
 
+    def compact(self) -> None:
+        """Merge the SQLite index's segments: a delete only adds a tombstone, and the deleted texts' words
+        stay in the older segments until they merge. (PostgreSQL's dead rows are the database's to clear.)"""
+        if self.dialect == "sqlite":
+            with self.engine.begin() as conn:
+                conn.execute(text("INSERT INTO knowledge_fts(knowledge_fts) VALUES ('optimize')"))
+
     def drop_collection(self) -> None:
-        table = "knowledge_fts" if self.dialect == "sqlite" else "knowledge_lexical"
+        table = self.table
         with self.engine.begin() as conn:
             conn.execute(text(f"DELETE FROM {table} WHERE collection = :c"), {"c": self.collection})
 

@@ -23,6 +23,8 @@ from knowledge.lexical_index import LexicalIndex
 
 ADD_BATCH = 512  # as knowledge.ingest.BATCH_CHUNKS: one embedding call per index() batch
 OVERFETCH = 120  # how many unfiltered neighbours are read before a filtered query is needed
+DEFAULT_SYNC_THRESHOLD = 1000  # Chroma's hnsw sync_threshold when a collection does not say
+LOG_FLUSH_ID = "advocate-log-flush-"  # ids of the no-op deletes that make Chroma purge its log (never stored)
 
 
 def matches(metadata: dict[str, Any], where: dict[str, Any]) -> bool:
@@ -156,6 +158,21 @@ class KnowledgeStore(VectorStore):
             self.collection.delete(ids=ids[start : start + 1000])
         self.lexical.delete(ids)
         return True
+
+    def purge_log(self) -> None:
+        """Make Chroma drop its write-ahead log of this collection up to now.
+
+        Chroma logs every write, texts and metadata included (`embeddings_queue`), and purges the log
+        only up to the last time its vector index was saved to disk, which it does every
+        `sync_threshold` writes: deleted chunks' original adds stay in the log until then. Deleting as
+        many ids that do not exist (no-ops) makes it save the index and purge everything before; this
+        goes through Chroma's API, so it works on a Chroma server too.
+        """
+        hnsw = (getattr(self.collection, "configuration", None) or {}).get("hnsw") or {}
+        threshold = int(hnsw.get("sync_threshold") or DEFAULT_SYNC_THRESHOLD)
+        batch = max(1, min(threshold, int(self.client.get_max_batch_size())))
+        for start in range(0, threshold, batch):
+            self.collection.delete(ids=[f"{LOG_FLUSH_ID}{n}" for n in range(start, min(start + batch, threshold))])
 
     @classmethod
     def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: list[dict] | None = None, **kwargs: Any):  # type: ignore[override]

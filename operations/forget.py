@@ -10,7 +10,10 @@ same feedback export does not bring them back.
 Order, so that an interruption loses nothing and a second run finishes the job: the customer's chunks
 are read first (their verbatims are what gets masked); then one records transaction adds them to the
 forgotten list, deletes their rows, masks the logs and drops their record-manager rows; then their
-chunks leave the vector store and the lexical index. Run the same command again after any failure.
+chunks leave the vector store and the lexical index; last, the files are rewritten so that no byte of
+theirs stays on disk (Chroma's write-ahead log and freed pages, the keyword index's old segments, the
+records database's freed pages and `-wal` file, PostgreSQL's dead row versions: `clear_traces`). Run
+the same command again after any failure: for someone already forgotten it clears the files again.
 """
 
 from __future__ import annotations
@@ -24,16 +27,19 @@ from typing import Any
 from langchain_classic.indexes import SQLRecordManager
 from sqlalchemy import text
 
+from knowledge.chroma import clear_freed_space as clear_chroma_freed_space
 from knowledge.vector_store import Hit, KnowledgeStore
 from records.customers import CustomerView
 from records.database import Records
 from records.forgotten import (
+    FORGET_TABLES,
     FORGOTTEN_MASK,
     CustomerMasker,
     ForgottenCustomers,
     RecordsForgotten,
     forget_in_records,
 )
+from records.forgotten import clear_freed_space as clear_records_freed_space
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +84,9 @@ class ForgetReport:
     record_manager: int = 0
     # Chunks of theirs still found after the deletes (0 unless something failed).
     remaining: int = 0
+    # Whether the files were rewritten so that nothing deleted stays on disk (Chroma's log, freed pages).
+    cleared: bool = False
+    # What the operator must still do for that (a Chroma server's vacuum, a table left to its owner).
     notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -90,6 +99,7 @@ class ForgetReport:
                 "sources": self.plan.sources,
             },
             "mentions_elsewhere": self.plan.mentions,
+            "freed_space": {"cleared": self.cleared, "to_do": list(self.notes)},
         }
 
 
@@ -153,7 +163,9 @@ class CustomerForgetter:
         return f"no customer {customer_id!r} in the records or the knowledge base; {hint}"
 
     # -- forgetting ---------------------------------------------------------------------------------
-    def forget(self, plan: ForgetPlan, *, now: datetime | None = None) -> ForgetReport:
+    def forget(self, plan: ForgetPlan, *, now: datetime | None = None, clear_freed_space: bool = True) -> ForgetReport:
+        """Forget them; with `clear_freed_space` (the default) also rewrite the files so that no byte of
+        theirs stays on disk (see `clear_traces`)."""
         customer = self.records.customers.get(plan.customer_id)
         chunks = plan.chunks
         masker = self.masker(plan.customer_id, customer, chunks)
@@ -167,11 +179,28 @@ class CustomerForgetter:
         self.store.delete(ids)
         report.vector_store = len(ids)
         report.remaining = len(self.chunks_of(plan.customer_id))
+        if clear_freed_space and not report.remaining:
+            report.notes = self.clear_traces()
+            report.cleared = True
         # Counts only: the log must not name whom it forgot.
         log.info("customer forgotten: %d records rows removed, %d chunks removed, %d log rows masked, %d left",
                  done.customers + done.promises + done.promise_events + done.thanks, len(ids),
                  sum(done.masked.values()), report.remaining)
         return report
+
+    def clear_traces(self) -> list[str]:
+        """Leave no bytes of deleted rows in the files: Chroma's write-ahead log and freed pages, the keyword
+        index's old segments, the records database's freed pages, `-wal` file or dead row versions.
+        Returns what the operator must still do (a Chroma server's files are out of reach here).
+
+        Safe to repeat; `forget-customer` on someone already forgotten runs it again, which is how an
+        interrupted run finishes."""
+        self.store.purge_log()
+        notes = clear_chroma_freed_space(self.store.client)
+        self.store.lexical.compact()
+        tables = (*FORGET_TABLES, "upsertion_record", self.store.lexical.table)
+        notes += clear_records_freed_space(self.records.engine, tables=tables)
+        return notes
 
     def _drop_record_manager_rows(self, session: Any, ids: list[str]) -> int:
         dropped = 0
@@ -188,7 +217,7 @@ class CustomerForgetter:
 
     def _lexical_count(self, ids: list[str]) -> int:
         lexical = self.store.lexical
-        table = "knowledge_fts" if lexical.dialect == "sqlite" else "knowledge_lexical"
+        table = lexical.table
         found = 0
         with lexical.engine.connect() as connection:
             for start in range(0, len(ids), 500):
@@ -254,6 +283,7 @@ def report_text(report: ForgetReport) -> str:
     ]
     if report.remaining:
         lines.append(f"  WARNING: {_plural(report.remaining, 'chunk')} of theirs still found; run the command again")
+    lines.extend(freed_space_lines(report.notes) if report.cleared else [])
     if r.posted_briefs:
         lines.append("  briefs already posted in Slack named or quoted them; edit or delete these in Slack:")
         lines.extend(_listed(r.posted_briefs))
@@ -266,3 +296,11 @@ def report_text(report: ForgetReport) -> str:
         lines.append("  other chunks mention their id or name (not removed: edit these sources and ingest again):")
         lines.extend(_listed(plan.mentions))
     return "\n".join(lines)
+
+
+def freed_space_lines(notes: list[str]) -> list[str]:
+    """What clearing the files did, and what is left for the operator."""
+    if not notes:
+        return ["  freed space: cleared (Chroma's log and database, the keyword index, the records database)"]
+    return ["  freed space: cleared here, except (until then their words stay on disk):",
+            *(f"    {note}" for note in notes)]

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, load_only
 
 from records.clock import now_utc
@@ -302,3 +303,63 @@ def _mask_row(
 
 def _count(session: Session, model: type, condition: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(model).where(condition)) or 0)
+
+
+# -- leaving no bytes behind -------------------------------------------------------------------------------
+# The tables `forget_in_records` deletes from or rewrites.
+FORGET_TABLES: tuple[str, ...] = tuple(
+    model.__tablename__ for model in (Customer, Promise, PromiseEvent, Thanks, *_LOG_TEXT)
+)
+# How long PostgreSQL's VACUUM FULL waits for its lock before leaving the table for the operator.
+VACUUM_LOCK_TIMEOUT = "15s"
+
+
+def clear_freed_space(engine: Engine, *, tables: Sequence[str]) -> list[str]:
+    """Rewrite the records database so that deleted and rewritten rows leave no bytes on disk; returns what
+    the operator must still do (nothing when all went well).
+
+    SQLite marks a deleted row's space free without overwriting it, and its write-ahead log (`-wal`) keeps
+    earlier page images until a checkpoint: VACUUM rebuilds the file from live rows, then a TRUNCATE
+    checkpoint empties the log. PostgreSQL keeps dead row versions in the table, its TOAST and its
+    indexes until they are reused: VACUUM FULL rewrites `tables` (a short exclusive lock on each).
+    """
+    if engine.dialect.name == "sqlite":
+        return _vacuum_sqlite(engine)
+    if engine.dialect.name == "postgresql":
+        return _vacuum_postgresql(engine, tables)
+    return [f"the {engine.dialect.name} records database keeps deleted rows until its own vacuum runs"]
+
+
+def _vacuum_sqlite(engine: Engine) -> list[str]:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM")
+        busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+    if busy is not None and busy[0]:
+        return ["the records database's -wal file could not be emptied while another process reads it "
+                "(a running `advocate serve`): run the same command again when it is stopped"]
+    return []
+
+
+def _vacuum_postgresql(engine: Engine, tables: Sequence[str]) -> list[str]:
+    left: list[str] = []
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        owned = set(connection.scalars(text(
+            "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+            "AND relkind = 'r' AND relname = ANY(:names) AND pg_has_role(current_user, relowner, 'USAGE')"
+        ), {"names": list(tables)}))
+        connection.exec_driver_sql(f"SET lock_timeout = '{VACUUM_LOCK_TIMEOUT}'")
+        try:
+            for table in tables:
+                if table not in owned:
+                    left.append(table)
+                    continue
+                try:
+                    connection.exec_driver_sql(f'VACUUM (FULL) "{table}"')
+                except DBAPIError:  # the lock was not granted in time: another transaction holds the table
+                    left.append(table)
+        finally:
+            connection.exec_driver_sql("RESET lock_timeout")  # the connection goes back to the pool
+    if left:
+        return [f"PostgreSQL keeps dead row versions of theirs until `VACUUM (FULL)` runs on {', '.join(left)}: "
+                "run it as the tables' owner when the app is quiet"]
+    return []

@@ -135,7 +135,7 @@ def forget_customer(
 ) -> None:
     """Remove a customer's records and feedback, and mask them in decision logs (cannot be undone)."""
     from knowledge.chroma import StoreMismatch
-    from operations.forget import CustomerForgetter, UnknownCustomer, plan_text, report_text
+    from operations.forget import CustomerForgetter, UnknownCustomer, freed_space_lines, plan_text, report_text
 
     if not customer_id.strip():
         raise fail("the customer id is empty; give an id like C00105", EXIT_BAD_INPUT)
@@ -148,10 +148,14 @@ def forget_customer(
     except StoreMismatch as exc:
         raise fail(str(exc)) from None
     if plan.nothing_left:
+        # An earlier run may have stopped before the files were cleared: clearing again is harmless.
+        to_do = forgetter.clear_traces()
         if as_json:
-            print_json({"customer_id": plan.customer_id, "already_forgotten": True})
+            print_json({"customer_id": plan.customer_id, "already_forgotten": True,
+                        "freed_space": {"cleared": True, "to_do": to_do}})
         else:
-            say(f"{plan.customer_id} was forgotten before; nothing of theirs is stored")
+            say("\n".join([f"{plan.customer_id} was forgotten before; nothing of theirs is stored",
+                           *freed_space_lines(to_do)]))
         return
     note(plan_text(plan))
     if not yes:
