@@ -89,7 +89,7 @@ def ingest(
         str | None, typer.Option(help=f"One of {', '.join(KINDS)}; inferred from folder names if omitted.")
     ] = None,
     map_: Annotated[
-        list[str] | None, typer.Option("--map", help="Feedback column mapping, COLUMN=FIELD (repeatable).")
+        list[str] | None, typer.Option("--map", metavar="COLUMN=FIELD", help="Feedback column mapping (repeatable).")
     ] = None,
     restricted: Annotated[
         bool, typer.Option("--restricted", help="Mark the chunks restricted (admins and advocates only).")

@@ -13,8 +13,10 @@ import typer
 
 from advocate.cli import digests, knowledge, loyalty, operations, records, slack
 from advocate.cli.context import LazyServices
+from advocate.cli.help import PlainHelpGroup
 
 app = typer.Typer(
+    cls=PlainHelpGroup,
     add_completion=False, no_args_is_help=True, help="Advocate: the customer's standpoint in every decision."
 )
 for area in (knowledge, records, loyalty, digests, slack, operations):

@@ -21,12 +21,12 @@ if TYPE_CHECKING:
     from records.promises import PromiseBook, PromiseView
 
 MapOption = Annotated[list[str] | None, typer.Option(
-    "--map", help="Column mapping, COLUMN=FIELD (repeatable), for headers that are not recognised.")]
+    "--map", metavar="COLUMN=FIELD", help="Column mapping (repeatable), for headers that are not recognised.")]
 SummaryJson = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")]
 CsvFile = Annotated[Path, typer.Argument(help="The CSV file; its first line names the columns.")]
 PromiseId = Annotated[str, typer.Argument(help="The promise id.")]
 By = Annotated[str, typer.Option("--by", help="Who does it (default: the promise's owner).")]
-Zone = Annotated[str | None, typer.Option("--tz", help="Time zone of --due, e.g. Europe/London.")]
+Zone = Annotated[str | None, typer.Option("--tz", metavar="ZONE", help="Time zone of --due, e.g. Europe/London.")]
 
 app = typer.Typer()
 customers_app = typer.Typer(no_args_is_help=True, help="Customers: import the customer list.")
