@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, fail, note, out, print_json, say
+from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, fail, local_time, note, out, print_json, say
 from advocate.cli.context import services
 
 KIND_HELP = "manager, advocate or reminders."
@@ -98,9 +98,10 @@ def status(
         return
     if not rows:
         say("nothing pending or failed")
+    zone = services(ctx).records.timezone
     for row in rows:
         detail = f"  {row.last_error}" if row.last_error else ""
-        say(f"{row.status:<8} {row.key}  attempts {row.attempts}  {row.created_at:%Y-%m-%d %H:%M}Z{detail}")
+        say(f"{row.status:<8} {row.key}  attempts {row.attempts}  {local_time(row.created_at, zone)}{detail}")
 
 
 @digest_app.command("retry")
