@@ -71,12 +71,14 @@ def run_ingest(
         )
 
 
-def print_summary(summary: IngestSummary) -> None:
+def print_summary(summary: IngestSummary, *, label: str = "") -> None:
+    """What an ingest did, on one line (after `label: ` when given); each rejection on stderr."""
     for rejection in summary.rejections:
         note(f"rejected {rejection}")
     forgotten = f", forgotten {summary.forgotten}" if summary.forgotten else ""  # advocate forget-customer
     say(
-        f"added {summary.added}, updated {summary.updated}, skipped {summary.skipped}, "
+        (f"{label}: " if label else "")
+        + f"added {summary.added}, updated {summary.updated}, skipped {summary.skipped}, "
         f"deleted {summary.deleted}{forgotten}, rejected {summary.rejected}"
     )
 
