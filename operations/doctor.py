@@ -4,7 +4,12 @@ Each check is a plain function returning a `CheckResult` (name, status, one-line
 
 - `ok` — the part works;
 - `not configured` — the part is not set up here (no Slack tokens on a laptop, no knowledge yet): not a failure;
+- `warning` — it works, but something is missing or stale (no customer definition, sources more than a
+  year old): worth fixing, not a failure;
 - `FAILED` — the part is configured and broken; the detail says what to do (the command exits 1).
+
+It also says what the knowledge base holds: chunks and the newest date per kind, and the sources whose
+newest date is more than a year old.
 
 The doctor looks, it never repairs: it does not migrate the records database (`advocate migrate` does,
 as does every process that opens the records), create the SQLite file or the Chroma collection, or
@@ -43,11 +48,15 @@ if TYPE_CHECKING:
 
 OK = "ok"
 NOT_CONFIGURED = "not configured"
+WARNING = "warning"
 FAILED = "FAILED"
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.json"
 PROBE = "Can customers still reach a person when they need one?"
 OVERDUE_AFTER = timedelta(minutes=5)  # a stored next run this far in the past: no scheduler is running
+STALE_AFTER = timedelta(days=365)  # a source whose newest date is older than this is worth a look
+PAGE = 5000  # chunks' metadata read from the collection at a time
+SHOWN_SOURCES = 3  # old sources named on the line; the rest are counted
 
 
 class Parts(Protocol):
@@ -224,6 +233,78 @@ def check_vector_store(
                        f"model {stored_model or settings.embedding_model}")
 
 
+@dataclass
+class KnowledgeContents:
+    """What the live collection holds, from its chunks' metadata."""
+
+    chunks: dict[str, int]  # by kind
+    newest: dict[str, str]  # by kind: the newest date (YYYY-MM-DD) among its chunks, if any has one
+    source_newest: dict[str, tuple[str, str]]  # by source: (its name as shown, its newest date or "")
+
+
+def knowledge_contents(collection: Any) -> KnowledgeContents:
+    """Counts and dates per kind and per source, reading only the metadata, a page at a time."""
+    contents = KnowledgeContents(chunks={}, newest={}, source_newest={})
+    offset = 0
+    while True:
+        page = collection.get(include=["metadatas"], limit=PAGE, offset=offset)["metadatas"] or []
+        for metadata in page:
+            kind = str(metadata.get("kind") or "unknown")
+            date = _iso_date(metadata.get("date"))
+            contents.chunks[kind] = contents.chunks.get(kind, 0) + 1
+            if date and date > contents.newest.get(kind, ""):
+                contents.newest[kind] = date
+            source = str(metadata.get("source") or "")
+            shown, seen = contents.source_newest.get(source, (str(metadata.get("source_name") or source), ""))
+            contents.source_newest[source] = (shown, max(seen, date))
+        if len(page) < PAGE:
+            return contents
+        offset += PAGE
+
+
+def _iso_date(value: object) -> str:
+    """The YYYY-MM-DD a chunk's date starts with, or "" when it has none (or not in that form)."""
+    text = str(value or "")[:10]
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        return ""
+
+
+def check_knowledge(contents: KnowledgeContents | None, *, today: datetime) -> list[CheckResult]:
+    """What the knowledge base holds; a missing customer definition and year-old sources are warnings."""
+    from knowledge.kinds import KINDS
+
+    if contents is None or not contents.chunks:
+        return [
+            CheckResult("knowledge", NOT_CONFIGURED, "nothing ingested yet: `advocate init` sets up the knowledge "
+                        "base, or `advocate ingest PATH`"),
+            CheckResult("definition", WARNING, "no customer definition: briefs cannot say who the customer is; "
+                        "ingest it with `advocate ingest FILE --kind definition`"),
+        ]
+    held = [f"{kind} {contents.chunks[kind]:,}" + (f" (newest {contents.newest[kind]})" if kind in contents.newest
+                                                   else " (undated)")
+            for kind in [*KINDS, *sorted(set(contents.chunks) - set(KINDS))] if kind in contents.chunks]
+    results = [CheckResult("knowledge", OK, f"{sum(contents.chunks.values()):,} chunks: " + "; ".join(held))]
+    if contents.chunks.get("definition"):
+        results.append(CheckResult("definition", OK, f"{contents.chunks['definition']:,} chunks of the customer "
+                                   "definition"))
+    else:
+        results.append(CheckResult("definition", WARNING, "no customer definition: briefs cannot say who the customer "
+                                   "is; ingest it with `advocate ingest FILE --kind definition`"))
+    cutoff = (today - STALE_AFTER).date().isoformat()
+    old = sorted((date, shown) for shown, date in contents.source_newest.values() if date and date < cutoff)
+    if not old:
+        results.append(CheckResult("old sources", OK, f"none older than a year (before {cutoff})"))
+        return results
+    named = ", ".join(f"{shown} ({date})" for date, shown in old[:SHOWN_SOURCES])
+    more = f" and {len(old) - SHOWN_SOURCES} more" if len(old) > SHOWN_SOURCES else ""
+    results.append(CheckResult("old sources", WARNING, f"{len(old)} of {len(contents.source_newest)} sources are "
+                               f"older than a year (newest date before {cutoff}): {named}{more}; ingest newer "
+                               "material or check they still hold"))
+    return results
+
+
 def manifest_scopes(path: Path = MANIFEST) -> list[str] | None:
     """The bot scopes manifest.json asks for, or None when the manifest is not beside the code."""
     try:
@@ -327,7 +408,8 @@ def check_jobs(
         else:
             when = trigger.get_next_fire_time(None, now)
             source = "once the scheduler starts"
-        shown = f"{when:%Y-%m-%d %H:%M %Z}" if when else "never (paused)"
+        # One label for every time: the organisation's zone by name (not GMT/BST or UTC by trigger).
+        shown = f"{when.astimezone(settings.zone):%Y-%m-%d %H:%M} {settings.timezone}" if when else "never (paused)"
         detail = f"{spec.name}: next run {shown} ({source})"
         if when and when < now - OVERDUE_AFTER:  # a running scheduler moves it on when the job starts
             detail += "; overdue: is `advocate jobs` running?"
@@ -338,6 +420,14 @@ def check_jobs(
         else:
             results.append(CheckResult(name, OK, detail))
     return results
+
+
+def read_contents(settings: Settings, collection: str, open_client: Callable[[], Any]) -> KnowledgeContents | None:
+    """The live collection's contents, or None when there is no collection yet (nothing is created)."""
+    if not settings.chroma_url and not settings.chroma_dir.exists():
+        return None
+    found = get_collection(open_client(), collection)
+    return knowledge_contents(found) if found is not None else None
 
 
 # -- all of them ---------------------------------------------------------------------------------------------
@@ -361,10 +451,16 @@ def run_checks(*, load: Callable[[], Settings], services: Callable[[], Parts]) -
             collection = CollectionPointer(engine=svc.engine).live(settings.collection)
         except Exception:  # noqa: BLE001 - the records line already says what is wrong
             pass
-    results.append(check_vector_store(
-        settings, collection=collection, dimension=dimension,
-        open_client=lambda: open_chroma(chroma_url=settings.chroma_url, path=str(settings.chroma_dir)),
-    ))
+    def open_client() -> Any:
+        return open_chroma(chroma_url=settings.chroma_url, path=str(settings.chroma_dir))
+
+    store = check_vector_store(settings, collection=collection, dimension=dimension, open_client=open_client)
+    results.append(store)
+    if store.status != FAILED:
+        try:
+            results.extend(check_knowledge(read_contents(settings, collection, open_client), today=now_utc()))
+        except Exception as exc:  # noqa: BLE001 - the store answered a moment ago; say what went wrong
+            results.append(CheckResult("knowledge", FAILED, f"cannot read the chunks' metadata: {_reason(exc)}"))
     slack = check_slack(settings, client=lambda: svc.slack, wanted=manifest_scopes())
     results.append(slack)
     stored: dict[str, float | None] = {}

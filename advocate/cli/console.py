@@ -8,6 +8,7 @@ anything else that stops a command exits 1.
 from __future__ import annotations
 
 import json
+from datetime import datetime, tzinfo
 from typing import Annotated, Any
 
 import typer
@@ -41,3 +42,10 @@ def note(text: str) -> None:
 def print_json(data: Any) -> None:
     """The answer as one JSON object on stdout."""
     print(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def local_time(at: datetime, zone: tzinfo) -> str:
+    """A moment as the organisation reads it, labelled with the zone's name: "Thu 26 Nov 2026 12:00
+    Europe/London" (every time the CLI prints has this one label, not UTC, GMT or an offset)."""
+    name = getattr(zone, "key", None) or str(zone)
+    return f"{at.astimezone(zone):%a %-d %b %Y %H:%M} {name}"

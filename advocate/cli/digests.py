@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, fail, note, print_json, say
+from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, fail, local_time, note, out, print_json, say
 from advocate.cli.context import services
 
 KIND_HELP = "manager, advocate or reminders."
@@ -41,7 +41,8 @@ def preview(
     who: Annotated[str, typer.Option("--for", help="Staff handle or Slack user id.")],
     as_json: Annotated[bool, typer.Option("--json", help="The Block Kit payload(s) as sent.")] = False,
 ) -> None:
-    """Print exactly what would be sent now; nothing is recorded or sent."""
+    """Show what would be sent now, as Slack shows it; nothing is recorded or sent (--json: the payloads)."""
+    from advocate.cli.mrkdwn import blocks
     from jobs.digests import preview as build
     from records.clock import now_utc
 
@@ -51,9 +52,12 @@ def preview(
         print_json({"kind": kind, "for": who, "messages": [m.payload() for m in messages]})
         return
     if not messages:
-        print(f"nothing to send to {who} now")
-    for message in messages:
-        print(message.readable())
+        say(f"nothing to send to {who} now")
+    for number, message in enumerate(messages):
+        if number:
+            out.rule(style="bold")
+        for part in blocks(message.payload()):
+            out.print(part)
 
 
 @digest_app.command("send")
@@ -94,9 +98,10 @@ def status(
         return
     if not rows:
         say("nothing pending or failed")
+    zone = services(ctx).records.timezone
     for row in rows:
         detail = f"  {row.last_error}" if row.last_error else ""
-        say(f"{row.status:<8} {row.key}  attempts {row.attempts}  {row.created_at:%Y-%m-%d %H:%M}Z{detail}")
+        say(f"{row.status:<8} {row.key}  attempts {row.attempts}  {local_time(row.created_at, zone)}{detail}")
 
 
 @digest_app.command("retry")

@@ -71,12 +71,14 @@ def run_ingest(
         )
 
 
-def print_summary(summary: IngestSummary) -> None:
+def print_summary(summary: IngestSummary, *, label: str = "") -> None:
+    """What an ingest did, on one line (after `label: ` when given); each rejection on stderr."""
     for rejection in summary.rejections:
         note(f"rejected {rejection}")
     forgotten = f", forgotten {summary.forgotten}" if summary.forgotten else ""  # advocate forget-customer
     say(
-        f"added {summary.added}, updated {summary.updated}, skipped {summary.skipped}, "
+        (f"{label}: " if label else "")
+        + f"added {summary.added}, updated {summary.updated}, skipped {summary.skipped}, "
         f"deleted {summary.deleted}{forgotten}, rejected {summary.rejected}"
     )
 
@@ -89,7 +91,7 @@ def ingest(
         str | None, typer.Option(help=f"One of {', '.join(KINDS)}; inferred from folder names if omitted.")
     ] = None,
     map_: Annotated[
-        list[str] | None, typer.Option("--map", help="Feedback column mapping, COLUMN=FIELD (repeatable).")
+        list[str] | None, typer.Option("--map", metavar="COLUMN=FIELD", help="Feedback column mapping (repeatable).")
     ] = None,
     restricted: Annotated[
         bool, typer.Option("--restricted", help="Mark the chunks restricted (admins and advocates only).")

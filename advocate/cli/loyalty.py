@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from datetime import datetime, tzinfo
 
     from records.database import Records
-    from records.keep_rate import KeepRateReport
+    from records.keep_rate import KeepRateReport, PeriodRate
     from records.loyalty import CustomerCard, FeedbackItem, ThankYou
 
 app = typer.Typer()
@@ -112,8 +113,10 @@ def keep_rate(
     only: Annotated[str | None, typer.Option("--for", help="Only this owner or manager.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Promises kept on time, against the best past period (not the average)."""
+    """Promises kept on time, against the best past period (not the average); a period counts as the best
+    once 3 or more of its promises are closed."""
     from records.clock import now_utc
+    from records.keep_rate import MIN_CLOSED
 
     if by not in ("owner", "team", "org"):
         raise fail(f"--by {by!r}: use owner, team or org", EXIT_BAD_INPUT)
@@ -129,12 +132,14 @@ def keep_rate(
         reports = rates.reports_by(by=by, chart=records.staff.chart(), period=period,  # type: ignore[arg-type]
                                    periods=periods, now=now, only=[handle] if handle else None)
     if as_json:
-        print_json({"by": by, "period": period, "reports": [r.as_json() for r in reports]})
+        print_json({"by": by, "period": period, "best_past_needs_closed": MIN_CLOSED,
+                    "reports": [r.as_json() for r in reports]})
         return
     if not reports:
         say("no promises fell due in these periods")
-    for report in reports:
-        say(keep_rate_line(report))
+    for number, report in enumerate(reports):
+        say(("\n" if number else "") + keep_rate_text(report, name=scope_name(report.scope, records),
+                                                     timezone=records.timezone))
 
 
 # -- text shown in the terminal --------------------------------------------------------------------------
@@ -177,26 +182,58 @@ def card_text(card: CustomerCard, timezone: tzinfo, *, now: datetime) -> str:
     return "\n".join(lines)
 
 
-def keep_rate_line(report: KeepRateReport) -> str:
-    latest, best = report.latest, report.best_past
-    unit = report.period_kind
+def scope_name(scope: str, records: Records) -> str:
+    """ "org" → "Whole organisation"; "team:ruth.okafor" → "Ruth Okafor's team"; "owner:x" → "Name (x)"."""
+    if scope == "org":
+        return "Whole organisation"
+    by, _, handle = scope.partition(":")
+    person = records.staff.resolve(handle)
+    name = person.name if person else handle
+    return f"{name}'s team" if by == "team" else f"{name} ({handle})"
+
+
+def period_name(period: PeriodRate, kind: str, timezone: tzinfo) -> str:
+    """ "November 2026", or "week 48, 23–29 Nov 2026"."""
+    first = period.start.astimezone(timezone)
+    if kind == "month":
+        return f"{first:%B %Y}"
+    last = period.end.astimezone(timezone) - timedelta(days=1)
+    days = f"{first:%-d}–{last:%-d %b %Y}" if first.month == last.month else f"{first:%-d %b}–{last:%-d %b %Y}"
+    return f"week {first.isocalendar().week}, {days}"
+
+
+def rate_text(period: PeriodRate) -> str:
+    if period.rate is None:
+        return "none closed yet"
+    return (f"{period.rate:.0%} ({period.kept_on_time} of {period.closed} closed; "
+            f"{period.kept_late} kept late, {period.broken} broken)")
+
+
+def keep_rate_text(report: KeepRateReport, *, name: str, timezone: tzinfo) -> str:
+    """One scope's keep rate as a few labelled lines: last period, its customers, the best past period it is
+    held to (or why there is none), and the period so far."""
+    from records.keep_rate import MIN_CLOSED
+
+    latest, best, unit = report.latest, report.best_past, report.period_kind
     if latest is None or (latest.rate is None and not latest.overdue_open):
-        head = f"{report.scope}: no promises fell due last {unit}"
+        lines = [f"{name}: no promises fell due last {unit}"]
     else:
-        if latest.rate is None:
-            head = f"{report.scope}: last {unit} ({latest.label}) none closed"
-        else:
-            head = (f"{report.scope}: last {unit} ({latest.label}) {latest.rate:.0%} kept on time "
-                    f"({latest.kept_on_time}/{latest.closed} closed; late {latest.kept_late}, broken {latest.broken})")
+        lines = [f"{name}, last {unit}: {period_name(latest, unit, timezone)}",
+                 f"  kept on time: {rate_text(latest)}"]
         if latest.overdue_open:
-            head += f"; still open past due {latest.overdue_open} (not in the rate)"
+            lines.append(f"  still open past due: {latest.overdue_open} (not in the rate until closed)")
         if latest.customers:
-            head += f"; customers all kept {latest.customers_all_kept}/{latest.customers}"
+            lines.append(f"  customers with every promise kept on time: {latest.customers_all_kept} of "
+                         f"{latest.customers}")
     if best is not None and best.rate is not None:
-        head += f"; best past {unit} {best.rate:.0%} ({best.label})"
-        if report.below_best:
-            head += " BELOW BEST"
+        verdict = f"; last {unit} is below it" if report.below_best else ""
+        lines.append(f"  best past {unit}: {best.rate:.0%} in {period_name(best, unit, timezone)} "
+                     f"({best.kept_on_time} of {best.closed} closed){verdict}")
+    else:
+        lines.append(f"  best past {unit}: none yet (a {unit} counts once {MIN_CLOSED} or more of its promises "
+                     "are closed)")
     current = report.current
     if current.rate is not None:
-        head += f"; this {unit} so far {current.rate:.0%} ({current.kept_on_time}/{current.closed} closed)"
-    return head
+        lines.append(f"  this {unit} so far: {current.rate:.0%} kept on time ({current.kept_on_time} of "
+                     f"{current.closed} closed)")
+    return "\n".join(lines)

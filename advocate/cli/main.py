@@ -1,8 +1,8 @@
 """The `advocate` command line: the root app, its callback, and one sub-app per area of work.
 
-Each area's commands live in a module of their own (advocate/cli/knowledge.py, records.py, loyalty.py,
-digests.py, slack.py, operations.py) as plain functions on a module-level Typer app. They import their
-libraries when they run, so `advocate --help` loads none of them.
+Each area's commands live in a module of their own (advocate/cli/setup.py for `init`, knowledge.py,
+records.py, loyalty.py, digests.py, slack.py, operations.py) as plain functions on a module-level Typer
+app. They import their libraries when they run, so `advocate --help` loads none of them.
 """
 
 from __future__ import annotations
@@ -11,13 +11,15 @@ from typing import Annotated
 
 import typer
 
-from advocate.cli import digests, knowledge, loyalty, operations, records, slack
+from advocate.cli import digests, knowledge, loyalty, operations, records, setup, slack
 from advocate.cli.context import LazyServices
+from advocate.cli.help import PlainHelpGroup
 
 app = typer.Typer(
+    cls=PlainHelpGroup,
     add_completion=False, no_args_is_help=True, help="Advocate: the customer's standpoint in every decision."
 )
-for area in (knowledge, records, loyalty, digests, slack, operations):
+for area in (setup, knowledge, records, loyalty, digests, slack, operations):
     app.add_typer(area.app)
 
 

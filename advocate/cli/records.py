@@ -14,19 +14,21 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, fail, note, print_json, say
+from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, fail, local_time, note, print_json, say
 from advocate.cli.context import services
 
 if TYPE_CHECKING:
     from records.promises import PromiseBook, PromiseView
 
 MapOption = Annotated[list[str] | None, typer.Option(
-    "--map", help="Column mapping, COLUMN=FIELD (repeatable), for headers that are not recognised.")]
+    "--map", metavar="COLUMN=FIELD", help="Column mapping (repeatable), for headers that are not recognised.")]
 SummaryJson = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")]
 CsvFile = Annotated[Path, typer.Argument(help="The CSV file; its first line names the columns.")]
 PromiseId = Annotated[str, typer.Argument(help="The promise id.")]
 By = Annotated[str, typer.Option("--by", help="Who does it (default: the promise's owner).")]
-Zone = Annotated[str | None, typer.Option("--tz", help="Time zone of --due, e.g. Europe/London.")]
+DUE_HELP = ("When: 'tomorrow 16:00', 'in 3 days', 'friday 10:00', 'in 2 hours', or '2026-11-30 16:00' "
+            "(a date alone: 17:00 that day).")
+Zone = Annotated[str | None, typer.Option("--tz", metavar="ZONE", help="Time zone of --due, e.g. Europe/London.")]
 
 app = typer.Typer()
 customers_app = typer.Typer(no_args_is_help=True, help="Customers: import the customer list.")
@@ -50,11 +52,18 @@ def input_errors() -> Iterator[None]:
 
 
 def promise_line(promise: PromiseView, timezone: tzinfo, *, now: datetime | None = None) -> str:
-    from records.due_times import show_due
-
-    due = show_due(promise.due_at, promise.due_tz, timezone)
+    due = local_time(promise.due_at, timezone)
     flag = " OVERDUE" if now is not None and promise.overdue(now) else ""
     return f"{promise.id}  [{promise.status}{flag}]  {promise.customer_id}  {promise.owner}  due {due}  {promise.text}"
+
+
+def due_text(due: str, tz: str | None, book: PromiseBook, now: datetime) -> str:
+    """--due as the records read it: a relative phrase ("tomorrow 16:00") made a date and time in --tz, or
+    else the organisation's zone; anything else unchanged."""
+    from advocate.cli.when import absolute
+    from records.due_times import zone
+
+    return absolute(due, now=now, zone=zone(tz) if tz else book.timezone)
 
 
 def import_csv(ctx: typer.Context, book: Literal["customers", "staff", "promises"], file: Path,
@@ -141,7 +150,9 @@ def staff_list(
                 f"tz {row['tz'] or '(organisation: ' + svc.settings.timezone + ')'}")
         if row["gets_manager_digest"]:
             own = "own" if person.digest_cron else "organisation's"
-            line += f"  digest '{cron_of(person, svc.settings)}' ({own}), next {row['next_digest'] or 'never'}"
+            upcoming = datetime.fromisoformat(row["next_digest"]) if row["next_digest"] else None
+            shown = local_time(upcoming, zone_of(person, svc.records.timezone)) if upcoming else "never"
+            line += f"  digest '{cron_of(person, svc.settings)}' ({own}), next {shown}"
         say(line)
 
 
@@ -167,7 +178,7 @@ def promises_add(
     text: Annotated[str, typer.Argument(help="What was promised, in quotes.")],
     customer: Annotated[str, typer.Option("--customer", help="Customer id.")],
     owner: Annotated[str, typer.Option("--owner", help="Staff handle of who keeps it.")],
-    due: Annotated[str, typer.Option("--due", help="When: '2026-11-30 16:00' (or with +01:00).")],
+    due: Annotated[str, typer.Option("--due", metavar="WHEN", help=DUE_HELP)],
     tz: Zone = None,
     permalink: Annotated[str | None, typer.Option("--permalink", help="Link to the Slack thread.")] = None,
     by: By = "",
@@ -175,7 +186,8 @@ def promises_add(
 ) -> None:
     """Record a promise made to a customer."""
     change_promise(ctx, "recorded", as_json, lambda book, now: book.add(
-        customer=customer, text=text, owner=owner, due=due, tz=tz, permalink=permalink, by=by, now=now))
+        customer=customer, text=text, owner=owner, due=due_text(due, tz, book, now), tz=tz, permalink=permalink,
+        by=by, now=now))
 
 
 @promises_app.command("list")
@@ -244,7 +256,7 @@ def promises_cancel(
 def promises_reschedule(
     ctx: typer.Context,
     promise_id: PromiseId,
-    due: Annotated[str, typer.Option("--due", help="The new due time, e.g. '2026-12-02 16:00'.")],
+    due: Annotated[str, typer.Option("--due", metavar="WHEN", help=DUE_HELP)],
     reason: Annotated[str, typer.Option("--reason", help="Why it moves (kept on the record).")],
     tz: Zone = None,
     by: By = "",
@@ -252,7 +264,8 @@ def promises_reschedule(
 ) -> None:
     """Move an open promise's due time, with the reason."""
     change_promise(ctx, "rescheduled", as_json,
-                   lambda book, now: book.reschedule(promise_id, due=due, tz=tz, why=reason, by=by, now=now))
+                   lambda book, now: book.reschedule(promise_id, due=due_text(due, tz, book, now), tz=tz, why=reason,
+                                                     by=by, now=now))
 
 
 @promises_app.command("reassign")

@@ -4,12 +4,11 @@ records."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC
 from typing import Annotated
 
 import typer
 
-from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, fail, print_json, say
+from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, fail, local_time, print_json, say
 from advocate.cli.context import services
 from advocate.cli.records import input_errors
 
@@ -67,7 +66,8 @@ def serve(
 @advocates_app.command("list")
 def advocates_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Active advocates by function."""
-    active = services(ctx).records.advocates.active()
+    records = services(ctx).records
+    active = records.advocates.active()
     if as_json:
         print_json([{"slack_user_id": a.slack_user_id, "function": a.function, "staff_handle": a.staff_handle,
                      "last_mentioned_at": a.last_mentioned_at.isoformat() if a.last_mentioned_at else None}
@@ -77,7 +77,7 @@ def advocates_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         say("no advocates yet: advocate advocates add SLACK_USER_ID FUNCTION")
         return
     for a in active:
-        last = a.last_mentioned_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if a.last_mentioned_at else "never"
+        last = local_time(a.last_mentioned_at, records.timezone) if a.last_mentioned_at else "never"
         say(f"{a.function:<12} {a.slack_user_id:<12} {a.staff_handle or '-':<20} last looped in {last}")
 
 
@@ -117,7 +117,8 @@ def decisions_list(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON array on stdout.")] = False,
 ) -> None:
     """Decisions recorded from Slack: question, lenses, advocates, concerns, feedback."""
-    found = services(ctx).records.slack.decisions(limit=limit, channel=channel)
+    records = services(ctx).records
+    found = records.slack.decisions(limit=limit, channel=channel)
     if as_json:
         print_json([d.as_json() for d in found])
         return
@@ -125,7 +126,7 @@ def decisions_list(
         say("no decisions recorded yet: they are recorded when a brief is given in Slack")
         return
     for d in found:
-        say(f"#{d.id} {d.created_at.astimezone(UTC):%Y-%m-%d %H:%M} {d.channel} thread {d.thread_ts}"
+        say(f"#{d.id} {local_time(d.created_at, records.timezone)} {d.channel} thread {d.thread_ts}"
             f" · {d.function or 'no function'}")
         say(f"    {d.question[:200]}")
         if d.lenses:

@@ -220,7 +220,7 @@ def test_digest_cron_imports_by_line_keeps_when_absent_and_is_listed(
     lines = {line.split()[0]: line for line in result.stdout.splitlines()}
     assert "digest '0 9 * * tue' (own)" in lines[OWN_CRON]
     assert "tz America/New_York" in lines[NEW_YORKER] and "digest '0 8 * * mon' (organisation's)" in lines[NEW_YORKER]
-    assert "next 2026-11-23T08:00:00-05:00" in lines[NEW_YORKER]  # clock at 09:00 UTC: 04:00 in New York
+    assert "next Mon 23 Nov 2026 08:00 America/New_York" in lines[NEW_YORKER]  # clock at 09:00 UTC: 04:00 there
     assert "digest" not in lines["pete.holloway"]  # no reports: no manager digest
     as_json = run_cli("staff", "list", "--json", services=zoned)
     people = {p["handle"]: p for p in json.loads(as_json.stdout)["staff"]}

@@ -9,13 +9,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 from alembic import command
 from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
 from advocate.services import Services, build_services, make_engine
 from advocate.settings import load_settings
 from jobs.scheduler import JOBS, build_scheduler, sync_jobs
-from operations.doctor import FAILED, NOT_CONFIGURED, OK, manifest_scopes
+from operations.doctor import FAILED, NOT_CONFIGURED, OK, WARNING, manifest_scopes
 from records.migrate import alembic_config, current_revision, head_revision
 from tests.chroma_server import ChromaServer, free_port
 from tests.conftest import SAMPLE_PACK, run_cli
@@ -104,7 +105,9 @@ def test_a_healthy_embedded_setup_passes(doctor: Doctor, real_embedder: Embeddin
         assert outcome.status(f"job {spec.id}") == NOT_CONFIGURED
         assert "next run 20" in outcome.detail(f"job {spec.id}")
         assert "stored by the scheduler" in outcome.detail(f"job {spec.id}")
-    assert len(outcome.stdout.splitlines()) == 5 + len(JOBS)
+    assert outcome.status("knowledge") == OK and f"{chunks} chunks: definition {chunks}" in outcome.detail("knowledge")
+    assert outcome.status("definition") == OK
+    assert len(outcome.stdout.splitlines()) == 8 + len(JOBS)
 
     as_json = json.loads(doctor("--json").stdout)
     assert as_json["ok"] is True
@@ -118,6 +121,8 @@ def test_a_fresh_laptop_is_not_configured_not_failed(doctor: Doctor, data_dir: P
     assert outcome.status("vector store") == NOT_CONFIGURED
     assert outcome.status("slack") == NOT_CONFIGURED
     assert "once the scheduler starts" in outcome.detail("job manager_digest")
+    assert outcome.status("knowledge") == NOT_CONFIGURED and "advocate init" in outcome.detail("knowledge")
+    assert outcome.status("definition") == WARNING  # a warning: the exit code stays 0
     assert not data_dir.exists(), "the doctor created files: it must only look"
 
 
@@ -250,8 +255,37 @@ def test_a_stored_run_long_past_says_the_scheduler_is_not_running(tmp_path: Path
     stored = {"manager_digest": (now - timedelta(days=2)).timestamp(),
               "promise_reminders": (now - timedelta(seconds=30)).timestamp(), "advocate_briefing": None}
     results = {r.name: r for r in check_jobs(Settings(data_dir=tmp_path), stored=stored, slack=OK, now=now)}
-    assert "next run 2026-11-21 12:00 GMT (stored by the scheduler); overdue" in results["job manager_digest"].detail
+    digest = results["job manager_digest"].detail
+    assert "next run 2026-11-21 12:00 Europe/London (stored by the scheduler); overdue" in digest
     assert "overdue" not in results["job promise_reminders"].detail  # due this minute: the scheduler is on it
     assert "never (paused)" in results["job advocate_briefing"].detail
     assert "once the scheduler starts" in results["job retry_deliveries"].detail
     assert all(r.status == OK for r in results.values())
+
+
+def test_what_the_knowledge_base_holds_and_what_is_missing_or_old(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import operations.doctor
+
+    svc = build_services(load_settings(), embedder=DeterministicFakeEmbedding(size=64))
+    summary = svc.ingestor.ingest([SAMPLE_PACK / "research", SAMPLE_PACK / "feedback"])
+    assert summary.rejected == 0
+    chunks = svc.store.count()
+    svc.close()
+    monkeypatch.setattr(operations.doctor, "PAGE", 100)  # several pages: every chunk is counted once
+
+    with time_machine.travel("2026-11-23T09:00:00+00:00", tick=False):
+        outcome = doctor(embedder=DeterministicFakeEmbedding(size=64))
+    assert outcome.exit_code == 0, outcome.stdout
+    knowledge = outcome.detail("knowledge")
+    assert outcome.status("knowledge") == OK and knowledge.startswith(f"{chunks} chunks: research ")
+    assert "research 82 (newest 2026-10-12)" in knowledge and "feedback 404 (newest 2026-11-15)" in knowledge
+    assert outcome.status("definition") == WARNING and "no customer definition" in outcome.detail("definition")
+    old = outcome.detail("old sources")
+    assert outcome.status("old sources") == WARNING
+    assert old.startswith("2 of 9 sources are older than a year (newest date before 2025-11-23)")
+    assert "callback-promises-study.md (2025-06-18)" in old and "price-rise-churn.md (2025-10-20)" in old
+    as_json = json.loads(doctor("--json", embedder=DeterministicFakeEmbedding(size=64)).stdout)
+    checks = {c["name"]: c["status"] for c in as_json["checks"]}
+    assert checks["definition"] == WARNING and checks["old sources"] == WARNING

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +41,27 @@ def test_thanks_customer_card_and_keep_rate() -> None:
     org = json.loads(invoke("keep-rate", "--period", "month", "--json").stdout)
     assert org["reports"][0]["scope"] == "org" and org["reports"][0]["latest"]["period"] == "2026-10"
     teams = invoke("keep-rate", "--by", "team", "--period", "month")
-    assert "team:ruth.okafor" in teams.stdout
+    assert "Ruth Okafor's team, last month: October 2026" in teams.stdout
+    assert "team:ruth" not in teams.stdout and "customers all kept" not in teams.stdout
     assert invoke("keep-rate", "--by", "planet").exit_code == 2
     assert invoke("keep-rate", "--period", "fortnight").exit_code == 2
+
+
+def test_keep_rate_names_the_best_past_period_or_says_why_there_is_none(tmp_path: Path) -> None:
+    load_sample()
+    org = invoke("keep-rate", "--period", "month")
+    assert "best past month: none yet (a month counts once 3 or more of its promises are closed)" in org.stdout
+    history = tmp_path / "history.csv"
+    history.write_text("id,customer_id,promise,owner,due,status\n" + "".join(
+        f"H{n},C00105,Call back {n},mark.ellison,2026-08-{10 + n}T12:00:00+01:00,kept\n" for n in range(3)
+    ) + "H3,C00105,Call back 3,mark.ellison,2026-08-20T12:00:00+01:00,broken\n")
+    assert invoke("promises", "import", str(history)).exit_code == 0
+    org = invoke("keep-rate", "--period", "month")
+    assert "Whole organisation, last month: October 2026" in org.stdout
+    assert "best past month: 80% in August 2026 (4 of 5 closed)" in org.stdout
+    weekly = invoke("keep-rate", "--by", "owner", "--for", "mark.ellison", "--periods", "20")
+    assert "Mark Ellison (mark.ellison): no promises fell due last week" in weekly.stdout
+    assert "best past week: 100% in week 33, 10–16 Aug 2026 (3 of 3 closed)" in weekly.stdout
+    org_weekly = invoke("keep-rate").stdout
+    assert "Whole organisation, last week: week 47, 16–22 Nov 2026" in org_weekly
+    assert json.loads(invoke("keep-rate", "--json").stdout)["best_past_needs_closed"] == 3

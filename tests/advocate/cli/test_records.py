@@ -91,3 +91,19 @@ def test_a_bad_schedule_setting_is_one_line(monkeypatch: pytest.MonkeyPatch) -> 
     assert result.exit_code == 2
     assert result.stderr.strip() == ("error: setting MANAGER_DIGEST_CRON is invalid: expected a crontab: minute hour "
                                      "day month weekday, e.g. '0 8 * * mon'")
+
+
+def test_relative_due_times_and_one_zone_label() -> None:
+    load_sample()  # the clock: Monday 23 November 2026, 09:00 in London
+    added = invoke("promises", "add", "Ring back with the engineer's slot", "--customer", "C00105", "--owner",
+                   "jamal.hussain", "--due", "tomorrow 16:00")
+    assert added.exit_code == 0, added.stderr
+    assert "due Tue 24 Nov 2026 16:00 Europe/London" in added.stdout
+    promise_id = added.stdout.split()[1]
+    moved = invoke("promises", "reschedule", promise_id, "--due", "in 3 days", "--reason", "parts late", "--json")
+    assert json.loads(moved.stdout)["due_at"].startswith("2026-11-26T17:00")
+    listed = invoke("promises", "list", "--status", "all").stdout
+    assert "(UTC)" not in listed and "(+01:00)" not in listed  # the sample's dues came with offsets
+    assert "due Fri 10 Apr 2026 12:00 Europe/London" in listed  # P001, given as 12:00+01:00
+    refused = invoke("promises", "add", "x", "--customer", "C00105", "--owner", "jamal.hussain", "--due", "soon")
+    assert refused.exit_code == 2 and "'soon' is not a date and time" in refused.stderr
