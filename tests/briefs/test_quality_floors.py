@@ -71,7 +71,8 @@ def test_briefs_on_the_readings_keep_what_retrieval_found(readings: Services) ->
     assert report["brief_source_hits"] >= report["retrieval_hits"] - 1
     assert report["citation_validity"] == 1.0
     assert report["quote_fidelity"] == 1.0
-    assert report["evidence_precision"]["research"]["precision"] >= 0.3
+    assert report["evidence_precision"]["research"]["precision"] >= 0.6
+    assert report["evidence_precision"]["bottom_line"]["precision"] >= 0.5
     assert report["bottom_line_max_lines"] <= 3
 
 
