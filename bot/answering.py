@@ -267,7 +267,8 @@ class Answerer:
     def _apologise(self, ask: Ask, placeholder_ts: str | None, text: str) -> None:
         """In place of the placeholder; in the thread when there is none; privately when Slack takes neither."""
         if placeholder_ts is not None:
-            self._update_text(ask.channel, placeholder_ts, text)
+            if not self._update_text(ask.channel, placeholder_ts, text):
+                self.ephemeral(ask, text)
             return
         try:
             self.poster.post(channel=ask.channel, thread_ts=ask.thread_ts, text=text, tries=1)
@@ -322,11 +323,14 @@ class Answerer:
         thread.texts = thread.texts[-THREAD_CONTEXT_MESSAGES:]
         return thread
 
-    def _update_text(self, channel: str, ts: str, text: str) -> None:
+    def _update_text(self, channel: str, ts: str, text: str) -> bool:
+        """Whether Slack took the new text."""
         try:
             self.client.chat_update(channel=channel, ts=ts, text=text, blocks=[])
+            return True
         except Exception:
             log.exception("could not update message %s in %s", ts, channel)
+            return False
 
 
 def _after(ts: str, other: str) -> bool:

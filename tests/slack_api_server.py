@@ -107,7 +107,9 @@ class SlackApiServer:
         server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         server.daemon_threads = True
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="slack-api-server", daemon=True)
+        # A short poll interval: stop() waits for one, and every test using the server stops it.
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="slack-api-server", daemon=True)
         self._thread.start()
         return self
 

@@ -1,12 +1,18 @@
 """The Slack app against a Slack that fails: rate limits, server errors and dropped connections, one after
-another, on the update that delivers a brief. A written brief reaches its thread once; the apology is for
-briefs that could not be written."""
+another, on the placeholder and on the update that delivers a brief. A written brief reaches its thread
+once; the apology is for briefs that could not be written, and a brief Slack refuses for longer than
+SLACK_RETRY_SECONDS is reported as such."""
 
 from __future__ import annotations
 
-from bot.answering import APOLOGY
+import logging
+
+import pytest
+
+from bot.answering import APOLOGY, UNDELIVERED
 from tests.bot.conftest import ASKER, GENERAL, Slack, bot_texts, briefs
 from tests.bot.test_asking import CHATBOT, mention
+from tests.slack_api_server import DROPPED
 
 
 def test_a_written_brief_outlasts_rate_limits_followed_by_a_server_error(slack: Slack) -> None:
@@ -21,3 +27,41 @@ def test_a_written_brief_outlasts_rate_limits_followed_by_a_server_error(slack: 
     assert not slack.api.ephemeral(ASKER)
     [record] = slack.services.records.slack.recent_briefs(ASKER)
     assert record.message_ts == brief["ts"]
+
+
+def test_dropped_connections_on_the_update_deliver_the_brief_once(slack: Slack) -> None:
+    slack.api.fail_next("chat.update", drop=True)
+    slack.api.fail_next("chat.update", drop=True, after_posting=True)  # Slack updated it, the answer was lost
+    ts, _ = mention(slack, CHATBOT)
+    slack.wait()
+    assert [c.status for c in slack.api.calls_to("chat.update")] == [DROPPED, DROPPED, 200]
+    [brief] = briefs(slack.api, GENERAL)
+    assert brief["thread_ts"] == ts and len(bot_texts(slack.api, GENERAL)) == 1
+
+
+def test_a_placeholder_slack_took_before_the_connection_dropped_is_found_and_used(slack: Slack) -> None:
+    slack.api.fail_next("chat.postMessage", drop=True, after_posting=True)
+    ts, _ = mention(slack, CHATBOT)
+    slack.wait()
+    assert [c.status for c in slack.api.calls_to("chat.postMessage")] == [DROPPED]  # looked, never re-posted
+    [brief] = briefs(slack.api, GENERAL)
+    assert brief["thread_ts"] == ts and len(bot_texts(slack.api, GENERAL)) == 1
+
+
+def test_a_brief_slack_refuses_for_longer_than_the_limit_is_reported_not_apologised_for(
+    slack: Slack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    for handler in slack.bot.client.retry_handlers:  # SLACK_RETRY_SECONDS=1 for this test
+        monkeypatch.setattr(handler, "give_up_after", 1.0)
+    slack.api.fail_next("chat.update", status=503, times=500)
+    with caplog.at_level(logging.ERROR, logger="bot.answering"):
+        mention(slack, CHATBOT)
+        slack.wait()
+    assert not briefs(slack.api, GENERAL)
+    # The placeholder could not be changed either: the asker hears it privately, with a reference in the log.
+    [note] = slack.api.ephemeral(ASKER)
+    reference = note["text"].split("`")[1]
+    assert note["text"] == UNDELIVERED.format(ref=reference)
+    assert any(reference in r.getMessage() and "was written but Slack did not take it" in r.getMessage()
+               for r in caplog.records)
+    assert slack.services.records.slack.recent_briefs(ASKER) == []
