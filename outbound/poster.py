@@ -187,7 +187,8 @@ class OncePoster:
 
     def upload_bytes(self, url: str, data: bytes) -> None:
         """Step 2: the bytes to the URL Slack gave. Sending them again replaces them and shows nothing, so
-        5xx answers and dropped connections are retried, for up to `patience_seconds`."""
+        rate limits (waiting what Retry-After says), 5xx answers and dropped connections are retried, for up
+        to `patience_seconds`."""
         started = time.monotonic()
         attempt = 0
         while True:
@@ -197,7 +198,9 @@ class OncePoster:
             except UNREACHABLE as exc:
                 attempt += 1
                 wait = self.pause_seconds * attempt
-                client_error = isinstance(exc, HTTPError) and exc.code < 500
+                if isinstance(exc, HTTPError) and exc.code == 429:
+                    wait = _retry_after(exc, default=wait)
+                client_error = isinstance(exc, HTTPError) and exc.code < 500 and exc.code != 429
                 if client_error or time.monotonic() - started + wait > self.patience_seconds:
                     raise
                 log.warning("the upload did not answer clearly (%s); sending the bytes again", describe(exc))
@@ -227,6 +230,13 @@ class OncePoster:
             return self.client.conversations_replies(channel=channel, ts=ts, limit=200, cursor=cursor)
 
         return any(str(f.get("id")) == file_id for message in _messages(page) for f in message.get("files") or [])
+
+
+def _retry_after(exc: HTTPError, *, default: float) -> float:
+    try:
+        return max(0.0, float(exc.headers.get("Retry-After", default)))
+    except (TypeError, ValueError):
+        return default
 
 
 def _messages(page: Callable[[str | None], Any]) -> Iterator[dict[str, Any]]:

@@ -10,8 +10,13 @@ import logging
 import pytest
 
 from bot.answering import APOLOGY, UNDELIVERED
-from tests.bot.conftest import ASKER, GENERAL, Slack, bot_texts, briefs
+from bot.flows.briefs import CONCERN_NOT_POSTED
+from outbound.layouts.brief_message import RAISE_CONCERN
+from outbound.layouts.modals import CONCERN_MODAL
+from tests.bot import payloads
+from tests.bot.conftest import ADVOCATE, ASKER, GENERAL, Slack, bot_texts, briefs
 from tests.bot.test_asking import CHATBOT, mention
+from tests.bot.test_buttons_and_views import brief_in_general, click
 from tests.slack_api_server import DROPPED
 
 
@@ -65,3 +70,26 @@ def test_a_brief_slack_refuses_for_longer_than_the_limit_is_reported_not_apologi
     assert any(reference in r.getMessage() and "was written but Slack did not take it" in r.getMessage()
                for r in caplog.records)
     assert slack.services.records.slack.recent_briefs(ASKER) == []
+
+
+def test_a_concern_slack_will_not_post_is_kept_and_its_author_told(
+    slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.bot.poster.pause_seconds = 0.01
+    slack.services.records.advocates.add(slack_user_id=ADVOCATE, function="service")
+    brief_id, brief = brief_in_general(slack)
+    click(slack, RAISE_CONCERN, brief_id, brief, user=ADVOCATE)
+    [opened] = slack.api.app_state.views
+    slack.api.fail_next("chat.postMessage", status=500, times=10)
+    concern = "Older customers rely on the callback."
+    with caplog.at_level(logging.ERROR, logger="bot.flows.briefs"):
+        slack.post(payloads.view_submission(CONCERN_MODAL, {"concern": payloads.text_value(concern)}, user=ADVOCATE,
+                                            private_metadata=opened["view"]["private_metadata"]))
+        slack.wait()
+    assert [c.status for c in slack.api.calls_to("chat.postMessage")][-2:] == [500, 500]  # looked before the second
+    assert not any("raised a customer concern" in t for t in bot_texts(slack.api, GENERAL))
+    [note] = slack.api.ephemeral(ADVOCATE)
+    assert note["text"] == CONCERN_NOT_POSTED and note["thread_ts"] == brief["thread_ts"]
+    assert "recorded but not posted (internal_error)" in caplog.text
+    [decision] = slack.services.records.slack.decisions()
+    assert decision.concerns == [(ADVOCATE, concern)]
