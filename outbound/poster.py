@@ -28,7 +28,9 @@ from urllib.error import HTTPError, URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from outbound.client import AMBIGUOUS_ERRORS, make_post_client, retry_seconds
+# Errors Slack may answer after having acted anyway (besides any 5xx); the deliverer takes them from here.
+from outbound.client import AMBIGUOUS_ERRORS as AMBIGUOUS_ERRORS
+from outbound.client import make_post_client, retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,6 @@ log = logging.getLogger(__name__)
 # Listeners can ignore messages that carry it.
 METADATA_EVENT_TYPE = "advocate_delivery"
 METADATA_KEY = "delivery_key"
-__all__ = ["AMBIGUOUS_ERRORS", "UNREACHABLE", "OncePoster", "PostUncertain", "Posted", "describe"]
 # Slack's clock and ours may differ: search a little before the first try.
 CLOCK_SLACK_SECONDS = 120.0
 SEARCH_PAGES = 5

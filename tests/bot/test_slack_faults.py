@@ -93,3 +93,13 @@ def test_a_concern_slack_will_not_post_is_kept_and_its_author_told(
     assert "recorded but not posted (internal_error)" in caplog.text
     [decision] = slack.services.records.slack.decisions()
     assert decision.concerns == [(ADVOCATE, concern)]
+
+
+def test_a_brief_whose_placeholder_was_deleted_is_posted_in_the_thread_instead(slack: Slack) -> None:
+    slack.api.fail_next("chat.update", status=200, error="message_not_found")
+    ts, _ = mention(slack, CHATBOT)
+    slack.wait()
+    [brief] = briefs(slack.api, GENERAL)
+    assert brief["thread_ts"] == ts and not slack.api.ephemeral(ASKER)
+    [record] = slack.services.records.slack.recent_briefs(ASKER)
+    assert record.message_ts == brief["ts"]  # its buttons and permalink point at the message that holds it
