@@ -74,13 +74,14 @@ def trim(text: str, limit: int, *, marker: str = "…") -> str:
         if at >= room * 0.6:
             cut = cut[:at]
             break
-    return _whole(cut, text).rstrip() + marker
+    return _whole(cut, text) + marker
 
 
 def _whole(cut: str, text: str) -> str:
-    """`cut` (a prefix of `text`) shortened to end between whole escapes, tokens and characters."""
+    """`cut` (a prefix of `text`) shortened to end between whole escapes, tokens and characters, and
+    not in whitespace (dropping it can bare a joiner, so it is dropped in the same loop)."""
     while True:
-        shorter = cut
+        shorter = cut.rstrip()
         amp = shorter.rfind("&")
         if amp != -1 and ";" not in shorter[amp:]:
             shorter = shorter[:amp]

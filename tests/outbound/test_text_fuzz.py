@@ -69,6 +69,7 @@ def _split_inside(kept: str, whole: str) -> bool:
 @example("ab*cd", 10, True, "…")
 @example("Zo\u0065\u0301 is here", 5, False, "…")
 @example("x\u200d&y", 8, False, "…")
+@example("ab\u200d  cdefghij", 6, False, "…")
 def test_trimmed_text_fits_and_never_cuts_an_entity_a_token_or_a_character(
     text: str, limit: int, people: bool, marker: str
 ) -> None:
