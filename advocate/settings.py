@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_BOT_TOKEN")
     # Base URL of Slack's Web API (ends in /api/); tests point it at a local server.
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    # Seconds one Slack call is retried while Slack keeps failing (rate limits, 5xx, dropped connections);
+    # after that a written brief is reported undelivered and a digest stays pending for the retry job.
+    slack_retry_seconds: float = Field(default=120.0, ge=0, le=3600, validation_alias="SLACK_RETRY_SECONDS")
     # The organisation's IANA time zone: schedules, week boundaries, due times given without a zone.
     timezone: str = Field(default="Europe/London", validation_alias="ADVOCATE_TIMEZONE")
     # Tenure milestones in years that earn a thank-you, comma-separated.

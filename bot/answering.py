@@ -3,8 +3,10 @@
 In the listener (after `ack()`): check who asks and where, post a visible placeholder in the thread,
 hand the brief to the bounded worker pool. In the worker: read the thread, write the brief, loop in an
 advocate, record the decision, and replace the placeholder with the brief (`chat.update`, which is
-safe to retry: the brief is delivered once). A failure turns the placeholder into an apology with a
-reference id that is also in the log.
+safe to retry: the brief is delivered once). A written brief is retried through rate limits, 5xx
+answers and dropped connections for as long as SLACK_RETRY_SECONDS allows; only when Slack keeps
+failing longer does the placeholder say so (UNDELIVERED). A brief that could not be written turns the
+placeholder into an apology. Both carry a reference id that is also in the log.
 
 Posts are never retried blindly (`outbound.poster`): Slack may have posted before answering 5xx. When the
 placeholder cannot be confirmed, its thread is searched for it; when it is not there, the brief is
@@ -28,7 +30,7 @@ from bot.roster import AdvocateChoice, AdvocateRotation
 from bot.workers import BriefWorkers
 from briefs.advisor import MAX_QUESTION_CHARS, Advisor
 from briefs.functions import Function, guess_function
-from outbound.layouts.brief_message import render_brief
+from outbound.layouts.brief_message import RenderedMessage, render_brief
 from outbound.layouts.brief_view import BriefView
 from outbound.poster import OncePoster, PostUncertain, describe
 from outbound.text import escape, to_plain, trim, user_mention
@@ -41,9 +43,13 @@ BUSY = ("I'm answering a lot of questions right now and couldn't take this one o
         "Please ask again in a minute.")
 APOLOGY = ("Sorry — I couldn't put this brief together. Please try again in a moment; if it keeps happening, "
            "give an admin this reference: `{ref}`.")
+UNDELIVERED = ("I wrote the brief, but Slack kept refusing to show it, so it is not on record. Please ask again "
+               "in a few minutes; if it keeps happening, give an admin this reference: `{ref}`.")
 NOT_IN_CHANNEL = ("I can't post in this conversation. Invite me with `/invite @Advocate`, "
                   "or ask me in a direct message.")
 THREAD_CONTEXT_MESSAGES = 30
+# chat.update errors that mean the placeholder cannot take the brief (deleted, say): it is posted instead.
+PLACEHOLDER_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,16 @@ class Ask:
 class _Thread:
     texts: list[str] = field(default_factory=list)
     participants: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A brief written and recorded, not yet shown."""
+
+    brief_id: str
+    writer: str  # which writer wrote it (grounded, or the language model's name)
+    rendered: RenderedMessage
+    choice: AdvocateChoice  # the advocate looped in, if any
 
 
 class Answerer:
@@ -173,53 +189,74 @@ class Answerer:
     # -- on a brief worker --------------------------------------------------------------------------------
     def write_and_deliver(self, ask: Ask, person: Person, place: Place, placeholder_ts: str | None) -> None:
         """Write the brief and show it: in place of the placeholder, or as a post of its own when there
-        is none. A failure leaves an apology (and nothing recorded about a brief nobody saw)."""
+        is none. A brief that cannot be written leaves an apology; one Slack would not take within
+        SLACK_RETRY_SECONDS says so. Either way nothing is recorded about a brief nobody saw."""
         assert ask.thread_ts is not None
-        recorded: str | None = None
         try:
-            # A slash command or App Home question starts its own thread: there is nothing to read yet.
-            thread = self._thread(ask) if ask.message_ts else _Thread()
-            thread.participants.add(ask.user)
-            context = " ".join([*thread.texts[-8:], ask.question])
-            guess = guess_function(context, self.functions)
-            brief = self.advisor().brief(
-                ask.question, thread=thread.texts or None, function=guess.function.id if guess else None,
-                visibilities=self.access.visibilities(person, place),
-            )
-            view = BriefView.from_brief(brief)
-            choice = AdvocateChoice(note="")
-            if not place.is_dm:
-                choice = self.rotation.choose(guess, participants=thread.participants, exclude={ask.user},
-                                              can_loop_in=not place.is_group_dm)
-                view.advocate_note = choice.note
-            masked = not place.is_dm
-            self.ledger.record_brief(
-                brief_id=brief.id, channel=ask.channel, thread_ts=ask.thread_ts, message_ts=placeholder_ts or "",
-                asked_by=ask.user, how=ask.how, question=ask.question or (thread.texts[-1] if thread.texts else ""),
-                masked=masked, view=view.as_json(), lenses=[m.as_json() for m in brief.lenses[:5]],
-                function=choice.function or (guess.function.id if guess else None),
-                advocates=[*choice.present, *([choice.mention] if choice.mention else [])],
-            )
-            recorded = brief.id
-            rendered = render_brief(view, masked=masked, promise_button=True)
-            if placeholder_ts is not None:
-                self.client.chat_update(channel=ask.channel, ts=placeholder_ts, text=rendered.text,
-                                        blocks=rendered.blocks)
-                message_ts = placeholder_ts
-            else:
-                message_ts = self.poster.post(channel=ask.channel, thread_ts=ask.thread_ts, text=rendered.text,
-                                              blocks=rendered.blocks).ts
-                self.ledger.set_message_ts(brief.id, message_ts)
-            log.info("brief %s delivered in %s (%s, %s)", brief.id, ask.channel, ask.how, brief.writer)
+            written = self._write(ask, person, place, placeholder_ts)
         except Exception:
             reference = uuid.uuid4().hex[:10]
             log.exception("brief failed, reference %s (asked by %s in %s via %s)", reference, ask.user,
                           ask.channel, ask.how)
-            if recorded is not None:
-                self._discard(recorded)
             self._apologise(ask, placeholder_ts, APOLOGY.format(ref=reference))
             return
-        self._after_delivery(ask, brief.id, message_ts, choice)
+        try:
+            message_ts = self._deliver(ask, written.rendered, placeholder_ts)
+        except Exception as exc:
+            reference = uuid.uuid4().hex[:10]
+            log.exception("brief %s was written but Slack did not take it (%s), reference %s (asked by %s in %s)",
+                          written.brief_id, describe(exc), reference, ask.user, ask.channel)
+            self._discard(written.brief_id)
+            self._apologise(ask, placeholder_ts, UNDELIVERED.format(ref=reference))
+            return
+        log.info("brief %s delivered in %s (%s, %s)", written.brief_id, ask.channel, ask.how, written.writer)
+        self._after_delivery(ask, written.brief_id, message_ts, written.choice, moved=message_ts != placeholder_ts)
+
+    def _write(self, ask: Ask, person: Person, place: Place, placeholder_ts: str | None
+               ) -> _Written:
+        """The brief, written, recorded (before it is shown, so its buttons work at once) and rendered."""
+        assert ask.thread_ts is not None
+        # A slash command or App Home question starts its own thread: there is nothing to read yet.
+        thread = self._thread(ask) if ask.message_ts else _Thread()
+        thread.participants.add(ask.user)
+        context = " ".join([*thread.texts[-8:], ask.question])
+        guess = guess_function(context, self.functions)
+        brief = self.advisor().brief(
+            ask.question, thread=thread.texts or None, function=guess.function.id if guess else None,
+            visibilities=self.access.visibilities(person, place),
+        )
+        view = BriefView.from_brief(brief)
+        choice = AdvocateChoice(note="")
+        if not place.is_dm:
+            choice = self.rotation.choose(guess, participants=thread.participants, exclude={ask.user},
+                                          can_loop_in=not place.is_group_dm)
+            view.advocate_note = choice.note
+        masked = not place.is_dm
+        self.ledger.record_brief(
+            brief_id=brief.id, channel=ask.channel, thread_ts=ask.thread_ts, message_ts=placeholder_ts or "",
+            asked_by=ask.user, how=ask.how, question=ask.question or (thread.texts[-1] if thread.texts else ""),
+            masked=masked, view=view.as_json(), lenses=[m.as_json() for m in brief.lenses[:5]],
+            function=choice.function or (guess.function.id if guess else None),
+            advocates=[*choice.present, *([choice.mention] if choice.mention else [])],
+        )
+        return _Written(brief_id=brief.id, writer=brief.writer, choice=choice,
+                        rendered=render_brief(view, masked=masked, promise_button=True))
+
+    def _deliver(self, ask: Ask, rendered: RenderedMessage, placeholder_ts: str | None) -> str:
+        """The brief into its thread; the ts of the message that holds it. The client retries the update
+        through Slack's failures and the poster the post, each for up to SLACK_RETRY_SECONDS."""
+        if placeholder_ts is not None:
+            try:
+                self.client.chat_update(channel=ask.channel, ts=placeholder_ts, text=rendered.text,
+                                        blocks=rendered.blocks)
+                return placeholder_ts
+            except SlackApiError as exc:
+                if exc.response.get("error") not in PLACEHOLDER_GONE:
+                    raise
+                log.warning("the placeholder in %s is gone (%s); posting the brief instead", ask.channel,
+                            describe(exc))
+        return self.poster.post(channel=ask.channel, thread_ts=ask.thread_ts, text=rendered.text,
+                                blocks=rendered.blocks, patient=True).ts
 
     def _discard(self, brief_id: str) -> None:
         try:
@@ -230,7 +267,8 @@ class Answerer:
     def _apologise(self, ask: Ask, placeholder_ts: str | None, text: str) -> None:
         """In place of the placeholder; in the thread when there is none; privately when Slack takes neither."""
         if placeholder_ts is not None:
-            self._update_text(ask.channel, placeholder_ts, text)
+            if not self._update_text(ask.channel, placeholder_ts, text):
+                self.ephemeral(ask, text)
             return
         try:
             self.poster.post(channel=ask.channel, thread_ts=ask.thread_ts, text=text, tries=1)
@@ -239,9 +277,13 @@ class Answerer:
                         describe(exc), ask.user)
             self.ephemeral(ask, text)
 
-    def _after_delivery(self, ask: Ask, brief_id: str, message_ts: str, choice: AdvocateChoice) -> None:
-        """The advocate ping (edits notify nobody, so it is a message of its own) and the permalink."""
+    def _after_delivery(self, ask: Ask, brief_id: str, message_ts: str, choice: AdvocateChoice, *,
+                        moved: bool) -> None:
+        """The record pointed at the brief's own message (`moved`: not the placeholder), the advocate ping
+        (edits notify nobody, so it is a message of its own) and the permalink."""
         try:
+            if moved:
+                self.ledger.set_message_ts(brief_id, message_ts)
             if choice.mention:
                 self.poster.post(
                     channel=ask.channel, thread_ts=ask.thread_ts, tries=2,
@@ -281,11 +323,14 @@ class Answerer:
         thread.texts = thread.texts[-THREAD_CONTEXT_MESSAGES:]
         return thread
 
-    def _update_text(self, channel: str, ts: str, text: str) -> None:
+    def _update_text(self, channel: str, ts: str, text: str) -> bool:
+        """Whether Slack took the new text."""
         try:
             self.client.chat_update(channel=channel, ts=ts, text=text, blocks=[])
+            return True
         except Exception:
             log.exception("could not update message %s in %s", ts, channel)
+            return False
 
 
 def _after(ts: str, other: str) -> bool:

@@ -2,12 +2,12 @@
 
 Everything that comes from people or customers (names, verbatims, promise texts) goes through
 `escape` before it is put in mrkdwn, so `<!channel>` or `<@U…>` in a verbatim shows as text and pings
-nobody. Sections are cut to 3,000 characters and a message to 50 blocks, saying what was left out.
+nobody; verbatims through `literal`, so "*urgent*" shows with its asterisks. Sections are cut to 3,000
+characters and a message to 50 blocks, saying what was left out.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +23,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from outbound.text import escape, trim  # one escaping rule for every message Advocate sends
+# One escaping rule for every message Advocate sends: the layouts take `escape` from here.
+from outbound.text import escape as escape
+from outbound.text import literal, trim, unescape
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -33,9 +35,8 @@ MAX_FALLBACK_CHARS = 3000
 
 
 def quote(text: str, limit: int = 600) -> str:
-    """A verbatim as a mrkdwn block quote, escaped."""
-    body = trim(" ".join(text.split()), limit)
-    return "> " + escape(body)
+    """A verbatim as a mrkdwn block quote, shown exactly as written; at most `limit` characters as sent."""
+    return "> " + trim(literal(" ".join(text.split())), limit)
 
 
 @dataclass(frozen=True)
@@ -130,15 +131,15 @@ def readable(payload: dict[str, Any]) -> str:
     for block in payload.get("blocks", []):
         kind = block.get("type")
         if kind == "header":
-            title = html.unescape(block["text"]["text"])
+            title = unescape(block["text"]["text"])
             lines += [title, "=" * min(len(title), 80)]
         elif kind == "section":
-            lines.append(html.unescape(block["text"]["text"]))
+            lines.append(unescape(block["text"]["text"]))
             accessory = block.get("accessory")
             if accessory and accessory.get("type") == "button":
                 lines.append(f"  [{accessory['text']['text']}]")
         elif kind == "context":
-            lines.append("  " + " ".join(html.unescape(e.get("text", "")) for e in block.get("elements", [])))
+            lines.append("  " + " ".join(unescape(e.get("text", "")) for e in block.get("elements", [])))
         elif kind == "divider":
             lines.append("-" * 40)
         elif kind == "actions":

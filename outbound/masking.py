@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import re
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-# Dates (2024-05-01, 01/05/2024, 1.5.2024) and times (10:30) are protected from the digit rules.
+# Letters of any script on both sides of the @ (zoë@exämple.de), and punycode top-level domains.
+_EMAIL = re.compile(r"[\w.%+-]+@[^\W_][\w-]*(?:\.[^\W_][\w-]*)*\.(?:[^\W\d_]{2,}|xn--[\w-]+)")
+# Dates (2024-05-01, 01/05/2024, 1.5.2024) and times (10:30) are protected from the digit rules, but not
+# when they are only the start of a longer run: 01.23.45.67.89 is a French phone number, not a date.
 _PROTECTED = re.compile(
-    r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b\d{1,2}:\d{2}\b"
+    r"(?<![\d-])\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?(?![-:]?\d)"
+    r"|(?<![\d./])\d{1,2}([/.])\d{1,2}\1\d{2,4}(?![./]?\d)"
+    r"|(?<![\d:])\d{1,2}:\d{2}(?!:?\d)"
 )
-# A run of digits with the separators people type in phone and card numbers.
-_DIGIT_RUN = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().-]{5,}\d(?!\w)")
+# A run of digits with the separators people type in phone and card numbers; letters may touch it
+# ("Tel07700900123"), digits may not (a run is taken whole).
+_DIGIT_RUN = re.compile(r"(?<![\d+])\+?\(?\d[\d\s().-]{5,}\d(?!\d)")
 
 EMAIL_MASK = "[email removed]"
 PHONE_MASK = "[phone removed]"

@@ -23,12 +23,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.client import HTTPException
 from typing import Any
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from outbound.client import make_post_client
+# Errors Slack may answer after having acted anyway (besides any 5xx); the deliverer takes them from here.
+from outbound.client import AMBIGUOUS_ERRORS as AMBIGUOUS_ERRORS
+from outbound.client import make_post_client, retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,6 @@ log = logging.getLogger(__name__)
 # Listeners can ignore messages that carry it.
 METADATA_EVENT_TYPE = "advocate_delivery"
 METADATA_KEY = "delivery_key"
-# Errors Slack may answer after having acted anyway (besides any 5xx).
-AMBIGUOUS_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 # Slack's clock and ours may differ: search a little before the first try.
 CLOCK_SLACK_SECONDS = 120.0
 SEARCH_PAGES = 5
@@ -81,18 +81,22 @@ def new_key() -> str:
 
 
 class OncePoster:
-    def __init__(self, *, client: WebClient, post_client: WebClient, pause_seconds: float = 1.0) -> None:
+    def __init__(self, *, client: WebClient, post_client: WebClient, pause_seconds: float = 1.0,
+                 patience_seconds: float = 0.0) -> None:
         # Reads, searches, DMs and uploads (retries rate limits, 5xx and dropped connections itself).
         self.client = client
         # Posts and completed uploads (retries only rate limits itself).
         self.post_client = post_client
         # Seconds between tries (multiplied by the try number).
         self.pause_seconds = pause_seconds
+        # How long a `patient` post keeps trying after ambiguous failures (SLACK_RETRY_SECONDS).
+        self.patience_seconds = patience_seconds
 
     @classmethod
     def for_client(cls, client: WebClient, *, pause_seconds: float = 1.0) -> OncePoster:
-        """A poster over the ordinary client and its rate-limits-only twin."""
-        return cls(client=client, post_client=make_post_client(client), pause_seconds=pause_seconds)
+        """A poster over the ordinary client and its rate-limits-only twin, as patient as the client."""
+        return cls(client=client, post_client=make_post_client(client), pause_seconds=pause_seconds,
+                   patience_seconds=retry_seconds(client))
 
     def post(
         self,
@@ -104,11 +108,13 @@ class OncePoster:
         key: str | None = None,
         since: float | None = None,
         tries: int = 3,
+        patient: bool = False,
     ) -> Posted:
         """Post at most once, with `key` (a fresh one by default) in the message metadata; `since` (epoch
-        seconds, default now) is when an earlier copy could first have been posted. Raises SlackApiError
-        for a definite refusal (not_in_channel, …) and PostUncertain when every try failed ambiguously and
-        the conversation holds no copy, or could not be searched."""
+        seconds, default now) is when an earlier copy could first have been posted. `tries` posts at most
+        after ambiguous failures (the conversation searched before each), or, `patient`, as many as fit in
+        `patience_seconds`. Raises SlackApiError for a definite refusal (not_in_channel, …) and PostUncertain
+        when every try failed ambiguously and the conversation holds no copy, or could not be searched."""
         key = key or new_key()
         since = time.time() if since is None else since
         metadata = {"event_type": METADATA_EVENT_TYPE, "event_payload": {METADATA_KEY: key}}
@@ -116,7 +122,10 @@ class OncePoster:
         if blocks is not None:
             kwargs["blocks"] = blocks
         last: Exception | None = None
-        for attempt in range(max(1, tries)):
+        started = time.monotonic()
+        attempt = 0
+        while attempt < max(1, tries) or (
+                patient and time.monotonic() - started + self.pause_seconds * attempt < self.patience_seconds):
             if last is not None:
                 time.sleep(self.pause_seconds * attempt)
                 found = self._look(channel, key, thread_ts=thread_ts, since=since, after=last)
@@ -133,6 +142,7 @@ class OncePoster:
                 log.warning("chat.postMessage in %s did not answer clearly (%s); looking before posting again",
                             channel, describe(exc))
                 last = exc
+            attempt += 1
         assert last is not None
         found = self._look(channel, key, thread_ts=thread_ts, since=since, after=last)
         if found is not None:
@@ -177,7 +187,27 @@ class OncePoster:
         return str(reserved["file_id"]), str(reserved["upload_url"])
 
     def upload_bytes(self, url: str, data: bytes) -> None:
-        """Step 2: the bytes to the URL Slack gave."""
+        """Step 2: the bytes to the URL Slack gave. Sending them again replaces them and shows nothing, so
+        rate limits (waiting what Retry-After says), 5xx answers and dropped connections are retried, for up
+        to `patience_seconds`."""
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            try:
+                self._send_bytes(url, data)
+                return
+            except UNREACHABLE as exc:
+                attempt += 1
+                wait = self.pause_seconds * attempt
+                if isinstance(exc, HTTPError) and exc.code == 429:
+                    wait = _retry_after(exc, default=wait)
+                client_error = isinstance(exc, HTTPError) and exc.code < 500 and exc.code != 429
+                if client_error or time.monotonic() - started + wait > self.patience_seconds:
+                    raise
+                log.warning("the upload did not answer clearly (%s); sending the bytes again", describe(exc))
+                time.sleep(wait)
+
+    def _send_bytes(self, url: str, data: bytes) -> None:
         request = urllib.request.Request(url, data=data, method="POST",
                                          headers={"Content-Type": "application/octet-stream"})
         handlers: list[urllib.request.BaseHandler] = [urllib.request.HTTPSHandler(context=self.client.ssl)]
@@ -201,6 +231,13 @@ class OncePoster:
             return self.client.conversations_replies(channel=channel, ts=ts, limit=200, cursor=cursor)
 
         return any(str(f.get("id")) == file_id for message in _messages(page) for f in message.get("files") or [])
+
+
+def _retry_after(exc: HTTPError, *, default: float) -> float:
+    try:
+        return max(0.0, float(exc.headers.get("Retry-After", default)))
+    except (TypeError, ValueError):
+        return default
 
 
 def _messages(page: Callable[[str | None], Any]) -> Iterator[dict[str, Any]]:

@@ -3,11 +3,19 @@
 Everything that comes from a source or a person (verbatims, titles, questions) is escaped before it is
 put into a message, so `<!channel>`, `<@U…>` or `<http://…|…>` inside it show as text and ping nobody.
 Slack asks for exactly three characters to be escaped: & < >.
+
+People's own words (verbatims) also go through `literal`: Slack has no escape for the formatting
+characters * _ ~ `, and `verbatim: true` leaves formatting on, so "*urgent*" would show in bold. Each of
+them becomes a date token Slack cannot read, which it shows as its fallback text, unformatted:
+`<!date^00000000^{_}|*>` shows a plain "*" (the technique jsx-slack's <Escape> uses). A zero-width space
+would not do: Slack treats it as a word break, which makes formatting more likely, not less.
 """
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 
 _BROADCAST = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)
 _ZERO_WIDTH_SPACE = "\u200b"
@@ -18,6 +26,25 @@ def escape(text: str) -> str:
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # Bare "@here" is not a control sequence, but some clients link it; a zero-width space keeps it text.
     return _BROADCAST.sub(lambda m: "@" + _ZERO_WIDTH_SPACE + m.group(1), escaped)
+
+
+_FORMATTING = re.compile(r"[*_~`]")
+# A date whose format Slack cannot read shows its fallback (the character) as plain text.
+_LITERAL_TOKEN = "<!date^00000000^{{_}}|{}>"
+
+
+def literal(text: str) -> str:
+    """People's words for mrkdwn, shown exactly as written: escaped, and * _ ~ ` shown as typed, never as
+    formatting. Not for code spans (`…`), where Slack shows tokens as they are."""
+    return _FORMATTING.sub(lambda m: _LITERAL_TOKEN.format(m.group(0)), escape(text))
+
+
+_LITERAL_TOKEN_FOUND = re.compile(r"<!date\^00000000\^\{_\}\|([*_~`])>")
+
+
+def unescape(mrkdwn: str) -> str:
+    """Escaped text as people read it (terminal previews): `literal`'s tokens and the entities undone."""
+    return html.unescape(_LITERAL_TOKEN_FOUND.sub(lambda m: m.group(1), mrkdwn))
 
 
 def link(url: str, label: str) -> str:
@@ -34,9 +61,12 @@ def user_mention(user_id: str) -> str:
 
 
 def trim(text: str, limit: int, *, marker: str = "…") -> str:
-    """At most `limit` characters, cut at a line or word boundary where one is near."""
+    """At most `limit` characters, cut at a line or word boundary where one is near, and never inside an
+    escape (&amp;), a token (<…>) or a character a person sees as one (an accent, an emoji sequence)."""
     if len(text) <= limit:
         return text
+    if limit <= len(marker):  # no room for the marker and any text
+        return _whole(text[: max(0, limit)], text)
     room = limit - len(marker)
     cut = text[:room]
     for boundary in ("\n", " "):
@@ -44,11 +74,41 @@ def trim(text: str, limit: int, *, marker: str = "…") -> str:
         if at >= room * 0.6:
             cut = cut[:at]
             break
-    # Never leave half an escape sequence (&amp;) at the end.
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut.rstrip() + marker
+    return _whole(cut, text) + marker
+
+
+def _whole(cut: str, text: str) -> str:
+    """`cut` (a prefix of `text`) shortened to end between whole escapes, tokens and characters, and
+    not in whitespace (dropping it can bare a joiner, so it is dropped in the same loop)."""
+    while True:
+        shorter = cut.rstrip()
+        amp = shorter.rfind("&")
+        if amp != -1 and ";" not in shorter[amp:]:
+            shorter = shorter[:amp]
+        opening = shorter.rfind("<")
+        if opening != -1 and ">" not in shorter[opening:]:
+            shorter = shorter[:opening]
+        while shorter and _joined(shorter, text[len(shorter)]):
+            shorter = shorter[:-1]
+        if shorter == cut:
+            return cut
+        cut = shorter
+
+
+_REGIONAL_INDICATORS = re.compile("[\U0001F1E6-\U0001F1FF]+$")
+
+
+def _joined(before: str, after: str) -> bool:
+    """Whether the last character of `before` and `after` are parts of one character as people see it."""
+    last = before[-1]
+    if "\ud800" <= last <= "\udbff" and "\udc00" <= after <= "\udfff":
+        return True  # a surrogate pair
+    if unicodedata.category(after) in ("Mn", "Me", "Mc") or last == "\u200d" or after == "\u200d":
+        return True  # an accent or other combining mark; a zero-width joiner (emoji sequences)
+    if "\ufe00" <= after <= "\ufe0f" or "\U0001F3FB" <= after <= "\U0001F3FF" or "\U000E0020" <= after <= "\U000E007F":
+        return True  # a variation selector, a skin tone, a tag (subdivision flags)
+    flags = _REGIONAL_INDICATORS.search(before)  # a flag is two regional indicators
+    return bool(flags) and "\U0001F1E6" <= after <= "\U0001F1FF" and len(flags.group(0)) % 2 == 1  # type: ignore[union-attr]
 
 
 def plain(text: str) -> str:

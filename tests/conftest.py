@@ -204,6 +204,7 @@ def records_services(
             database_url=database_url,
             slack_bot_token="xoxb-test-token",
             slack_api_url=slack_api.url,
+            slack_retry_seconds=2,  # a Slack that keeps failing is given up on in seconds, not minutes
         ),
         embedder=fake_embeddings,
     )

@@ -4,12 +4,14 @@ It answers the methods Advocate calls the way Slack does (`auth.test`, `conversa
 `chat.postMessage`, `chat.update`, `conversations.history`, `files.getUploadURLExternal`, the upload URL
 itself, `files.completeUploadExternal`), records every request with its parsed body, keeps the messages
 posted per channel (with their metadata, so `conversations.history` can return them), and can be told
-to fail the next calls: 429 with Retry-After, 500, or 500 *after* posting (Slack took the message but
-the client never heard back).
+to fail the next calls of each method: 429 with Retry-After, 500, a dropped connection (closed with no
+answer), or either of the last two *after* posting (Slack took the message but the client never heard
+back). The upload URL fails as the method `upload`.
 
     server = SlackApiServer().start()
     client = WebClient(token="xoxb-test", base_url=server.url)
     server.fail_next("chat.postMessage", status=429, retry_after=1)
+    server.fail_next("chat.update", drop=True)  # the connection closes with no answer
     ...
     server.posted("D0123")  # messages that reached the channel
     server.stop()
@@ -56,6 +58,10 @@ class Failure:
     retry_after: int | None
     after_posting: bool
     error: str
+    drop: bool = False  # close the connection without answering
+
+
+DROPPED = 0  # Call.status of a call whose connection was closed without an answer
 
 
 @dataclass
@@ -101,7 +107,9 @@ class SlackApiServer:
         server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         server.daemon_threads = True
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="slack-api-server", daemon=True)
+        # A short poll interval: stop() waits for one, and every test using the server stops it.
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="slack-api-server", daemon=True)
         self._thread.start()
         return self
 
@@ -152,8 +160,10 @@ class SlackApiServer:
         retry_after: int | None = None,
         after_posting: bool = False,
         error: str | None = None,
+        drop: bool = False,
     ) -> None:
-        """Make the next `times` calls (to `method`, or any) fail with `status`.
+        """Make the next `times` calls (to `method`, or any) fail with `status`, or, `drop`, by closing the
+        connection without an answer.
 
         429 answers carry Retry-After (default 1 s). `after_posting` does what the method does first (stores
         the message, shares the file) and then answers with the error, like a Slack that acted but never
@@ -164,7 +174,7 @@ class SlackApiServer:
             for _ in range(times):
                 self._state.failures.append(Failure(
                     method, status, retry_after if retry_after is not None or status != 429 else 1,
-                    after_posting, error or default_error,
+                    after_posting, error or default_error, drop,
                 ))
 
     def reset(self) -> None:
@@ -203,11 +213,16 @@ class SlackApiServer:
     def _dispatch(self, request: BaseHTTPRequestHandler, path: str, params: dict[str, Any], raw: bytes) -> None:
         if path.startswith("/upload/"):
             file_id = path.rsplit("/", 1)[-1]
+            failure = self._take_failure("upload")
             with self._lock:
                 upload = self._state.uploads.get(file_id)
-                if upload is not None:
+                if upload is not None and (failure is None or failure.after_posting):
                     upload.data = raw
-                self._state.calls.append(Call("upload", {"file_id": file_id, "bytes": len(raw)}, None, time.time()))
+                self._state.calls.append(Call("upload", {"file_id": file_id, "bytes": len(raw)}, None, time.time(),
+                                              _status(failure)))
+            if failure is not None:
+                self._fail(request, failure)
+                return
             self._reply(request, 200 if upload else 404, f"OK - {len(raw)}", content_type="text/plain")
             return
         if path.startswith(("/files/", "/response/")):
@@ -216,25 +231,31 @@ class SlackApiServer:
         method = path.removeprefix("/api/").strip("/")
         authorization = request.headers.get("Authorization")
         failure = self._take_failure(method)
-        call = Call(method, params, authorization, time.time(), failure.status if failure else 200)
+        call = Call(method, params, authorization, time.time(), _status(failure))
         with self._lock:
             self._state.calls.append(call)
         if failure and not failure.after_posting:
-            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
-            self._reply(request, failure.status, {"ok": False, "error": failure.error}, headers=headers)
+            self._fail(request, failure)
             return
         if not authorization or not authorization.startswith("Bearer "):
             self._reply(request, 200, {"ok": False, "error": "not_authed"})
             return
         answer = self._answer(method, params)
-        if failure:  # posted, but the client hears an error
-            self._reply(request, failure.status, {"ok": False, "error": failure.error})
+        if failure:  # posted, but the client hears an error or nothing
+            self._fail(request, failure)
             return
         headers = {}
         if self.scopes is not None and answer.get("ok"):
             # Like Slack: every answer to a token's call says what that token was granted.
             headers["x-oauth-scopes"] = ",".join(self.scopes)
         self._reply(request, 200, answer, headers=headers)
+
+    def _fail(self, request: BaseHTTPRequestHandler, failure: Failure) -> None:
+        if failure.drop:
+            request.close_connection = True  # nothing written: the client sees the connection close
+            return
+        headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+        self._reply(request, failure.status, {"ok": False, "error": failure.error}, headers=headers)
 
     def _take_failure(self, method: str) -> Failure | None:
         with self._lock:
@@ -466,6 +487,12 @@ class SlackApiServer:
                 state.views.append({"method": method, "user_id": params.get("user_id"), "view": view})
             return {"ok": True, "view": {"id": f"V{next(self._files):07d}", **view}}
         return None
+
+
+def _status(failure: Failure | None) -> int:
+    if failure is None:
+        return 200
+    return DROPPED if failure.drop else failure.status
 
 
 @dataclass

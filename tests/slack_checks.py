@@ -42,5 +42,22 @@ def assert_within_limits(blocks: list[dict[str, Any]], *, max_blocks: int = 50) 
 
 
 def unexpected_controls(text: str, *, allowed: tuple[str, ...] = ()) -> list[str]:
-    """Control sequences in `text` other than the allowed ones (our own mentions, our links)."""
-    return [c for c in CONTROL.findall(text) if not any(c.startswith(a) for a in allowed)]
+    """Control sequences in `text` other than the allowed ones (our own mentions, our links) and the date
+    tokens that show a formatting character as typed (outbound/text.py `literal`)."""
+    return [c for c in CONTROL.findall(text)
+            if not any(c.startswith(a) for a in allowed) and not _LITERAL_TOKEN.fullmatch(c)]
+
+
+# Slack's date token with a format it cannot read shows its fallback, as plain text (outbound/text.py `literal`).
+_LITERAL_TOKEN = re.compile(r"<!date\^0+\^\{_\}\|[*_~`]>")
+_DATE_FALLBACK = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+
+
+def shown_as(mrkdwn: str) -> str:
+    """What Slack shows for mrkdwn that should hold no markup: date tokens as their fallback, the three entities
+    decoded (in one pass, as Slack does), zero-width spaces unseen. Fails on any other control sequence."""
+    text = _DATE_FALLBACK.sub(lambda m: m.group(1), mrkdwn)
+    assert "<" not in text and ">" not in text, f"a control sequence is left in {mrkdwn!r}"
+    text = _ENTITY.sub(lambda m: {"amp": "&", "lt": "<", "gt": ">"}[m.group(1)], text)
+    return text.replace("\u200b", "")

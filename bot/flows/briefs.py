@@ -16,12 +16,15 @@ from bot.runtime import BotRuntime
 from outbound.layouts.brief_message import full_brief_modal
 from outbound.layouts.brief_view import BriefView
 from outbound.layouts.modals import CONCERN_BLOCK, concern_modal, metadata, submitted
+from outbound.poster import describe
 from outbound.text import escape, user_mention
 from records.slack_records import MAX_CONCERN_CHARS
 
 log = logging.getLogger(__name__)
 
 GONE = "That brief is no longer on record; ask again to get a fresh one."
+CONCERN_NOT_POSTED = ("Your concern is recorded on the decision, but Slack would not post it in the thread just "
+                     "now. Mention the people deciding there, or raise it again in a few minutes.")
 ADVOCATES_ONLY = ("Concerns are raised by customer advocates, so they reach the people who weigh them. "
                   "`/advocate advocates` lists them: mention the one for this decision in the thread.")
 
@@ -94,8 +97,18 @@ def submit_concern(rt: BotRuntime, ack: Ack, *, user: str, view: dict[str, Any])
         return
     ack()
     quoted = "\n".join(f">{escape(line)}" for line in text.splitlines() if line.strip())
-    rt.poster.post(  # at most once, even when Slack's answer is lost
-        channel=brief.channel, thread_ts=brief.thread_ts, tries=2,
-        text=f":warning: {user_mention(user)} raised a customer concern on this decision:\n{quoted}",
-    )
+    try:
+        rt.poster.post(  # at most once, even when Slack's answer is lost
+            channel=brief.channel, thread_ts=brief.thread_ts, tries=2,
+            text=f":warning: {user_mention(user)} raised a customer concern on this decision:\n{quoted}",
+        )
+    except Exception as exc:  # recorded, not shown: the advocate hears so rather than nothing
+        log.error("concern on the decision of brief %s by %s recorded but not posted (%s)", brief.id, user,
+                  describe(exc))
+        try:
+            rt.client.chat_postEphemeral(channel=brief.channel, user=user, thread_ts=brief.thread_ts,
+                                         text=CONCERN_NOT_POSTED)
+        except Exception:
+            log.exception("could not tell %s that the concern was not posted", user)
+        return
     log.info("concern recorded on the decision of brief %s by %s", brief.id, user)

@@ -29,7 +29,7 @@ from slack_sdk.models.views import View
 from briefs.brief import SECTION_TITLES
 from outbound.layouts.brief_view import BriefView, SourceLine
 from outbound.masking import mask_personal_data
-from outbound.text import escape, link, plain, trim
+from outbound.text import escape, link, literal, plain, trim
 
 MAX_BLOCKS = 50  # Slack's limit for a message
 MAX_MODAL_BLOCKS = 100  # Slack's limit for a modal
@@ -61,15 +61,26 @@ class RenderedMessage:
     trimmed: bool
 
 
+# A quotation in a brief: customers' words, shown exactly as written (`literal`).
+_QUOTATION = re.compile(r"“[^“”]*”")
+
+
 class _Safe:
-    """Masking (in channels) then escaping: the one way source or user text enters a message."""
+    """Masking (in channels) then escaping: the one way source or user text enters a message. Quotations
+    keep their * _ ~ ` as written (the writer quotes customers character for character)."""
 
     def __init__(self, *, masked: bool) -> None:
         # Mask emails, phone and card numbers: true for anything shown in a channel.
         self.masked = masked
 
     def __call__(self, text: str) -> str:
-        return escape(mask_personal_data(text) if self.masked else text)
+        text = mask_personal_data(text) if self.masked else text
+        pieces: list[str] = []
+        done = 0
+        for quotation in _QUOTATION.finditer(text):
+            pieces += [escape(text[done : quotation.start()]), literal(quotation.group(0))]
+            done = quotation.end()
+        return "".join([*pieces, escape(text[done:])])
 
 
 def render_brief(view: BriefView, *, masked: bool, promise_button: bool = False) -> RenderedMessage:

@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from bot.answering import APOLOGY, PLACEHOLDER
+from bot.answering import PLACEHOLDER, UNDELIVERED
 from outbound.layouts.brief_message import HELPFUL
 from outbound.poster import METADATA_EVENT_TYPE
 from tests.bot import payloads
@@ -76,6 +76,7 @@ def test_brief_posted_directly_that_slack_took_before_a_500_appears_once(slack: 
 def test_slack_failing_every_post_is_not_silent_and_records_no_brief(
     slack: Slack, caplog: pytest.LogCaptureFixture
 ) -> None:
+    slack.bot.poster.patience_seconds = 0  # SLACK_RETRY_SECONDS run out at once: three tries of the brief
     slack.api.fail_next("chat.postMessage", status=500, times=20)
     with caplog.at_level(logging.ERROR, logger="bot.answering"):
         mention(slack, CHATBOT)
@@ -85,7 +86,7 @@ def test_slack_failing_every_post_is_not_silent_and_records_no_brief(
     assert len(slack.api.calls_to("chat.postMessage")) == 5
     [note] = slack.api.ephemeral(ASKER)
     reference = note["text"].split("`")[1]
-    assert note["text"] == APOLOGY.format(ref=reference)
+    assert note["text"] == UNDELIVERED.format(ref=reference)
     assert any(reference in record.getMessage() for record in caplog.records)
     # Nobody saw that brief: nothing is on record about it.
     assert slack.services.records.slack.recent_briefs(ASKER) == []

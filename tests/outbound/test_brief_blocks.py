@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+from outbound.blocks import quote
 from outbound.layouts.brief_message import FULL_BRIEF, HELPFUL, RECORD_PROMISE, full_brief_modal, render_brief
 from outbound.layouts.brief_view import BriefView, SourceLine
 from outbound.masking import mask_personal_data
 from outbound.text import escape, to_plain, trim
-from tests.slack_checks import assert_within_limits, texts, unexpected_controls
+from tests.slack_checks import assert_within_limits, shown_as, texts, unexpected_controls
 
 NASTY = ("“Call me on 07700 900123 or mail jo.bloggs@example.com — card 4111 1111 1111 1111. "
          "<!channel> <@U0BOSS> <http://evil.example|click> & <!here> @everyone”")
@@ -147,3 +150,24 @@ def test_masking_leaves_dates_times_and_small_numbers() -> None:
     masked = mask_personal_data(text)
     assert "2026-11-01" in masked and "10:30" in masked and "C10234" in masked and "£1,200" in masked
     assert "0800 123 4567" not in masked
+
+
+WITH_FORMATTING = "“The *new* app is _so_ slow, ~never~ again: `error 42` & <!here> every time”"
+
+
+def test_customers_words_show_their_asterisks_underscores_tildes_and_backticks_as_written() -> None:
+    brief = view()
+    brief.sections["customers_said"] = f"• {WITH_FORMATTING} [1]"
+    rendered = render_brief(brief, masked=True)
+    modal = full_brief_modal(brief, masked=True)
+    for where in (rendered.blocks, modal["blocks"]):
+        [said] = [t for t in texts(where) if "error 42" in t]
+        [quotation] = re.findall("“.*”", said)
+        assert shown_as(quotation) == WITH_FORMATTING  # nothing Slack would turn bold, italic, struck or code
+        assert not re.search(r"[*_~`]", re.sub(r"<!date[^>]*>", "", quotation))
+        assert unexpected_controls(said) == []
+    # Outside quotations the writer's own mrkdwn is left alone: section titles stay bold.
+    assert any(t.startswith("*What customers told us*") for t in texts(rendered.blocks))
+    # A verbatim quoted in a digest or briefing too, within its limit as sent.
+    quoted = quote("A *very* long_name " * 40, 300)
+    assert len(quoted) <= 302 and shown_as(quoted[2:]).startswith("A *very* long_name A *very*")

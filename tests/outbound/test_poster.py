@@ -8,10 +8,15 @@ from pathlib import Path
 
 import pytest
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from advocate.settings import Settings
-from outbound.client import SlackNotConfigured, make_post_client, make_slack_client
+from outbound.client import (
+    PatientRateLimitRetry,
+    SlackNotConfigured,
+    make_post_client,
+    make_slack_client,
+    retry_seconds,
+)
 from outbound.poster import METADATA_EVENT_TYPE, METADATA_KEY, OncePoster, PostUncertain
 from tests.slack_api_server import SlackApiServer
 
@@ -33,10 +38,12 @@ def searches(slack_api: SlackApiServer) -> int:
 def test_the_post_client_retries_only_rate_limits(tmp_path: Path) -> None:
     with pytest.raises(SlackNotConfigured, match="SLACK_BOT_TOKEN is not set"):
         make_slack_client(Settings(data_dir=tmp_path))
-    client = make_slack_client(Settings(data_dir=tmp_path, slack_bot_token="xoxb-test-token"))
-    assert len(client.retry_handlers) == 3
+    client = make_slack_client(Settings(data_dir=tmp_path, slack_bot_token="xoxb-test-token",
+                                        slack_retry_seconds=42))
+    assert len(client.retry_handlers) == 3 and retry_seconds(client) == 42
     post_client = make_post_client(client)
-    assert [type(h) for h in post_client.retry_handlers] == [RateLimitErrorRetryHandler]
+    assert [type(h) for h in post_client.retry_handlers] == [PatientRateLimitRetry]
+    assert retry_seconds(post_client) == 42 and OncePoster.for_client(client).patience_seconds == 42
     assert (post_client.token, post_client.base_url, post_client.timeout) == (client.token, client.base_url,
                                                                                client.timeout)
 

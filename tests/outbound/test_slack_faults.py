@@ -1,0 +1,218 @@
+"""Fault injection on the Slack Web API path: every kind of failure Slack shows, on every call a message
+or a file goes through, one call at a time. Each message arrives exactly once, or the failure is recorded
+honestly (logged, and in the delivery ledger) and the retry job delivers it once.
+
+The faults are the local Slack API server's (tests/slack_api_server.py): a 429 with Retry-After, a 500, a
+connection closed with no answer, and the last two *after* Slack acted (the message posted, the file
+shared) — the case where a blind retry makes a duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
+
+from advocate.services import Services, build_services
+from advocate.settings import Settings
+from jobs import delivery_retry
+from outbound import client as client_module
+from outbound.blocks import BlockList, Chart, Message
+from outbound.client import make_slack_client
+from outbound.poster import OncePoster
+from tests.slack_api_server import DROPPED, SlackApiServer
+
+CHANNEL = "C0FAULTS01"
+USER = "U0MANAGER1"
+DM = "D0MANAGER1"  # the DM the local server opens with USER
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+# What Slack does wrong, as fail_next() arguments.
+FAULTS: dict[str, dict[str, Any]] = {
+    "429 Retry-After 0": {"status": 429, "retry_after": 0},
+    "500": {"status": 500},
+    "dropped connection": {"drop": True},
+    "500 after acting": {"status": 500, "after_posting": True},
+    "dropped after acting": {"drop": True, "after_posting": True},
+}
+# Every Web API call a digest with a chart goes through, in order (`upload` is the URL the bytes go to).
+DIGEST_CALLS = ("conversations.open", "chat.postMessage", "files.getUploadURLExternal", "upload",
+                "files.completeUploadExternal")
+
+
+@pytest.fixture(autouse=True)
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backoff after a 5xx or a dropped connection from 0.05 s rather than 0.5 s: the same logic, sooner."""
+    monkeypatch.setattr(client_module, "BACKOFF_FIRST_SECONDS", 0.05)
+
+
+@pytest.fixture
+def svc(request: pytest.FixtureRequest, tmp_path: Path, slack_api: SlackApiServer) -> Iterator[Services]:
+    """Services on SQLite, Slack at the local server; pauses short, SLACK_RETRY_SECONDS two seconds (or the
+    test's indirect parameter)."""
+    services = build_services(
+        Settings(data_dir=tmp_path / "data", slack_bot_token="xoxb-test-token", slack_api_url=slack_api.url,
+                 slack_retry_seconds=getattr(request, "param", 2.0)),
+        embedder=DeterministicFakeEmbedding(size=8),
+    )
+    services.poster.pause_seconds = 0.01
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def poster(svc: Services) -> OncePoster:
+    return svc.poster
+
+
+def statuses(slack_api: SlackApiServer, method: str) -> list[int]:
+    return [c.status for c in slack_api.calls_to(method)]
+
+
+def digest(period: str = "2026-W49") -> Message:
+    blocks = BlockList()
+    blocks.section("*Your week*")
+    return Message(text="Your week", blocks=blocks.done(),
+                   chart=Chart(png=PNG, filename="keep-rate.png", title="Keep rate"))
+
+
+def shared_charts(slack_api: SlackApiServer) -> list[Any]:
+    return [u for u in slack_api.uploads if u.shared_ts is not None]
+
+
+# -- answers: chat.postMessage through the poster ---------------------------------------------------------
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_post_arrives_once_whatever_slack_does_to_one_try(
+    fault: str, poster: OncePoster, slack_api: SlackApiServer
+) -> None:
+    slack_api.fail_next("chat.postMessage", **FAULTS[fault])
+    posted = poster.post(channel=CHANNEL, text="The answer")
+    [message] = slack_api.posted(CHANNEL)
+    assert message["ts"] == posted.ts and message["text"] == "The answer"
+    # Acted-then-failed is found by its key, never posted again.
+    assert posted.recovered == FAULTS[fault].get("after_posting", False)
+    assert len(slack_api.calls_to("chat.postMessage")) == (1 if posted.recovered else 2)
+
+
+@pytest.mark.parametrize("svc", [0.5], indirect=True)
+@pytest.mark.parametrize("fault", ["500", "dropped connection"])
+def test_a_post_slack_keeps_failing_is_an_error_not_a_silent_loss(
+    fault: str, poster: OncePoster, slack_api: SlackApiServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    from outbound.poster import PostUncertain
+
+    slack_api.fail_next("chat.postMessage", times=50, **FAULTS[fault])
+    with caplog.at_level(logging.WARNING, logger="outbound.poster"), pytest.raises(PostUncertain):
+        poster.post(channel=CHANNEL, text="Never", tries=3)
+    assert slack_api.posted(CHANNEL) == [] and len(slack_api.calls_to("chat.postMessage")) == 3
+    assert "did not answer clearly" in caplog.text
+
+
+def test_a_patient_post_outlasts_a_run_of_failures_within_the_limit(
+    poster: OncePoster, slack_api: SlackApiServer
+) -> None:
+    for fault in ("500", "dropped connection", "500", "429 Retry-After 0", "dropped connection"):
+        slack_api.fail_next("chat.postMessage", **FAULTS[fault])
+    posted = poster.post(channel=CHANNEL, text="Kept trying", tries=1, patient=True)
+    assert [m["ts"] for m in slack_api.posted(CHANNEL)] == [posted.ts]
+    assert statuses(slack_api, "chat.postMessage") == [500, DROPPED, 500, 429, DROPPED, 200]
+
+
+# -- updates: chat.update through the ordinary client (safe to repeat) --------------------------------------
+@pytest.mark.parametrize("fault", FAULTS)
+def test_an_update_lands_once_whatever_slack_does_to_one_try(
+    fault: str, poster: OncePoster, slack_api: SlackApiServer
+) -> None:
+    posted = poster.post(channel=CHANNEL, text="Placeholder")
+    slack_api.fail_next("chat.update", **FAULTS[fault])
+    poster.client.chat_update(channel=CHANNEL, ts=posted.ts, text="The brief")
+    [message] = slack_api.posted(CHANNEL)
+    assert message["text"] == "The brief"
+    assert len(slack_api.calls_to("chat.update")) == 2
+
+
+def test_rate_limits_then_server_errors_then_drops_each_have_their_own_count(
+    poster: OncePoster, slack_api: SlackApiServer, tmp_path: Path
+) -> None:
+    posted = poster.post(channel=CHANNEL, text="Placeholder")
+    slack_api.fail_next("chat.update", status=429, retry_after=1)
+    slack_api.fail_next("chat.update", status=429, retry_after=0)
+    slack_api.fail_next("chat.update", status=500, times=2)
+    slack_api.fail_next("chat.update", drop=True, times=2)
+    client = make_slack_client(Settings(data_dir=tmp_path, slack_bot_token="xoxb-test-token",
+                                        slack_api_url=slack_api.url, slack_retry_seconds=10))
+    client.chat_update(channel=CHANNEL, ts=posted.ts, text="The brief")
+    assert statuses(slack_api, "chat.update") == [429, 429, 500, 500, DROPPED, DROPPED, 200]
+    calls = slack_api.calls_to("chat.update")
+    assert calls[1].at - calls[0].at >= 1.0  # Retry-After was honoured
+    assert slack_api.posted(CHANNEL)[0]["text"] == "The brief"
+
+
+@pytest.mark.parametrize("svc", [1.0], indirect=True)
+def test_an_update_slack_keeps_failing_gives_up_after_the_limit(
+    poster: OncePoster, slack_api: SlackApiServer
+) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    posted = poster.post(channel=CHANNEL, text="Placeholder")
+    slack_api.fail_next("chat.update", status=503, times=100)
+    with pytest.raises(SlackApiError):
+        poster.client.chat_update(channel=CHANNEL, ts=posted.ts, text="The brief")
+    calls = slack_api.calls_to("chat.update")
+    assert len(calls) >= 2 and calls[-1].at - calls[0].at <= 1.0  # SLACK_RETRY_SECONDS=1
+
+
+# -- digests: a DM with a chart in its thread, through the delivery ledger -------------------------------
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("call", DIGEST_CALLS)
+def test_a_digest_and_its_chart_arrive_once_whatever_one_call_meets(
+    call: str, fault: str, svc: Services, slack_api: SlackApiServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack_api.fail_next(call, **FAULTS[fault])
+    now = datetime.now(UTC)
+    with caplog.at_level(logging.WARNING, logger="jobs.delivery"):
+        outcome = svc.deliverer.deliver(kind="manager", recipient="tom", period="2026-W49", slack_user_id=USER,
+                                        message=digest(), now=now)
+    ledger = svc.records.deliveries
+    # Everything is retried within the attempt but sharing the chart after an answer that may hide a share:
+    # that waits for the retry job, which looks in the thread first.
+    ambiguous_share = call == "files.completeUploadExternal" and FAULTS[fault].get("status") != 429
+    assert (outcome.status == "sent") != ambiguous_share, outcome
+    if outcome.status != "sent":
+        # Honest: the ledger holds it pending with the reason, the log says so, the retry job finishes it.
+        row = ledger.get(outcome.key)
+        assert outcome.status == "pending" and row is not None and row.status == "pending" and row.last_error
+        assert f"delivery {outcome.key} stays pending" in caplog.text
+        report = delivery_retry.send(svc.job_parts(), now=now + timedelta(minutes=10))
+        assert [o.status for o in report.outcomes] == ["sent"]
+    [message] = slack_api.posted(DM)
+    [chart] = shared_charts(slack_api)
+    assert (chart.channel, chart.thread_ts, chart.data) == (DM, message["ts"], PNG)
+    row = ledger.get(outcome.key)
+    assert row is not None and row.status == "sent" and row.slack_ts == message["ts"]
+    assert row.chart_file_id == chart.file_id
+
+
+@pytest.mark.parametrize("svc", [0.5], indirect=True)
+@pytest.mark.parametrize("call", DIGEST_CALLS)
+def test_a_digest_slack_keeps_failing_is_failed_in_the_ledger_with_the_reason(
+    call: str, svc: Services, slack_api: SlackApiServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    svc.deliverer.max_attempts = 2
+    slack_api.fail_next(call, status=503, times=200)
+    now = datetime.now(UTC)
+    with caplog.at_level(logging.ERROR, logger="jobs.delivery"):
+        first = svc.deliverer.deliver(kind="manager", recipient="tom", period="2026-W49", slack_user_id=USER,
+                                      message=digest(), now=now)
+        report = delivery_retry.send(svc.job_parts(), now=now + timedelta(minutes=10))
+    assert first.status == "pending" and [o.status for o in report.outcomes] == ["failed"]
+    [failed] = svc.records.deliveries.listing(statuses=["failed"])
+    assert failed.key == first.key and failed.last_error and "xoxb" not in failed.last_error
+    assert f"delivery {first.key} failed after 2 attempt(s)" in caplog.text
+    # Whatever got through before the failing call is there once, and nothing is shared twice.
+    assert len(slack_api.posted(DM)) <= 1 and len(shared_charts(slack_api)) == 0
