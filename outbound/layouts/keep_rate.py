@@ -21,8 +21,8 @@ def keep_rate_text(report: KeepRateReport, *, title: str = "Team keep rate") -> 
         text += (f"\n{latest.overdue_open} promise{'s' if many else ''} due last week "
                  f"{'are' if many else 'is'} still open past due: not in the rate until closed, "
                  "and already too late to be kept on time.")
+    text += "\n" + report.best_past_text()
     if best is not None and best.rate is not None:
-        text += f"\nBest past week: *{best.rate:.0%}* ({best.label})."
         if report.below_best:
             text += " :small_red_triangle_down: Below the best: the standard is the best week, not the average."
         elif latest.rate is not None:

@@ -34,6 +34,7 @@ class ManagerDigest:
     thanks: list[ThankYou]
     thanks_total: int
     thanks_days: int  # how far ahead thank-yous are looked for
+    thanks_rule: str  # who thanks which milestones, in one line (ThanksRule.describe)
     due: list[PromiseView]
     due_total: int
     overdue: list[PromiseView]
@@ -62,6 +63,7 @@ def manager_digest_message(digest: ManagerDigest, *, chart: Chart | None) -> Mes
     if digest.thanks_total:
         out.section(f"*Long-standing customers to thank* ({digest.thanks_total})\n"
                     "Thank them yourself: a call or a personal note. Mark it when done so it is not suggested again.")
+        out.context(escape(digest.thanks_rule))
         for item in digest.thanks:
             _thank_you_blocks(out, item, tz=tz)
         if digest.thanks_total > len(digest.thanks):
