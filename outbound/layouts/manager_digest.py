@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from outbound.actions import ACTION_THANKS_MARK, thanks_value
-from outbound.blocks import BlockList, Chart, Message, button, escape, quote
-from outbound.layouts.keep_rate import keep_rate_text
+from outbound.blocks import MAX_BLOCKS, BlockList, Chart, Message, button, escape, quote
+from outbound.layouts.keep_rate import chart_image_block, keep_rate_text
 from outbound.layouts.thank_yous import thank_you_text
 from records.customers import CustomerView
 from records.due_times import show_due
@@ -54,7 +54,7 @@ def chart_title(digest: ManagerDigest) -> str:
 
 
 def manager_digest_message(digest: ManagerDigest, *, chart: Chart | None) -> Message:
-    """The digest as a DM, with the keep-rate chart (if any) to go into its thread."""
+    """The digest as a DM, with the keep-rate chart (if any) as its last block (jobs/chart_file.py uploads it)."""
     tz = digest.zone
     out = BlockList()
     out.header(f"Your week with customers, {digest.manager.name.split()[0]}")
@@ -85,8 +85,13 @@ def manager_digest_message(digest: ManagerDigest, *, chart: Chart | None) -> Mes
     if digest.due_total > len(digest.due) or digest.overdue_total > len(digest.overdue):
         out.context("All of them: `advocate promises list --team " + escape(digest.manager.handle) + "`")
     out.divider()
-    out.section(keep_rate_text(digest.keep_rate) + ("\n_Chart in the thread._" if chart else ""))
+    out.section(keep_rate_text(digest.keep_rate))
+    image = chart_image_block(digest.keep_rate, title=chart.title) if chart else None
     blocks = out.done(more_hint="Run `advocate digest preview --kind manager` for everything.")
+    if image is not None:  # after any cut, so a digest always keeps its chart (and the cut's closing note)
+        if len(blocks) >= MAX_BLOCKS:
+            blocks = [*blocks[: MAX_BLOCKS - 2], blocks[-1]]
+        blocks.append(image)
     return Message(text=fallback_text(digest), blocks=blocks, chart=chart)
 
 
