@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 JOB_ID = "manager_digest"
 KIND = "manager"
-SHOW_THANKS = 8
+SHOW_THANKS = 5  # the weekly caps keep a senior person near this; the rest are one command away
 SHOW_PROMISES = 12
 # Minutes between the job's looks for managers whose slot has come (a divisor of 60: quarter hours).
 CHECK_MINUTES = 15

@@ -114,6 +114,19 @@ def shown_date(iso: str, *, year: bool = False) -> str:
         return iso
 
 
+def _thanks_for(years: int, *, business: bool) -> str:
+    """The thanks itself, in words that fit the length of the stay."""
+    if years <= 1:
+        return ("Thank you for choosing us for your business, and for staying with us through the first year."
+                if business else "Thank you for choosing us, and for staying with us through your first year.")
+    if years < 10:
+        return f"Thank you for staying with us these {years} years; it means a great deal to us."
+    if years < 20:
+        return f"{years} years is a long time to stay with anyone, and we do not take it for granted."
+    return (f"Very few customers have stayed with us for {years} years, and we do not take a single one of them "
+            "for granted.")
+
+
 def suggested_message(context: ThanksContext) -> str:
     """A short thank-you in the sender's voice, to say once what `fix_first` names is put right (every view
     shows that list above the words)."""
@@ -140,6 +153,6 @@ def suggested_message(context: ThanksContext) -> str:
         promise = waiting[0]
         due = f"{promise.due_at.astimezone(context.timezone):%-d %B}"  # words to a customer: the day is enough
         parts.append(f"We still owe you \u201c{gist(promise.text)}\u201d by {due}, and I will see that it is done.")
-    parts.append("Thank you for staying with us all this time. If there is anything we could do better, "
+    parts.append(f"{_thanks_for(m.years, business=business)} If there is anything we could do better, "
                  f"I would like to hear it from you directly. \u2014 {context.sender_name}")
     return " ".join(parts)

@@ -19,6 +19,11 @@ from records.loyalty import ThankYou
 from records.promises import PromiseView
 from records.staff import StaffView
 
+# Each customer's latest feedback quoted beside the thank-you, and how much of it: the digest is a glance
+# (`advocate customer ID` has the rest).
+FEEDBACK_QUOTED = 2
+FEEDBACK_CHARS = 200
+
 
 @dataclass
 class ManagerDigest:
@@ -100,9 +105,9 @@ def _thank_you_blocks(out: BlockList, item: ThankYou, *, tz: tzinfo) -> None:
     out.section(head, accessory=button("Mark thanked", action_id=ACTION_THANKS_MARK,
                                        value=thanks_value(item.customer.id, item.milestone)))
     context: list[str] = []
-    for feedback in item.feedback:
+    for feedback in item.feedback[:FEEDBACK_QUOTED]:
         score = f"score {feedback.score}, " if feedback.score is not None else ""
-        context.append(f"{quote(feedback.text, 280)}\n— {score}{escape(feedback.channel or 'feedback')}, "
+        context.append(f"{quote(feedback.text, FEEDBACK_CHARS)}\n— {score}{escape(feedback.channel or 'feedback')}, "
                        f"{escape(feedback.date or 'undated')}")
     for promise in item.open_promises[:3]:
         context.append(f"Open promise `{escape(promise.id)}`: {escape(promise.text[:200])} "

@@ -20,6 +20,7 @@ from outbound.layouts.keep_rate import with_chart_file
 from tests.conftest import run_cli
 from tests.jobs.conftest import NOW, assert_valid_message, dm
 from tests.slack_api_server import SlackApiServer
+from tests.slack_checks import texts
 
 
 def all_text(message: dict) -> str:
@@ -37,6 +38,9 @@ def test_manager_digests_reach_each_manager_once(org: Services, slack_api: Slack
     text = all_text(ruth[0])
     assert "Long-standing customers to thank" in text and "Ivan Briggs" in text  # 20 years on 24 Nov
     assert ACTION_THANKS_MARK in text and "C00359:20" in text
+    # The rule that made these Ruth's, in one line above them.
+    assert ("Who thanks: owner 1–4 years · team lead 5–9 · senior manager 10–19 · director 20+; at most team lead 5, "
+            "senior manager 3, director 2 a week per person, longest tenure first, the rest to the owner.") in text
     assert "Your week with customers" in ruth[0]["text"]
     assert len(blocks) <= 50
     # The finance head sees the overdue refund promise of her team (P008, mary.quinn).
@@ -184,3 +188,17 @@ def test_slack_429_and_500s_during_a_digest_run_still_deliver_each_digest_and_ch
         assert row is not None and row.status == "sent"
         if row.chart_png:
             assert row.chart_file_id in shown
+
+
+def test_the_manager_digest_stays_within_its_length_budget(org: Services) -> None:
+    """Measured on the sample pack at NOW, every manager's digest: the longest (Dan Whitlock's: five
+    thank-yous, the rule, promises, keep rate and chart) is 20 blocks, 33 lines and 3,495 characters of text.
+    The budget leaves a little room and says so when a change makes a digest longer. (No feedback is
+    ingested here; each thank-you quotes at most two of the customer's comments, 200 characters each.)"""
+    sizes = {}
+    for handle in manager_digest.recipients(org.settings, org.records.staff.chart()):
+        for message in digests.preview(org.job_parts(), kind="manager", who=handle, now=NOW):
+            shown = list(texts(message.payload()["blocks"]))
+            sizes[handle] = (len(message.blocks), sum(t.count("\n") + 1 for t in shown), sum(len(t) for t in shown))
+    blocks, lines, characters = (max(size[i] for size in sizes.values()) for i in range(3))
+    assert blocks <= 22 and lines <= 36 and characters <= 3_800, sizes

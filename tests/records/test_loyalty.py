@@ -60,8 +60,9 @@ def test_thanks_due_with_context_and_fix_first(loyal: Services) -> None:
         "Hello Morgan, on 25 November you will have been with us for 20 years, since November 2006. Thank you "
         "too for your kind words on 1 November: \u201cQuick fix on the chat today, thank you.\u201d We still "
         "owe you \u201cSend the new contract\u201d by 26 November, and I will see that it is "
-        "done. Thank you for staying with us all this time. If there is anything we could do better, I would "
-        "like to hear it from you directly. \u2014 Bethan Lloyd")
+        "done. Very few customers have stayed with us for 20 years, and we do not take a single one of them for "
+        "granted. If there is anything we could do better, I would like to hear it from you directly. "
+        "\u2014 Bethan Lloyd")
     # Each person's own list is exactly their part of the whole.
     for handle in ("ruth.okafor", "bethan.lloyd", "tom.baines", "dan.whitlock"):
         own = loyal.loyalty.thanks_due(today=TODAY, days=3, sender=handle, now=NOW)

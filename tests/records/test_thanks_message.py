@@ -41,7 +41,11 @@ def test_one_year_is_singular_and_a_business_is_not_greeted_by_first_name() -> N
     text = suggested_message(context("Ashcombe IT Support", 1, segment="small-business"))
     assert text.startswith("Hello everyone at Ashcombe IT Support, on 8 December your business will have been "
                            "with us for 1 year, since December 2025.")
+    assert "Thank you for choosing us for your business, and for staying with us through the first year." in text
     assert "1 years" not in text and text.endswith("\u2014 Ruth Okafor")
+    # The words change with the length of the stay.
+    assert "these 5 years" in suggested_message(context("Darren Ward", 5))
+    assert "12 years is a long time" in suggested_message(context("Darren Ward", 12))
 
 
 def test_a_recent_low_score_means_fix_first_and_the_thanks_owns_it() -> None:
