@@ -14,8 +14,8 @@ def thank_you_text(item: ThankYou) -> str:
     text = (f"*{escape(customer.name)}* ({escape(customer.id)}{segment}): *{years}* on "
             f"{item.on:%a %-d %b} · customer since {customer.customer_since:%b %Y} · owner {escape(item.owner_name)}")
     if item.rolled_over:
-        text += (f"\n_Yours as the owner: the {item.role.replace('_', ' ')}'s thank-yous this week are taken "
-                 "by longer-standing customers._")
+        text += (f"\n_Yours as the owner: the {item.role.replace('_', ' ')}'s weekly limit went to "
+                 "the longest-standing customers._")
     if item.fix_first:
         text += "\n:warning: *Fix first, thank after:* " + escape("; ".join(item.fix_first))
     return text

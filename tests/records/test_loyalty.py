@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from advocate.services import Services
+from outbound.layouts.thank_yous import thank_you_text
 from records import InputError
 from tests.conftest import SAMPLE_PACK
 from tests.records.conftest import write_csv
@@ -56,6 +57,8 @@ def test_thanks_due_with_context_and_fix_first(loyal: Services) -> None:
     assert [p.text for p in praised.open_promises] == ["Send the new contract"]
     # Ruth's two director thank-yous of week 48 are C00359 and C00360 (24 Nov): this one rolls to its owner.
     assert (praised.sender, praised.role, praised.rolled_over) == ("bethan.lloyd", "director", True)
+    assert ("_Yours as the owner: the director's weekly limit went to the longest-standing customers._"
+            in thank_you_text(praised))
     assert praised.message == (
         "Hello Morgan, on 25 November you will have been with us for 20 years, since November 2006. Thank you "
         "too for your kind words on 1 November: \u201cQuick fix on the chat today, thank you.\u201d We still "
