@@ -236,10 +236,9 @@ class Settings(BaseSettings):
 
         example = "e.g. 1=owner,5=team_lead,10=senior_manager,20=director"
         tiers: dict[int, str] = {}
-        for number, item in enumerate((p.strip() for p in value.split(",") if p.strip()), start=1):
-            years, sep, role = item.partition("=")
+        for number, (years, sep, role) in _numbered_pairs(value):
             role = _role_name(role)
-            if not sep or not years.strip().isdigit() or not 0 < int(years) <= 100:
+            if not sep or not years.isdigit() or not 0 < int(years) <= 100:
                 raise ValueError(f"tier {number} is not years=role with years 1-100; {example}")
             if role not in ROLES:
                 raise ValueError(f"tier {number} names no role; use {', '.join(ROLES)}, {example}")
@@ -257,13 +256,12 @@ class Settings(BaseSettings):
 
         example = "e.g. team_lead=5,senior_manager=3,director=2"
         caps: dict[str, int] = {}
-        for index, item in enumerate((p.strip() for p in value.split(",") if p.strip()), start=1):
-            role, sep, number = item.partition("=")
+        for index, (role, sep, number) in _numbered_pairs(value):
             role = _role_name(role)
             if not sep or role not in ROLES[1:]:
                 raise ValueError(f"cap {index} is not role=number with a role of {', '.join(ROLES[1:])} "
                                  f"(the owner is never capped); {example}")
-            if not number.strip().isdigit() or not 0 < int(number) <= 1000:
+            if not number.isdigit() or not 0 < int(number) <= 1000:
                 raise ValueError(f"cap {index} is not a whole number 1-1000; {example}")
             caps[role] = int(number)
         return caps
@@ -321,6 +319,12 @@ def load_settings(**overrides: object) -> Settings:
         env_name = _env_name(field)
         reason = str(first["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"setting {env_name} is invalid: {reason}") from None
+
+
+def _numbered_pairs(value: str) -> list[tuple[int, tuple[str, str, str]]]:
+    """`a=b, c=d` as numbered (left, "=", right) triples, stripped; an item without "=" has an empty middle."""
+    items = [item.strip().partition("=") for item in value.split(",") if item.strip()]
+    return [(number, (left.strip(), sep, right.strip())) for number, (left, sep, right) in enumerate(items, start=1)]
 
 
 def _role_name(text: str) -> str:

@@ -189,6 +189,14 @@ def deliver_with_chart(svc: Services):  # type: ignore[no-untyped-def]
                                  message=chart_message(), now=NOW)
 
 
+def crash_on(monkeypatch: pytest.MonkeyPatch, target: object, name: str) -> None:
+    """`target.name` dies like the process would, until `monkeypatch.undo()`."""
+    def crash(*args: object, **kwargs: object) -> None:
+        raise SimulatedCrash
+
+    monkeypatch.setattr(target, name, crash)
+
+
 def shown_chart(slack_api: SlackApiServer) -> tuple[dict, Upload]:
     """The one digest posted, and the uploaded chart its image block shows."""
     [posted] = slack_api.posted(dm(HANDLE))
@@ -217,15 +225,10 @@ def test_a_crash_after_posting_does_not_upload_or_post_again(
     svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ledger = svc.records.deliveries
-    real_mark_sent = ledger.mark_sent
-
-    def crash(*args: object, **kwargs: object) -> None:
-        raise SimulatedCrash
-
-    monkeypatch.setattr(ledger, "mark_sent", crash)
+    crash_on(monkeypatch, ledger, "mark_sent")
     with pytest.raises(SimulatedCrash):
         deliver_with_chart(svc)
-    monkeypatch.setattr(ledger, "mark_sent", real_mark_sent)
+    monkeypatch.undo()
     report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
     assert [o.status for o in report.outcomes] == ["sent"]
     shown_chart(slack_api)
@@ -235,15 +238,10 @@ def test_a_crash_after_posting_does_not_upload_or_post_again(
 def test_a_crash_between_upload_and_post_reuses_the_uploaded_chart(
     svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_post = svc.poster.post
-
-    def crash(*args: object, **kwargs: object) -> None:
-        raise SimulatedCrash
-
-    monkeypatch.setattr(svc.poster, "post", crash)
+    crash_on(monkeypatch, svc.poster, "post")
     with pytest.raises(SimulatedCrash):
         deliver_with_chart(svc)
-    monkeypatch.setattr(svc.poster, "post", real_post)
+    monkeypatch.undo()
     uploaded = svc.records.deliveries.get("manager:tom.baines:2026-W48")
     assert uploaded is not None and uploaded.chart_file_id and slack_api.posted() == []
     report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
@@ -255,15 +253,10 @@ def test_a_crash_between_upload_and_post_reuses_the_uploaded_chart(
 def test_a_crash_before_the_chart_bytes_went_uploads_it_afresh_once(
     svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_upload = svc.poster.upload_bytes
-
-    def crash(*args: object, **kwargs: object) -> None:
-        raise SimulatedCrash
-
-    monkeypatch.setattr(svc.poster, "upload_bytes", crash)
+    crash_on(monkeypatch, svc.poster, "upload_bytes")
     with pytest.raises(SimulatedCrash):
         deliver_with_chart(svc)
-    monkeypatch.setattr(svc.poster, "upload_bytes", real_upload)
+    monkeypatch.undo()
     key = "manager:tom.baines:2026-W48"
     reserved = svc.records.deliveries.get(key)
     assert reserved is not None and reserved.chart_file_id and slack_api.posted() == []
