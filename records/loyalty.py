@@ -171,13 +171,28 @@ class Loyalty:
         # Caps are per ISO week: the rule sees whole weeks, so a week's answer does not shift as its days pass.
         first = today - timedelta(days=today.weekday())
         last = end + timedelta(days=6 - end.weekday())
+        scope = self.rule.scope(chart, sender) if sender is not None else None
+        assigned = self._assigned(chart, first=first, last=last, scope=scope)
+        assigned = [a for a in assigned if today <= a.milestone.on <= end and (sender is None or a.sender == sender)]
+        thanked = self.records.thanks.thanked(sorted({a.milestone.customer.id for a in assigned}))
+        return [a for a in assigned if (a.milestone.customer.id, a.milestone.years) not in thanked]
+
+    def _assigned(
+        self, chart: OrgChart, *, first: date, last: date, scope: tuple[set[str], set[str]] | None
+    ) -> list[Assignment]:
+        """Every milestone in [first, last] of the scope's owners and segments (everyone's: None) with its
+        sender. Kept on the chart: a digest run asks this for every manager of a department, one scan serves."""
+        key = ("thanks_assigned", first, last, self.milestone_years, self.rule.key,
+               None if scope is None else (frozenset(scope[0]), frozenset(scope[1])))
+        cached = chart.memo.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        queries: list[dict[str, object]] = [{}]
+        if scope is not None:
+            owners, segments = scope
+            queries = [{"owners": owners}] + ([{"segments": segments}] if segments else [])
         found: dict[tuple[str, int], Milestone] = {}
         with self.records.session() as session:
-            if sender is None:
-                queries: list[dict[str, object]] = [{}]
-            else:
-                owners, segments = self.rule.scope(chart, sender)
-                queries = [{"owners": owners}] + ([{"segments": segments}] if segments else [])
             for query in queries:
                 chunk = first
                 while chunk <= last:
@@ -186,10 +201,9 @@ class Loyalty:
                                                **query):  # type: ignore[arg-type]
                         found[(m.customer.id, m.years)] = m
                     chunk = chunk_end + timedelta(days=1)
-        assigned = [a for a in self.rule.assign(found.values(), chart)
-                    if today <= a.milestone.on <= end and (sender is None or a.sender == sender)]
-        thanked = self.records.thanks.thanked(sorted({a.milestone.customer.id for a in assigned}))
-        return [a for a in assigned if (a.milestone.customer.id, a.milestone.years) not in thanked]
+        assigned = self.rule.assign(found.values(), chart)
+        chart.memo[key] = assigned
+        return assigned
 
     def suggestions(
         self, assigned: Sequence[Assignment], *, chart: OrgChart, today: date, now: datetime | None = None

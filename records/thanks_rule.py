@@ -51,6 +51,12 @@ class ThanksRule:
     # Stands in above an owner with no manager chain; empty: the owner themselves.
     default: str = ""
 
+    @property
+    def key(self) -> tuple[object, ...]:
+        """Equal for equal rules (the mappings make the rule itself unhashable)."""
+        return (tuple(sorted(self.tiers)), tuple(sorted(self.weekly_caps.items())),
+                tuple(sorted(self.by_segment.items())), self.default)
+
     def role_for(self, years: int) -> str:
         role = "owner"
         for start, name in sorted(self.tiers):
