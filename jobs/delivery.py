@@ -14,8 +14,7 @@ The order of things, and why:
 
 Slack's side is the shared poster's (outbound/poster.py): `chat.postMessage` is never retried blindly:
 after a 5xx or a dropped connection the history is checked first, since Slack may have acted before
-failing. Rate limits (429) are
-waited out by the client. A failure leaves the row pending with the
+failing. Rate limits (429) are waited out by the client. A failure leaves the row pending with the
 error, and the retry job tries again; after DELIVERY_MAX_ATTEMPTS, or on an error retrying cannot
 fix, it is marked failed and shown by `advocate digest status`. Nothing is dropped silently.
 """
