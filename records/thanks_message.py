@@ -120,7 +120,7 @@ def _thanks_for(years: int, *, business: bool) -> str:
         return ("Thank you for choosing us for your business, and for staying with us through the first year."
                 if business else "Thank you for choosing us, and for staying with us through your first year.")
     if years < 10:
-        return f"Thank you for staying with us these {years} years; it means a great deal to us."
+        return "Thank you for staying with us all this time; it means a great deal to us."
     if years < 20:
         return f"{years} years is a long time to stay with anyone, and we do not take it for granted."
     return (f"Very few customers have stayed with us for {years} years, and we do not take a single one of them "

@@ -44,7 +44,7 @@ def test_one_year_is_singular_and_a_business_is_not_greeted_by_first_name() -> N
     assert "Thank you for choosing us for your business, and for staying with us through the first year." in text
     assert "1 years" not in text and text.endswith("\u2014 Ruth Okafor")
     # The words change with the length of the stay.
-    assert "these 5 years" in suggested_message(context("Darren Ward", 5))
+    assert "Thank you for staying with us all this time;" in suggested_message(context("Darren Ward", 5))
     assert "12 years is a long time" in suggested_message(context("Darren Ward", 12))
 
 
