@@ -83,13 +83,24 @@ class Settings(BaseSettings):
     )
     # Days ahead that `thanks due` and the manager digest look for milestones.
     thanks_window_days: int = Field(default=14, ge=1, le=366, validation_alias="THANKS_WINDOW_DAYS")
-    # Levels above a customer's owner that thanks them: 2 is the owner's manager's manager.
-    thanks_sender_levels: int = Field(default=2, ge=1, le=10, validation_alias="THANKS_SENDER_LEVELS")
-    # Per-segment senders, segment=handle comma-separated (e.g. priority=dan.whitlock); they win over levels.
+    # Who thanks which milestones: years=role from the tier's first year, comma-separated; roles are owner,
+    # team_lead, senior_manager, director (1, 2, 3 levels above the owner; the top of a shorter chain).
+    # Unset: 1=owner,5=team_lead,10=senior_manager,20=director (records/thanks_rule.py).
+    thanks_tiers: Annotated[tuple[tuple[int, str], ...] | None, NoDecode] = Field(
+        default=None, validation_alias="THANKS_TIERS"
+    )
+    # Most milestones one person thanks in a role in one week, role=number comma-separated; longest tenure
+    # first, the rest roll to the owner. A role left out has no cap; the owner is never capped.
+    # Unset: team_lead=5,senior_manager=3,director=2; empty: no caps.
+    thanks_weekly_caps: Annotated[dict[str, int] | None, NoDecode] = Field(
+        default=None, validation_alias="THANKS_WEEKLY_CAPS"
+    )
+    # Per-segment senders, segment=handle comma-separated (e.g. priority=dan.whitlock): they stand in for
+    # every role above the owner for that segment's customers.
     thanks_sender_by_segment: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict, validation_alias="THANKS_SENDER_BY_SEGMENT"
     )
-    # Staff handle that thanks customers whose owner has no manager chain; empty: the top of the chain.
+    # Staff handle that stands in above owners with no manager chain; empty: the owner thanks them.
     thanks_default_sender: str = Field(default="", validation_alias="THANKS_DEFAULT_SENDER")
     # Crontab (minute hour day month weekday) of the weekly manager digest, in each manager's own tz
     # (else ADVOCATE_TIMEZONE); a staff row's digest_cron overrides it for that manager.
@@ -219,6 +230,45 @@ class Settings(BaseSettings):
             return pairs
         return value
 
+    @field_validator("thanks_tiers", mode="before")
+    @classmethod
+    def _tiers(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        from records.thanks_rule import ROLES
+
+        example = "e.g. 1=owner,5=team_lead,10=senior_manager,20=director"
+        tiers: dict[int, str] = {}
+        for number, (years, sep, role) in _numbered_pairs(value):
+            role = _role_name(role)
+            if not sep or not years.isdigit() or not 0 < int(years) <= 100:
+                raise ValueError(f"tier {number} is not years=role with years 1-100; {example}")
+            if role not in ROLES:
+                raise ValueError(f"tier {number} names no role; use {', '.join(ROLES)}, {example}")
+            if int(years) in tiers:
+                raise ValueError(f"tier {number} starts at the same years as another; {example}")
+            tiers[int(years)] = role
+        return tuple(sorted(tiers.items())) or None  # empty: the built-in tiers
+
+    @field_validator("thanks_weekly_caps", mode="before")
+    @classmethod
+    def _weekly_caps(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        from records.thanks_rule import ROLES
+
+        example = "e.g. team_lead=5,senior_manager=3,director=2"
+        caps: dict[str, int] = {}
+        for index, (role, sep, number) in _numbered_pairs(value):
+            role = _role_name(role)
+            if not sep or role not in ROLES[1:]:
+                raise ValueError(f"cap {index} is not role=number with a role of {', '.join(ROLES[1:])} "
+                                 f"(the owner is never capped); {example}")
+            if not number.isdigit() or not 0 < int(number) <= 1000:
+                raise ValueError(f"cap {index} is not a whole number 1-1000; {example}")
+            caps[role] = int(number)
+        return caps
+
     @field_validator("manager_digest_cron", "advocate_briefing_cron")
     @classmethod
     def _crontab(cls, value: str) -> str:
@@ -272,6 +322,17 @@ def load_settings(**overrides: object) -> Settings:
         env_name = _env_name(field)
         reason = str(first["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"setting {env_name} is invalid: {reason}") from None
+
+
+def _numbered_pairs(value: str) -> list[tuple[int, tuple[str, str, str]]]:
+    """`a=b, c=d` as numbered (left, "=", right) triples, stripped; an item without "=" has an empty middle."""
+    items = [item.strip().partition("=") for item in value.split(",") if item.strip()]
+    return [(number, (left.strip(), sep, right.strip())) for number, (left, sep, right) in enumerate(items, start=1)]
+
+
+def _role_name(text: str) -> str:
+    """`Team lead`, `team-lead` and `team_lead` all name the same role."""
+    return "_".join(text.strip().lower().replace("-", " ").split())
 
 
 def _split_ids(value: str) -> list[str]:

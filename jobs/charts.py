@@ -26,7 +26,7 @@ IMAGE_TITLE = "Team keep rate by week: kept on time / closed"
 BAR = "#2e86c1"
 BAR_BELOW_BEST = "#c0392b"
 BEST = "#1e8449"
-# 600 × 240 px: Slack shows it whole in a thread without scaling the labels away.
+# 600 × 240 px: Slack shows it whole in the message without scaling the labels away.
 SIZE_INCHES = (6.0, 2.4)
 DPI = 100
 CACHE_SIZE = 256

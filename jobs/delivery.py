@@ -6,18 +6,15 @@ The order of things, and why:
 2. A lease is claimed in one conditional UPDATE; a second scheduler running by mistake gets nothing.
 3. If this is not the first attempt, the DM's history is searched for a message whose metadata carries
    the delivery key: an earlier attempt may have posted and crashed before recording it.
-4. The message is posted with the key in its metadata; Slack's ts is recorded.
-5. The chart, if there is one, goes into the message's thread in the three steps `files_upload_v2`
-   takes — reserve an upload (Slack gives its file id), send the bytes, complete it into the thread —
-   and the file id is recorded in the ledger *before* the bytes go, so before anything can be shown.
-   An attempt that finds a file id recorded first looks in the thread for that file: an earlier one
-   may have shared it and stopped before closing the row. Found, it is not uploaded again.
-6. The row is marked sent.
+4. The message is posted with the key in its metadata; Slack's ts is recorded. A chart, if there is
+   one, is shown inside the message: it is uploaded first, unshared, its file id recorded before the
+   bytes go, and the message's image block names that file (jobs/chart_file.py). It appears only
+   through the message, so it cannot appear twice.
+5. The row is marked sent.
 
-Slack's side is the shared poster's (outbound/poster.py): `chat.postMessage` and
-`files.completeUploadExternal` are never retried blindly: after a 5xx or a dropped connection the history
-(or the thread) is checked first, since Slack may have acted before failing. Rate limits (429) are
-waited out by the client. A failure leaves the row pending with the
+Slack's side is the shared poster's (outbound/poster.py): `chat.postMessage` is never retried blindly:
+after a 5xx or a dropped connection the history is checked first, since Slack may have acted before
+failing. Rate limits (429) are waited out by the client. A failure leaves the row pending with the
 error, and the retry job tries again; after DELIVERY_MAX_ATTEMPTS, or on an error retrying cannot
 fix, it is marked failed and shown by `advocate digest status`. Nothing is dropped silently.
 """
@@ -31,7 +28,9 @@ from typing import Any, Literal
 
 from slack_sdk.errors import SlackApiError
 
+from jobs.chart_file import ChartNotReady, chart_file_id
 from outbound.blocks import Message
+from outbound.layouts.keep_rate import with_chart_file
 from outbound.poster import AMBIGUOUS_ERRORS, UNREACHABLE, OncePoster, PostUncertain, describe
 from records.deliveries import DeliveryLedger, DeliveryView
 
@@ -118,6 +117,8 @@ class Deliverer:
             return self._failed(row, f"Slack answered {error}", transient=transient)
         except PostUncertain as exc:
             return self._failed(row, f"Slack did not confirm the message ({exc})", transient=True)
+        except ChartNotReady as exc:
+            return self._failed(row, str(exc), transient=True)
         except UNREACHABLE as exc:
             return self._failed(row, f"could not reach Slack ({describe(exc)})", transient=True)
 
@@ -146,26 +147,11 @@ class Deliverer:
                 ts, recovered = found.ts, True
                 self.ledger.mark_posted(row.key, channel=channel, ts=ts)
         if ts is None:
-            ts = self.poster.post(channel=channel, text=payload["text"], blocks=payload["blocks"], key=row.key,
+            blocks = payload["blocks"]
+            if row.chart_png:
+                blocks = with_chart_file(blocks, chart_file_id(self.poster, self.ledger, row))
+            ts = self.poster.post(channel=channel, text=payload["text"], blocks=blocks, key=row.key,
                                   since=since, tries=self.post_tries).ts
             self.ledger.mark_posted(row.key, channel=channel, ts=ts)
-        if row.chart_png:
-            self._share_chart(row, channel=channel, ts=ts)
         self.ledger.mark_sent(row.key, now=now)
         return Outcome(row.key, "recovered" if recovered else "sent", ts)
-
-    def _share_chart(self, row: DeliveryView, *, channel: str, ts: str) -> None:
-        """The chart into the message's thread, once: its file id is in the ledger before it can be seen."""
-        assert row.chart_png is not None
-        if row.chart_file_id is not None and self.poster.file_in_thread(channel, ts, row.chart_file_id):
-            return  # an earlier attempt shared it and stopped before the row was closed
-        # Nothing of an earlier attempt is in the thread: whatever it reserved was never shown, and
-        # Slack drops uploads that are not completed. Start afresh.
-        chart = row.payload.get("chart") or {}
-        file_id, upload_url = self.poster.reserve_upload(filename=str(chart.get("filename", "chart.png")),
-                                                         length=len(row.chart_png))
-        self.ledger.mark_chart(row.key, file_id)
-        self.poster.upload_bytes(upload_url, row.chart_png)
-        # Slack may share the file and still answer 5xx: the next attempt looks in the thread for this file id.
-        self.poster.complete_upload(file_id=file_id, title=str(chart.get("title", "Chart")), channel=channel,
-                                    thread_ts=ts)

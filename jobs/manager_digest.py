@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 JOB_ID = "manager_digest"
 KIND = "manager"
-SHOW_THANKS = 8
+SHOW_THANKS = 5  # the weekly caps keep a senior person near this; the rest are one command away
 SHOW_PROMISES = 12
 # Minutes between the job's looks for managers whose slot has come (a divisor of 60: quarter hours).
 CHECK_MINUTES = 15
@@ -165,7 +165,8 @@ def compute(parts: JobParts, manager: str, *, now: datetime, chart: OrgChart | N
     today = now.astimezone(tz).date()
     team = chart.team(manager)
     days = parts.settings.thanks_window_days
-    thanks_all = parts.loyalty().thanks_due(today=today, days=days, sender=manager, chart=chart, now=now)
+    loyalty = parts.loyalty()
+    thanks_all = loyalty.thanks_due(today=today, days=days, sender=manager, chart=chart, now=now)
     due = records.promises.list(owners=team, due_after=now, due_before=week.end, limit=SHOW_PROMISES)
     due_total = records.promises.count(owners=team, due_after=now, due_before=week.end) if len(due) >= SHOW_PROMISES \
         else len(due)
@@ -176,7 +177,8 @@ def compute(parts: JobParts, manager: str, *, now: datetime, chart: OrgChart | N
     keep_rate = records.keep_rates.report(owners=team, scope=f"team:{manager}", period="week", now=now)
     return ManagerDigest(
         manager=person, now=now, zone=tz, week_label=week.label, week_shown=week.shown, team_size=len(team) - 1,
-        thanks=thanks_all[:SHOW_THANKS], thanks_total=len(thanks_all), thanks_days=days, due=due, due_total=due_total,
+        thanks=thanks_all[:SHOW_THANKS], thanks_total=len(thanks_all), thanks_days=days,
+        thanks_rule=loyalty.rule.describe(), due=due, due_total=due_total,
         overdue=overdue, overdue_total=overdue_total, keep_rate=keep_rate, customers=customers,
     )
 

@@ -124,13 +124,25 @@ class KeepRateReport:
         latest, best = self.latest, self.best_past
         return bool(latest and best and latest.rate is not None and best.rate is not None and latest.rate < best.rate)
 
+    def best_past_text(self) -> str:
+        """The standard in words, with its figures and the rule that makes a period count, e.g. "Best past
+        week: 90% kept on time (9 of 10 closed, 2026-W44); only weeks with 3 or more closed promises count."
+        Shared by every view of the rate (App Home, the manager digest, `advocate keep-rate`)."""
+        unit = self.period_kind
+        best = self.best_past
+        rule = f"only {unit}s with {MIN_CLOSED} or more closed promises count"
+        if best is None or best.rate is None:
+            return f"No best past {unit} to compare with yet: {rule}."
+        return (f"Best past {unit}: {best.rate:.0%} kept on time ({best.kept_on_time} of {best.closed} closed, "
+                f"{best.label}); {rule}.")
+
     def as_json(self) -> dict[str, object]:
         latest, best = self.latest, self.best_past
         return {
             "scope": self.scope, "period": self.period_kind,
             "latest": latest.as_json() if latest else None,
             "best_past": best.as_json() if best else None,
-            "below_best": self.below_best,
+            "below_best": self.below_best, "best_past_min_closed": MIN_CLOSED,
             "current": self.current.as_json(),
             "periods": [p.as_json() for p in self.periods],
         }

@@ -18,26 +18,22 @@ from typing import Protocol
 from records.customers import CustomerView
 from records.database import Records
 from records.due_times import show_due
-from records.milestones import Milestone, next_milestone, stream_milestones
+from records.milestones import MAX_WINDOW_DAYS, Milestone, next_milestone, stream_milestones
 from records.promises import PromiseView
-from records.staff import OrgChart, SenderPolicy
+from records.staff import OrgChart
+from records.thanks_message import (
+    FeedbackItem,
+    ThanksContext,
+    gist,
+    recent_complaint,
+    shown_date,
+    suggested_message,
+)
+from records.thanks_rule import Assignment, ThanksRule
 
-# Feedback this recent and scored this low is an open complaint.
+# Feedback this recent counts for "fix first" (records/thanks_message.py: how low is a complaint).
 RECENT_DAYS = 180
-COMPLAINT_MAX_SCORE = 6
 FEEDBACK_SHOWN = 3
-
-
-@dataclass(frozen=True)
-class FeedbackItem:
-    id: str
-    date: str
-    score: int | None
-    channel: str
-    text: str
-
-    def as_json(self) -> dict[str, object]:
-        return {"id": self.id, "date": self.date, "score": self.score, "channel": self.channel, "text": self.text}
 
 
 class CustomerFeedback(Protocol):
@@ -62,12 +58,15 @@ class ThankYou:
     open_promises: list[PromiseView]
     fix_first: list[str]
     message: str
+    role: str = "owner"  # the role the milestone's tier names (THANKS_TIERS)
+    rolled_over: bool = False  # that role's person had reached their weekly cap: the owner thanks instead
 
     def as_json(self) -> dict[str, object]:
         return {
             "customer_id": self.customer.id, "name": self.customer.name, "segment": self.customer.segment,
             "customer_since": self.customer.customer_since.isoformat(), "milestone": self.milestone,
             "on": self.on.isoformat(), "sender": self.sender, "owner": self.customer.owner,
+            "tier_role": self.role, "rolled_over": self.rolled_over,
             "fix_first": self.fix_first, "message": self.message,
             "feedback": [f.as_json() for f in self.feedback],
             "open_promises": [p.as_json() for p in self.open_promises],
@@ -130,7 +129,7 @@ class Loyalty:
         records: Records,
         feedback: CustomerFeedback,
         milestone_years: Sequence[int],
-        sender_policy: SenderPolicy,
+        rule: ThanksRule,
         recent_days: int = RECENT_DAYS,
     ) -> None:
         # Customers, staff, promises and thank-yous.
@@ -139,8 +138,8 @@ class Loyalty:
         self.feedback = feedback
         # Tenure milestones in years (MILESTONE_YEARS).
         self.milestone_years = tuple(milestone_years)
-        # Who thanks whom (THANKS_SENDER_* settings).
-        self.sender_policy = sender_policy
+        # Who thanks whom: tiers, weekly caps, segment and default senders (THANKS_* settings).
+        self.rule = rule
         # How far back feedback counts as recent (for "fix first").
         self.recent_days = recent_days
 
@@ -164,64 +163,87 @@ class Loyalty:
 
     def due_milestones(
         self, *, today: date, days: int, sender: str | None = None, chart: OrgChart | None = None
-    ) -> list[Milestone]:
-        """The milestones behind `thanks_due`, soonest first, without the suggestions' lookups: counting
-        them is cheap, so a view can say how many there are and suggest only the first few."""
+    ) -> list[Assignment]:
+        """The milestones behind `thanks_due` with who thanks each, soonest first, without the suggestions'
+        lookups: counting them is cheap, so a view can say how many there are and suggest only the first few."""
         chart = chart or self.records.staff.chart()
         end = today + timedelta(days=days)
-        milestones: list[Milestone] = []
+        # Caps are per ISO week: the rule sees whole weeks, so a week's answer does not shift as its days pass.
+        first = today - timedelta(days=today.weekday())
+        last = end + timedelta(days=6 - end.weekday())
+        scope = self.rule.scope(chart, sender) if sender is not None else None
+        assigned = self._assigned(chart, first=first, last=last, scope=scope)
+        assigned = [a for a in assigned if today <= a.milestone.on <= end and (sender is None or a.sender == sender)]
+        thanked = self.records.thanks.thanked(sorted({a.milestone.customer.id for a in assigned}))
+        return [a for a in assigned if (a.milestone.customer.id, a.milestone.years) not in thanked]
+
+    def _assigned(
+        self, chart: OrgChart, *, first: date, last: date, scope: tuple[set[str], set[str]] | None
+    ) -> list[Assignment]:
+        """Every milestone in [first, last] of the scope's owners and segments (everyone's: None) with its
+        sender. Kept on the chart: a digest run asks this for every manager of a department, one scan serves."""
+        key = ("thanks_assigned", first, last, self.milestone_years, self.rule.key,
+               None if scope is None else (frozenset(scope[0]), frozenset(scope[1])))
+        cached = chart.memo.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        queries: list[dict[str, object]] = [{}]
+        if scope is not None:
+            owners, segments = scope
+            queries = [{"owners": owners}] + ([{"segments": segments}] if segments else [])
+        found: dict[tuple[str, int], Milestone] = {}
         with self.records.session() as session:
-            if sender is None:
-                milestones = list(stream_milestones(session, start=today, end=end, years=self.milestone_years))
-            else:
-                owners = self.sender_policy.owners_for(chart, sender)
-                if owners:
-                    milestones += stream_milestones(
-                        session, start=today, end=end, years=self.milestone_years, owners=owners,
-                        exclude_segments=list(self.sender_policy.by_segment),
-                    )
-                segments = self.sender_policy.segments_for(sender)
-                if segments:
-                    milestones += stream_milestones(
-                        session, start=today, end=end, years=self.milestone_years, segments=segments
-                    )
-                milestones.sort(key=lambda m: (m.on, -m.years, m.customer.id))
-        thanked = self.records.thanks.thanked([m.customer.id for m in milestones])
-        return [m for m in milestones if (m.customer.id, m.years) not in thanked]
+            for query in queries:
+                chunk = first
+                while chunk <= last:
+                    chunk_end = min(last, chunk + timedelta(days=MAX_WINDOW_DAYS - 1))
+                    for m in stream_milestones(session, start=chunk, end=chunk_end, years=self.milestone_years,
+                                               **query):  # type: ignore[arg-type]
+                        found[(m.customer.id, m.years)] = m
+                    chunk = chunk_end + timedelta(days=1)
+        assigned = self.rule.assign(found.values(), chart)
+        chart.memo[key] = assigned
+        return assigned
 
     def suggestions(
-        self, milestones: Sequence[Milestone], *, chart: OrgChart, today: date, now: datetime | None = None
+        self, assigned: Sequence[Assignment], *, chart: OrgChart, today: date, now: datetime | None = None
     ) -> list[ThankYou]:
         now = now or datetime.combine(today, datetime.min.time()).astimezone(self.records.timezone)
-        ids = [m.customer.id for m in milestones]
+        ids = [a.milestone.customer.id for a in assigned]
         feedback = self.feedback.for_customers(ids) if ids else {}
         promises = self.records.promises.open_for_customers(ids) if ids else {}
         result = []
-        for m in milestones:
-            sender = self.sender_policy.sender(chart, owner=m.customer.owner, segment=m.customer.segment)
+        for a in assigned:
+            m = a.milestone
             items = feedback.get(m.customer.id, [])
             open_promises = promises.get(m.customer.id, [])
             reasons = self.fix_first(items, open_promises, today=today, now=now)
+            context = ThanksContext(milestone=m, sender_name=chart.name(a.sender), feedback=items,
+                                    open_promises=open_promises, today=today,
+                                    recent_days=self.recent_days, timezone=self.records.timezone, now=now)
             result.append(ThankYou(
-                customer=m.customer, milestone=m.years, on=m.on, sender=sender, sender_name=chart.name(sender),
+                customer=m.customer, milestone=m.years, on=m.on, sender=a.sender, sender_name=chart.name(a.sender),
                 owner_name=chart.name(m.customer.owner), feedback=items[:FEEDBACK_SHOWN],
-                open_promises=open_promises, fix_first=reasons,
-                message=suggested_message(m, sender_name=chart.name(sender), fix_first=bool(reasons)),
+                open_promises=open_promises, fix_first=reasons, message=suggested_message(context),
+                role=a.role, rolled_over=a.rolled_over,
             ))
         return result
 
     def fix_first(
         self, feedback: Sequence[FeedbackItem], promises: Sequence[PromiseView], *, today: date, now: datetime
     ) -> list[str]:
+        """What to put right before thanking, each named: a recent low score, an overdue promise."""
         reasons: list[str] = []
-        recent_from = (today - timedelta(days=self.recent_days)).isoformat()
-        latest = next((f for f in feedback if f.date), None)
-        if latest and latest.date >= recent_from and latest.score is not None and latest.score <= COMPLAINT_MAX_SCORE:
-            reasons.append(f"open complaint: scored {latest.score} on {latest.date}")
+        complaint = recent_complaint(feedback, today=today, recent_days=self.recent_days)
+        if complaint is not None:
+            reasons.append(f"put right their complaint of {shown_date(complaint.date, year=True)} "
+                           f"(scored {complaint.score}/10: "
+                           f"\u201c{gist(complaint.text)}\u201d)")
         for promise in promises:
             if promise.overdue(now):
                 due = show_due(promise.due_at, promise.due_tz, self.records.timezone)
-                reasons.append(f"overdue promise {promise.id} (due {due})")
+                reasons.append(f"keep overdue promise {promise.id} \u201c{gist(promise.text)}\u201d (due {due}), "
+                               "or reschedule it with them")
         return reasons
 
     # -- one customer -----------------------------------------------------------------------------------
@@ -240,7 +262,8 @@ class Loyalty:
             nxt = Milestone(customer, nxt.years, nxt.on)
         feedback = self.feedback.for_customers([customer.id]).get(customer.id, [])
         promises = self.records.promises.open_for_customers([customer.id]).get(customer.id, [])
-        sender = self.sender_policy.sender(chart, owner=customer.owner, segment=customer.segment)
+        sender = self.rule.sender(chart, owner=customer.owner, segment=customer.segment,
+                                  years=nxt.years if nxt else max(years, 1))
         return CustomerCard(
             customer=customer, tenure_years=years, tenure_months=months, next_milestone=nxt,
             thanked=[t.milestone for t in self.records.thanks.for_customer(customer.id)],
@@ -248,18 +271,3 @@ class Loyalty:
             feedback=feedback[:FEEDBACK_SHOWN], open_promises=promises,
             fix_first=self.fix_first(feedback, promises, today=today, now=now),
         )
-
-
-def suggested_message(milestone: Milestone, *, sender_name: str, fix_first: bool) -> str:
-    """A short thank-you in the sender's voice, to adapt rather than paste."""
-    first = milestone.customer.name.split()[0] if milestone.customer.segment == "household" else milestone.customer.name
-    years = f"{milestone.years} year" + ("s" if milestone.years != 1 else "")
-    text = (
-        f"Hello {first}, on {milestone.on:%-d %B} it will be {years} since you joined us "
-        f"(you have been with us since {milestone.customer.customer_since:%B %Y}). "
-        "Thank you for staying with us all this time. If there is anything we could do better for you, "
-        f"I would like to hear it from you directly. — {sender_name}"
-    )
-    if fix_first:
-        return "Fix first, thank after: resolve what is open with this customer, then: " + text
-    return text

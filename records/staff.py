@@ -93,40 +93,6 @@ class OrgChart:
         return person.name if person else handle
 
 
-@dataclass(frozen=True)
-class SenderPolicy:
-    """Who thanks a customer for staying: a per-segment sender, else `levels` above the owner."""
-
-    levels: int = 2
-    by_segment: Mapping[str, str] = field(default_factory=dict)
-    default: str = ""
-
-    def sender(self, chart: OrgChart, *, owner: str, segment: str) -> str:
-        if segment in self.by_segment:
-            return self.by_segment[segment]
-        chain = chart.chain(owner)
-        if len(chain) >= self.levels:
-            return chain[self.levels - 1]
-        if chain:
-            return chain[-1]  # the top of a short chain
-        return self.default or owner
-
-    def owners_for(self, chart: OrgChart, sender: str) -> list[str]:
-        """Owners whose customers (outside per-segment senders) this sender thanks."""
-        key = ("owners_by_sender", self.levels, self.default)
-        by_sender = chart.memo.get(key)
-        if by_sender is None:
-            # One pass over the chart, not one per manager: a digest run asks this for every manager.
-            built: dict[str, list[str]] = {}
-            for handle in chart.people:
-                built.setdefault(self.sender(chart, owner=handle, segment=""), []).append(handle)
-            chart.memo[key] = by_sender = built
-        return list(by_sender.get(sender, []))  # type: ignore[union-attr]
-
-    def segments_for(self, sender: str) -> list[str]:
-        return [segment for segment, handle in self.by_segment.items() if handle == sender]
-
-
 class StaffDirectory:
     def __init__(self, *, sessions: sessionmaker[Session]) -> None:
         # Transactions on the records database: `with sessions.begin() as session:` commits at the end.

@@ -2,11 +2,13 @@
 
 It answers the methods Advocate calls the way Slack does (`auth.test`, `conversations.open`,
 `chat.postMessage`, `chat.update`, `conversations.history`, `files.getUploadURLExternal`, the upload URL
-itself, `files.completeUploadExternal`), records every request with its parsed body, keeps the messages
+itself, `files.completeUploadExternal`, `files.info`), records every request with its parsed body, keeps the messages
 posted per channel (with their metadata, so `conversations.history` can return them), and can be told
 to fail the next calls of each method: 429 with Retry-After, 500, a dropped connection (closed with no
 answer), or either of the last two *after* posting (Slack took the message but the client never heard
-back). The upload URL fails as the method `upload`.
+back). The upload URL fails as the method `upload`. Like Slack, a message whose image block names a
+`slack_file` that was not uploaded and completed is refused (`invalid_blocks`), and `files.info` can be
+made to report an upload as still processing (`processing_looks`).
 
     server = SlackApiServer().start()
     client = WebClient(token="xoxb-test", base_url=server.url)
@@ -73,6 +75,7 @@ class Upload:
     thread_ts: str | None = None
     title: str = ""
     shared_ts: str | None = None  # the ts of the file's message in the channel (conversations.replies shows it)
+    completed: bool = False  # files.completeUploadExternal was called for it (with a channel or not)
 
 
 @dataclass
@@ -93,6 +96,9 @@ class SlackApiServer:
         self.handlers: dict[str, Handler] = {}
         # Scopes the token was granted, sent as the x-oauth-scopes header (as Slack does); None: no header.
         self.scopes: list[str] | None = None
+        # files.info answers without a mimetype this many times first, as Slack does while it processes an upload.
+        self.processing_looks = 0
+        self.file_info_looks = 0
         self._state = _State()
         self._lock = threading.Lock()
         self._last_ts = 0.0
@@ -291,6 +297,8 @@ class SlackApiServer:
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             return self._complete_upload(params)
+        if method == "files.info":
+            return self._file_info(params)
         extra = self._answer_app_method(method, params)
         if extra is not None:
             return extra
@@ -305,6 +313,9 @@ class SlackApiServer:
         blocks = params.get("blocks")
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
+        refused = self._unknown_slack_files(blocks or [])
+        if refused:  # like Slack: an image block may only show a file uploaded and completed by then
+            return {"ok": False, "error": "invalid_blocks", "errors": refused}
         metadata = params.get("metadata")
         if isinstance(metadata, str):
             metadata = json.loads(metadata)
@@ -345,6 +356,26 @@ class SlackApiServer:
         messages.reverse()  # newest first, as Slack returns them
         return {"ok": True, "messages": messages, "has_more": False, "response_metadata": {"next_cursor": ""}}
 
+    def _unknown_slack_files(self, blocks: list[dict[str, Any]]) -> list[str]:
+        with self._lock:
+            completed = {u.file_id for u in self._state.uploads.values() if u.completed and u.data}
+        return [f"invalid slack file [json-pointer:/blocks/{index}/slack_file]" for index, block in enumerate(blocks)
+                if block.get("type") == "image" and "slack_file" in block
+                and block["slack_file"].get("id") not in completed]
+
+    def _file_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            upload = self._state.uploads.get(str(params.get("file", "")))
+            if upload is None or not upload.completed:
+                return {"ok": False, "error": "file_not_found"}
+            self.file_info_looks += 1
+            # Slack processes an upload after completing it: the first `processing_looks` answers lack a mimetype.
+            ready = self.file_info_looks > self.processing_looks
+            kind = "image/png" if upload.data.startswith(b"\x89PNG") else "application/octet-stream"
+            mimetype = kind if ready else ""
+            return {"ok": True, "file": {"id": upload.file_id, "name": upload.filename, "title": upload.title,
+                                         "mimetype": mimetype}}
+
     def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
         files = params.get("files")
         if isinstance(files, str):
@@ -360,6 +391,7 @@ class SlackApiServer:
                 upload.thread_ts = params.get("thread_ts")
                 upload.title = str(item.get("title") or "")
                 upload.shared_ts = shared_ts
+                upload.completed = True
                 answered.append({"id": upload.file_id, "title": upload.title, "name": upload.filename})
         return {"ok": True, "files": answered}
 

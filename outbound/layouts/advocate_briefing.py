@@ -6,13 +6,20 @@ the function's decisions with the concerns raised, and how helpful recent briefs
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from briefs.functions import Function
 from knowledge.retrieval import Source
 from outbound.blocks import BlockList, Message, escape, quote
+from outbound.text import link, plain, trim
 from records.advocates import AdvocateView, BriefVotes, DecisionView
+
+# A research snippet's length: a glance, with a link to the whole source where it has one.
+SNIPPET_CHARS = 240
+# A quoted verbatim's length: six of them fill the first screen.
+VERBATIM_CHARS = 320
 
 
 @dataclass
@@ -55,11 +62,7 @@ def advocate_briefing_message(briefing: Briefing) -> Message:
             f"• {escape(name)}: {c} complaint{'s' if c != 1 else ''}, {p} praise" for name, c, p in briefing.themes
         ])
     if briefing.research:
-        out.lines("*New research and conversations*", [
-            f"• *{escape(s.title or s.source_name)}*{' (' + escape(s.date) + ')' if s.date else ''}: "
-            f"{escape(s.text[:240])}{'…' if len(s.text) > 240 else ''}"
-            for s in briefing.research
-        ])
+        out.lines("*New research and conversations*", [_research_line(s) for s in briefing.research])
     out.divider()
     if briefing.decisions:
         lines = []
@@ -78,10 +81,41 @@ def advocate_briefing_message(briefing: Briefing) -> Message:
     return Message(text=text, blocks=out.done())
 
 
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """As many whole sentences as fit in `limit` characters; a first sentence too long for it is cut at a
+    word. "…" says there is more."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if len(kept) + len(sentence) + 3 > limit:
+            break
+        kept = f"{kept} {sentence}".strip()
+    return f"{kept} …" if kept else trim(text, limit)
+
+
+def source_link(source: Source) -> str:
+    """Where a reader can open the whole source: its Slack permalink or its own web address; never a path on
+    the server, which means nothing to a reader (empty then)."""
+    for where in (str(source.extra.get("permalink") or ""), source.source):
+        if where.startswith(("https://", "http://")):
+            return where
+    return ""
+
+
+def _research_line(source: Source) -> str:
+    title = plain(source.title or source.source_name or source.kind)
+    url = source_link(source)
+    shown = link(url, title) if url else f"*{escape(title)}*"
+    date = f" ({escape(source.date)})" if source.date else ""
+    return f"• {shown}{date}: {escape(snippet(source.text))}"
+
+
 def _verbatim(source: Source) -> str:
     score = f"score {source.feedback_score}, " if source.feedback_score is not None else ""
     where = ", ".join(p for p in (source.channel, source.date, source.customer_id) if p)
-    return f"{quote(source.text, 500)}\n— {escape(score + where)}"
+    return f"{quote(source.text, VERBATIM_CHARS)}\n— {escape(score + where)}"
 
 
 def _mention(user_id: str) -> str:

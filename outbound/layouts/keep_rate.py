@@ -3,7 +3,16 @@ past due beside it (the manager digest's team rate, and App Home's own and team 
 
 from __future__ import annotations
 
+from typing import Any
+
+from slack_sdk.models.blocks import ImageBlock
+
 from records.keep_rate import KeepRateReport
+
+CHART_BLOCK_ID = "keep_rate_chart"
+# Stands for the chart's Slack file id until the deliverer has uploaded it (jobs/chart_file.py).
+CHART_FILE_PLACEHOLDER = "F0CHARTFILE"
+MAX_ALT_TEXT = 2000
 
 
 def keep_rate_text(report: KeepRateReport, *, title: str = "Team keep rate") -> str:
@@ -21,8 +30,8 @@ def keep_rate_text(report: KeepRateReport, *, title: str = "Team keep rate") -> 
         text += (f"\n{latest.overdue_open} promise{'s' if many else ''} due last week "
                  f"{'are' if many else 'is'} still open past due: not in the rate until closed, "
                  "and already too late to be kept on time.")
+    text += "\n" + report.best_past_text()
     if best is not None and best.rate is not None:
-        text += f"\nBest past week: *{best.rate:.0%}* ({best.label})."
         if report.below_best:
             text += " :small_red_triangle_down: Below the best: the standard is the best week, not the average."
         elif latest.rate is not None:
@@ -31,3 +40,28 @@ def keep_rate_text(report: KeepRateReport, *, title: str = "Team keep rate") -> 
         text += (f"\nCustomers: {latest.customers_all_kept} of {latest.customers} "
                  f"({latest.customer_rate:.0%}) had every promise kept on time.")
     return text
+
+
+def chart_alt_text(report: KeepRateReport, *, title: str) -> str:
+    """What the chart shows, in words: each complete period's rate with its counts, and the best past one."""
+    unit = report.period_kind
+    complete = [p for p in report.periods if p.complete]
+    bars = [f"{p.label.split('-', 1)[1]} {p.rate:.0%} ({p.kept_on_time} of {p.closed})"
+            for p in complete if p.rate is not None]
+    text = f"Bar chart, {title} (kept on time / closed): " + (", ".join(bars) or "nothing closed")
+    empty = len(complete) - len(bars)
+    if bars and empty:
+        text += f"; the other {empty} {unit}{'s' if empty != 1 else ''} closed none"
+    return (text + ". " + report.best_past_text())[:MAX_ALT_TEXT]
+
+
+def chart_image_block(report: KeepRateReport, *, title: str) -> ImageBlock:
+    """The chart inside the message; the deliverer puts the uploaded file's id in place of the placeholder."""
+    return ImageBlock(block_id=CHART_BLOCK_ID, slack_file={"id": CHART_FILE_PLACEHOLDER}, title=title[:2000],
+                      alt_text=chart_alt_text(report, title=title))
+
+
+def with_chart_file(blocks: list[dict[str, Any]], file_id: str) -> list[dict[str, Any]]:
+    """The blocks with the uploaded chart's file id in its image block (a copy; the stored payload stays)."""
+    return [{**block, "slack_file": {"id": file_id}} if block.get("block_id") == CHART_BLOCK_ID else block
+            for block in blocks]

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from outbound.actions import ACTION_THANKS_MARK, thanks_value
-from outbound.blocks import BlockList, Chart, Message, button, escape, quote
-from outbound.layouts.keep_rate import keep_rate_text
+from outbound.blocks import MAX_BLOCKS, BlockList, Chart, Message, button, escape, quote
+from outbound.layouts.keep_rate import chart_image_block, keep_rate_text
 from outbound.layouts.thank_yous import thank_you_text
 from records.customers import CustomerView
 from records.due_times import show_due
@@ -18,6 +18,11 @@ from records.keep_rate import KeepRateReport
 from records.loyalty import ThankYou
 from records.promises import PromiseView
 from records.staff import StaffView
+
+# Each customer's latest feedback quoted beside the thank-you, and how much of it: the digest is a glance
+# (`advocate customer ID` has the rest).
+FEEDBACK_QUOTED = 2
+FEEDBACK_CHARS = 200
 
 
 @dataclass
@@ -34,6 +39,7 @@ class ManagerDigest:
     thanks: list[ThankYou]
     thanks_total: int
     thanks_days: int  # how far ahead thank-yous are looked for
+    thanks_rule: str  # who thanks which milestones, in one line (ThanksRule.describe)
     due: list[PromiseView]
     due_total: int
     overdue: list[PromiseView]
@@ -53,7 +59,7 @@ def chart_title(digest: ManagerDigest) -> str:
 
 
 def manager_digest_message(digest: ManagerDigest, *, chart: Chart | None) -> Message:
-    """The digest as a DM, with the keep-rate chart (if any) to go into its thread."""
+    """The digest as a DM, with the keep-rate chart (if any) as its last block (jobs/chart_file.py uploads it)."""
     tz = digest.zone
     out = BlockList()
     out.header(f"Your week with customers, {digest.manager.name.split()[0]}")
@@ -62,6 +68,7 @@ def manager_digest_message(digest: ManagerDigest, *, chart: Chart | None) -> Mes
     if digest.thanks_total:
         out.section(f"*Long-standing customers to thank* ({digest.thanks_total})\n"
                     "Thank them yourself: a call or a personal note. Mark it when done so it is not suggested again.")
+        out.context(escape(digest.thanks_rule))
         for item in digest.thanks:
             _thank_you_blocks(out, item, tz=tz)
         if digest.thanks_total > len(digest.thanks):
@@ -83,8 +90,13 @@ def manager_digest_message(digest: ManagerDigest, *, chart: Chart | None) -> Mes
     if digest.due_total > len(digest.due) or digest.overdue_total > len(digest.overdue):
         out.context("All of them: `advocate promises list --team " + escape(digest.manager.handle) + "`")
     out.divider()
-    out.section(keep_rate_text(digest.keep_rate) + ("\n_Chart in the thread._" if chart else ""))
+    out.section(keep_rate_text(digest.keep_rate))
+    image = chart_image_block(digest.keep_rate, title=chart.title) if chart else None
     blocks = out.done(more_hint="Run `advocate digest preview --kind manager` for everything.")
+    if image is not None:  # after any cut, so a digest always keeps its chart (and the cut's closing note)
+        if len(blocks) >= MAX_BLOCKS:
+            blocks = [*blocks[: MAX_BLOCKS - 2], blocks[-1]]
+        blocks.append(image)
     return Message(text=fallback_text(digest), blocks=blocks, chart=chart)
 
 
@@ -93,9 +105,9 @@ def _thank_you_blocks(out: BlockList, item: ThankYou, *, tz: tzinfo) -> None:
     out.section(head, accessory=button("Mark thanked", action_id=ACTION_THANKS_MARK,
                                        value=thanks_value(item.customer.id, item.milestone)))
     context: list[str] = []
-    for feedback in item.feedback:
+    for feedback in item.feedback[:FEEDBACK_QUOTED]:
         score = f"score {feedback.score}, " if feedback.score is not None else ""
-        context.append(f"{quote(feedback.text, 280)}\n— {score}{escape(feedback.channel or 'feedback')}, "
+        context.append(f"{quote(feedback.text, FEEDBACK_CHARS)}\n— {score}{escape(feedback.channel or 'feedback')}, "
                        f"{escape(feedback.date or 'undated')}")
     for promise in item.open_promises[:3]:
         context.append(f"Open promise `{escape(promise.id)}`: {escape(promise.text[:200])} "

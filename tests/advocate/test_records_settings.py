@@ -30,6 +30,11 @@ def test_defaults_and_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
         ("MILESTONE_YEARS", "one,three"),
         ("MILESTONE_YEARS", "0,5"),
         ("THANKS_SENDER_BY_SEGMENT", "vip"),
+        ("THANKS_TIERS", "1=owner,10=ceo"),
+        ("THANKS_TIERS", "ten=director"),
+        ("THANKS_TIERS", "5=team_lead,5=director"),
+        ("THANKS_WEEKLY_CAPS", "owner=3"),
+        ("THANKS_WEEKLY_CAPS", "director=many"),
         ("MANAGER_DIGEST_CRON", "every monday"),
         ("ADVOCATE_BRIEFING_CRON", "99 * * * *"),
         ("SLACK_API_URL", "slack.example/api"),
@@ -45,3 +50,20 @@ def test_bad_setting_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch, name
     message = str(info.value)
     assert message.startswith(f"setting {name} is invalid")
     assert "\n" not in message and value not in message
+
+
+def test_thanks_tiers_and_caps(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    assert settings.thanks_tiers is None and settings.thanks_weekly_caps is None  # the rule's own defaults
+    monkeypatch.setenv("THANKS_TIERS", "20=Director, 1=owner, 10=senior-manager")
+    monkeypatch.setenv("THANKS_WEEKLY_CAPS", "director=1, Team Lead=4")
+    settings = load_settings()
+    assert settings.thanks_tiers == ((1, "owner"), (10, "senior_manager"), (20, "director"))
+    assert settings.thanks_weekly_caps == {"director": 1, "team_lead": 4}
+    monkeypatch.setenv("THANKS_WEEKLY_CAPS", "")
+    assert load_settings().thanks_weekly_caps == {}  # empty: no caps
+    monkeypatch.setenv("THANKS_TIERS", "1=owner,10=ceo")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert str(info.value) == ("setting THANKS_TIERS is invalid: tier 2 names no role; use owner, team_lead, "
+                               "senior_manager, director, e.g. 1=owner,5=team_lead,10=senior_manager,20=director")

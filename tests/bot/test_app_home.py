@@ -66,7 +66,7 @@ def organisation(slack: Slack) -> dict[str, str]:
     (folder / "customers.csv").write_text(
         "id,name,customer_since,owner,segment\n"
         f"C10001,Ada <!channel> Lovelace,{ten_years},{AGENT},household\n"
-        f"C10002,Grace Hopper,2023-11-30,{AGENT},household\n"  # 3 years on 30 November
+        f"C10002,Grace Hopper,2021-11-30,{AGENT},household\n"  # 5 years on 30 November: the team lead's
         "C10003,Alan Turing,2015-03-01,sam.reed,household\n")  # no milestone soon
     assert records.customers.import_csv(folder / "customers.csv").rejected == 0
     ids = {
@@ -142,23 +142,24 @@ def test_app_home_shows_promises_thank_yous_due_and_keep_rate_with_buttons(slack
     assert "*Thank-yous due* (2 in the next 14 days)" in shown
     ada = section_after(blocks, "*Ada &lt;!channel&gt; Lovelace* (C10001, household): *10 years* on Sat 28 Nov")
     assert "owner Sam Reed" in ada
-    assert ":warning: *Fix first, thank after:* open complaint: scored 2 on 2026-10-01" in ada  # from the pack
-    assert "*Grace Hopper* (C10002, household): *3 years* on Mon 30 Nov" in shown
+    assert ":warning: *Fix first, thank after:* put right their complaint of 1 October 2026 (scored 2/10" in ada
+    assert "*Grace Hopper* (C10002, household): *5 years* on Mon 30 Nov" in shown
     assert shown.index("Ada &lt;!channel&gt;") < shown.index("Grace Hopper")
-    assert "_Suggested:_ Fix first, thank after" in shown and "Hello Ada" in shown
+    assert "_Suggested:_ Hello Ada, on 28 November you will have been with us for 10 years" in shown
     thank_buttons = [(a, v) for a, v in buttons(blocks) if a == HOME_THANKS_MARK]
-    assert thank_buttons == [(HOME_THANKS_MARK, "C10001:10"), (HOME_THANKS_MARK, "C10002:3")]
+    assert thank_buttons == [(HOME_THANKS_MARK, "C10001:10"), (HOME_THANKS_MARK, "C10002:5")]
 
     # Keep rate: kept on time / closed, against the best past week; the overdue one beside it, not in it.
     own = section_after(blocks, "*Your keep rate*")
     assert own.startswith("*Your keep rate* last week (2026-W47): *50%* kept on time (1 of 2 closed; "
                           "0 kept late, 1 broken).")
     assert "1 promise due last week is still open past due: not in the rate until closed" in own
-    assert "Best past week: *100%* (2026-W46). :small_red_triangle_down: Below the best" in own
+    assert ("Best past week: 100% kept on time (3 of 3 closed, 2026-W46); only weeks with 3 or more closed "
+            "promises count. :small_red_triangle_down: Below the best") in own
     team = section_after(blocks, "*Your team's keep rate*")
     assert team.startswith("*Your team's keep rate* last week (2026-W47): *60%* kept on time (3 of 5 closed; "
                            "1 kept late, 1 broken).")
-    assert "Best past week: *100%* (2026-W46)" in team
+    assert "Best past week: 100% kept on time (3 of 3 closed, 2026-W46)" in team
 
 
 def test_mark_thanked_on_app_home_records_it_and_the_customer_leaves_the_list(slack: Slack) -> None:
@@ -173,7 +174,7 @@ def test_mark_thanked_on_app_home_records_it_and_the_customer_leaves_the_list(sl
     blocks = published_home(slack, ASKER)  # published again by the click
     shown = "\n".join(texts(blocks))
     assert "*Thank-yous due* (1 in the next 14 days)" in shown and "Lovelace" not in shown
-    assert [v for a, v in buttons(blocks) if a == HOME_THANKS_MARK] == ["C10002:3"]
+    assert [v for a, v in buttons(blocks) if a == HOME_THANKS_MARK] == ["C10002:5"]
     assert "thanked for 10 years" in slack.api.posted(ASKER)[-1]["text"]  # App Home has no channel: a DM
 
 

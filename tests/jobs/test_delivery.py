@@ -7,10 +7,12 @@ import time
 from datetime import timedelta
 
 import pytest
+from slack_sdk.models.blocks import ImageBlock
 
 from advocate.services import Services, build_services
 from jobs import delivery_retry
 from outbound.blocks import BlockList, Chart, Message
+from outbound.layouts.keep_rate import CHART_BLOCK_ID, CHART_FILE_PLACEHOLDER
 from outbound.poster import METADATA_EVENT_TYPE
 from tests.jobs.conftest import NOW, assert_valid_message, dm, slack_id
 from tests.slack_api_server import SlackApiServer, Upload
@@ -172,10 +174,13 @@ def test_two_senders_at_once_send_one_message(svc: Services, slack_api: SlackApi
 
 # -- the chart: into the message's thread once, whatever stops the process on the way ----------------------
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+ALT = "Bar chart, Keep rate, Tom's team: W47 60% (3 of 5)."
 
 
 def chart_message() -> Message:
-    return Message(text="Your digest", blocks=message().blocks,
+    image = ImageBlock(block_id=CHART_BLOCK_ID, slack_file={"id": CHART_FILE_PLACEHOLDER}, alt_text=ALT,
+                       title="Keep rate, Tom's team")
+    return Message(text="Your digest", blocks=[*message().blocks, image],
                    chart=Chart(png=PNG, filename="keep-rate-2026-W48.png", title="Keep rate, Tom's team"))
 
 
@@ -184,91 +189,111 @@ def deliver_with_chart(svc: Services):  # type: ignore[no-untyped-def]
                                  message=chart_message(), now=NOW)
 
 
-def shared(slack_api: SlackApiServer) -> list[Upload]:
-    """Charts that people can see: uploads completed into a channel."""
-    return [u for u in slack_api.uploads if u.shared_ts is not None]
-
-
-def test_the_chart_goes_into_the_thread_once(svc: Services, slack_api: SlackApiServer) -> None:
-    outcome = deliver_with_chart(svc)
-    assert outcome.status == "sent"
-    [message_posted] = slack_api.posted(dm(HANDLE))
-    [chart] = shared(slack_api)
-    assert (chart.channel, chart.thread_ts, chart.data, chart.title) == (
-        dm(HANDLE), message_posted["ts"], PNG, "Keep rate, Tom's team")
-    row = svc.records.deliveries.get(outcome.key)
-    assert row is not None and row.status == "sent" and row.chart_file_id == chart.file_id
-    assert slack_api.calls_to("conversations.replies") == []  # a first attempt has nothing to look for
-    assert deliver_with_chart(svc).status == "already_sent" and len(shared(slack_api)) == 1
-
-
-def test_a_crash_after_the_chart_was_shared_does_not_share_it_again(
-    svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ledger = svc.records.deliveries
-    real_mark_sent = ledger.mark_sent
-
+def crash_on(monkeypatch: pytest.MonkeyPatch, target: object, name: str) -> None:
+    """`target.name` dies like the process would, until `monkeypatch.undo()`."""
     def crash(*args: object, **kwargs: object) -> None:
         raise SimulatedCrash
 
-    monkeypatch.setattr(ledger, "mark_sent", crash)
+    monkeypatch.setattr(target, name, crash)
+
+
+def shown_chart(slack_api: SlackApiServer) -> tuple[dict, Upload]:
+    """The one digest posted, and the uploaded chart its image block shows."""
+    [posted] = slack_api.posted(dm(HANDLE))
+    image = posted["blocks"][-1]
+    assert image["type"] == "image" and image["alt_text"] == ALT
+    [upload] = [u for u in slack_api.uploads if u.file_id == image["slack_file"]["id"]]
+    return posted, upload
+
+
+def test_the_chart_is_shown_inside_the_message_once(svc: Services, slack_api: SlackApiServer) -> None:
+    outcome = deliver_with_chart(svc)
+    assert outcome.status == "sent"
+    posted, chart = shown_chart(slack_api)
+    assert_valid_message(posted, channel=dm(HANDLE))
+    # Uploaded and completed before the message, shared into no channel or thread of its own.
+    assert (chart.data, chart.title, chart.channel, chart.thread_ts) == (PNG, "Keep rate, Tom's team", None, None)
+    row = svc.records.deliveries.get(outcome.key)
+    assert row is not None and row.status == "sent" and row.chart_file_id == chart.file_id
+    # The stored intent keeps the placeholder: what was recorded is what any attempt starts from.
+    assert row.payload["blocks"][-1]["slack_file"] == {"id": CHART_FILE_PLACEHOLDER}
+    assert deliver_with_chart(svc).status == "already_sent"
+    assert len(slack_api.uploads) == 1 and len(slack_api.posted()) == 1
+
+
+def test_a_crash_after_posting_does_not_upload_or_post_again(
+    svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = svc.records.deliveries
+    crash_on(monkeypatch, ledger, "mark_sent")
     with pytest.raises(SimulatedCrash):
         deliver_with_chart(svc)
-    monkeypatch.setattr(ledger, "mark_sent", real_mark_sent)
-    key = "manager:tom.baines:2026-W48"
-    row = ledger.get(key)
-    [chart] = shared(slack_api)
-    assert row is not None and row.status == "pending" and row.chart_file_id == chart.file_id
+    monkeypatch.undo()
     report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
     assert [o.status for o in report.outcomes] == ["sent"]
-    assert shared(slack_api) == [chart] and len(slack_api.calls_to("files.getUploadURLExternal")) == 1
-    assert len(slack_api.calls_to("conversations.replies")) == 1  # it looked in the thread instead
-    assert len(slack_api.posted()) == 1 and ledger.get(key).status == "sent"  # type: ignore[union-attr]
+    shown_chart(slack_api)
+    assert len(slack_api.calls_to("files.getUploadURLExternal")) == 1 and len(slack_api.posted()) == 1
+
+
+def test_a_crash_between_upload_and_post_reuses_the_uploaded_chart(
+    svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_on(monkeypatch, svc.poster, "post")
+    with pytest.raises(SimulatedCrash):
+        deliver_with_chart(svc)
+    monkeypatch.undo()
+    uploaded = svc.records.deliveries.get("manager:tom.baines:2026-W48")
+    assert uploaded is not None and uploaded.chart_file_id and slack_api.posted() == []
+    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
+    assert [o.status for o in report.outcomes] == ["sent"]
+    _, chart = shown_chart(slack_api)
+    assert chart.file_id == uploaded.chart_file_id and len(slack_api.calls_to("files.getUploadURLExternal")) == 1
 
 
 def test_a_crash_before_the_chart_bytes_went_uploads_it_afresh_once(
     svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_upload = svc.poster.upload_bytes
-
-    def crash(*args: object, **kwargs: object) -> None:
-        raise SimulatedCrash
-
-    monkeypatch.setattr(svc.poster, "upload_bytes", crash)
+    crash_on(monkeypatch, svc.poster, "upload_bytes")
     with pytest.raises(SimulatedCrash):
         deliver_with_chart(svc)
-    monkeypatch.setattr(svc.poster, "upload_bytes", real_upload)
+    monkeypatch.undo()
     key = "manager:tom.baines:2026-W48"
     reserved = svc.records.deliveries.get(key)
-    assert reserved is not None and reserved.chart_file_id and shared(slack_api) == []
+    assert reserved is not None and reserved.chart_file_id and slack_api.posted() == []
     report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
     assert [o.status for o in report.outcomes] == ["sent"]
-    [chart] = shared(slack_api)
+    _, chart = shown_chart(slack_api)
     assert chart.data == PNG and chart.file_id != reserved.chart_file_id
     assert svc.records.deliveries.get(key).chart_file_id == chart.file_id  # type: ignore[union-attr]
     assert len(slack_api.posted()) == 1
 
 
-def test_slack_failing_after_sharing_the_chart_does_not_share_it_twice(
+def test_a_chart_slack_is_still_processing_is_waited_for(svc: Services, slack_api: SlackApiServer) -> None:
+    slack_api.processing_looks = 2
+    assert deliver_with_chart(svc).status == "sent"
+    shown_chart(slack_api)
+    assert len(slack_api.calls_to("files.info")) == 3
+
+
+def test_a_chart_slack_keeps_processing_leaves_the_digest_pending_then_sends_it_once(
+    svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("jobs.chart_file.READY_PAUSES", (0.01, 0.01))
+    slack_api.processing_looks = 100
+    outcome = deliver_with_chart(svc)
+    assert outcome.status == "pending" and "still processing the chart" in outcome.detail
+    assert slack_api.posted() == []
+    slack_api.processing_looks = 0  # Slack has finished with it
+    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
+    assert [o.status for o in report.outcomes] == ["sent"]
+    shown_chart(slack_api)
+    assert len(slack_api.calls_to("files.getUploadURLExternal")) == 1  # the same file, not a second upload
+
+
+def test_slack_failing_to_complete_the_upload_still_shows_the_chart_once(
     svc: Services, slack_api: SlackApiServer
 ) -> None:
     slack_api.fail_next("files.completeUploadExternal", status=500, after_posting=True)
-    outcome = deliver_with_chart(svc)
-    assert outcome.status == "pending" and "Slack answered" in outcome.detail
-    assert len(shared(slack_api)) == 1
-    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
-    assert [o.status for o in report.outcomes] == ["sent"]
-    assert len(shared(slack_api)) == 1 and len(slack_api.calls_to("files.completeUploadExternal")) == 1
-    assert len(slack_api.posted()) == 1
-
-
-def test_slack_failing_before_sharing_the_chart_shares_it_on_the_retry(
-    svc: Services, slack_api: SlackApiServer
-) -> None:
-    slack_api.fail_next("files.completeUploadExternal", status=500)
-    assert deliver_with_chart(svc).status == "pending"
-    assert shared(slack_api) == []
-    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
-    assert [o.status for o in report.outcomes] == ["sent"]
-    [chart] = shared(slack_api)
-    assert chart.thread_ts == slack_api.posted(dm(HANDLE))[0]["ts"] and len(slack_api.posted()) == 1
+    assert deliver_with_chart(svc).status == "sent"  # completing an unshared upload again shows nothing twice
+    shown_chart(slack_api)
+    assert len(slack_api.posted()) == 1 and len(slack_api.uploads) == 1

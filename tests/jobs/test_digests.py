@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from advocate.services import Services
 from jobs import delivery_retry, digests, manager_digest, promise_reminders
 from outbound.actions import (
@@ -14,9 +16,11 @@ from outbound.actions import (
     ACTION_PROMISE_RESCHEDULE,
     ACTION_THANKS_MARK,
 )
+from outbound.layouts.keep_rate import with_chart_file
 from tests.conftest import run_cli
 from tests.jobs.conftest import NOW, assert_valid_message, dm
 from tests.slack_api_server import SlackApiServer
+from tests.slack_checks import texts
 
 
 def all_text(message: dict) -> str:
@@ -34,15 +38,28 @@ def test_manager_digests_reach_each_manager_once(org: Services, slack_api: Slack
     text = all_text(ruth[0])
     assert "Long-standing customers to thank" in text and "Ivan Briggs" in text  # 20 years on 24 Nov
     assert ACTION_THANKS_MARK in text and "C00359:20" in text
+    # The rule that made these Ruth's, in one line above them.
+    assert ("Who thanks: owner 1–4 years · team lead 5–9 · senior manager 10–19 · director 20+; at most team lead 5, "
+            "senior manager 3, director 2 a week per person, longest tenure first, the rest to the owner.") in text
     assert "Your week with customers" in ruth[0]["text"]
     assert len(blocks) <= 50
     # The finance head sees the overdue refund promise of her team (P008, mary.quinn).
     graham = slack_api.posted(dm("graham.leach"))
     assert len(graham) == 1 and "P008" in all_text(graham[0]) and "Overdue promises" in all_text(graham[0])
-    # Charts went into the threads of the digests that have a keep rate to draw.
-    threads = {u.thread_ts for u in slack_api.uploads}
-    assert slack_api.uploads and all(u.data.startswith(b"\x89PNG") for u in slack_api.uploads)
-    assert threads <= {m["ts"] for m in slack_api.posted()}
+    # Each digest with a keep rate to draw shows its chart inside: the image block names the uploaded file
+    # (shared into no thread of its own) and its alt text states the figures.
+    images = [m["blocks"][-1] for m in slack_api.posted() if m["blocks"][-1]["type"] == "image"]
+    uploads = {u.file_id: u for u in slack_api.uploads}
+    assert images and len(images) == len(uploads)
+    for image in images:
+        upload = uploads[image["slack_file"]["id"]]
+        assert upload.data.startswith(b"\x89PNG") and upload.channel is None and upload.thread_ts is None
+        assert image["alt_text"].startswith("Bar chart, Keep rate, ") and "(kept on time / closed)" in image["alt_text"]
+    [ruth_image] = [b for b in ruth[0]["blocks"] if b["type"] == "image"]
+    assert ruth_image["alt_text"] == (
+        "Bar chart, Keep rate, Ruth Okafor's team, by week (kept on time / closed): W41 100% (1 of 1), "
+        "W45 0% (0 of 1), W46 0% (0 of 1); the other 9 weeks closed none. No best past week to compare with "
+        "yet: only weeks with 3 or more closed promises count.")
     # Sending again in the same week sends nothing new.
     before = len(slack_api.posted())
     again = digests.send(org.job_parts(), kind="manager", who=None, now=NOW + timedelta(hours=2))
@@ -54,7 +71,8 @@ def test_preview_is_exactly_what_is_sent(org: Services, slack_api: SlackApiServe
     assert len(preview) == 1
     digests.send(org.job_parts(), kind="manager", who="ruth.okafor", now=NOW)
     sent = slack_api.posted(dm("ruth.okafor"))[0]
-    assert sent["blocks"] == preview[0].payload()["blocks"]
+    [upload] = slack_api.uploads  # the preview's chart placeholder is the uploaded file when sent
+    assert sent["blocks"] == with_chart_file(preview[0].payload()["blocks"], upload.file_id)
     assert sent["text"] == preview[0].payload()["text"]
     assert "Ivan Briggs" in preview[0].readable()
 
@@ -147,25 +165,40 @@ def test_the_digest_keep_rate_is_kept_on_time_over_closed_with_overdue_ones_besi
 
 
 def test_slack_429_and_500s_during_a_digest_run_still_deliver_each_digest_and_chart_once(
-    org: Services, slack_api: SlackApiServer
+    org: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     org.poster.pause_seconds = 0.05
+    monkeypatch.setattr("jobs.chart_file.READY_PAUSES", (0.01,))
     slack_api.fail_next("chat.postMessage", status=429, retry_after=1)  # waited out
     slack_api.fail_next("chat.postMessage", status=500, after_posting=True)  # posted, unheard: found in history
-    slack_api.fail_next("files.completeUploadExternal", status=500, after_posting=True)  # shared, unheard
-    slack_api.fail_next("files.completeUploadExternal", status=500)  # not shared: left pending
+    slack_api.fail_next("files.completeUploadExternal", status=500, after_posting=True)  # completed, unheard
+    slack_api.fail_next("files.getUploadURLExternal", status=500)  # retried by the client
+    slack_api.processing_looks = 3  # the first chart is still being processed after two looks: left pending
     report = digests.send(org.job_parts(), kind="manager", who=None, now=NOW)
-    assert report.count("failed") == 0 and report.count("pending") == 2
+    assert report.count("failed") == 0 and report.count("pending") == 1
     retried = delivery_retry.send(org.job_parts(), now=NOW + timedelta(minutes=10))
-    assert [o.status for o in retried.outcomes] == ["sent", "sent"]
+    assert [o.status for o in retried.outcomes] == ["sent"]
     messages = slack_api.posted()
     assert len(messages) == report.count("sent") + report.count("pending")
     assert len({m["channel"] for m in messages}) == len(messages)  # one digest per manager
-    shared = [u for u in slack_api.uploads if u.shared_ts]
-    assert shared and len({u.thread_ts for u in shared}) == len(shared)  # one chart per digest thread
-    assert {u.thread_ts for u in shared} <= {m["ts"] for m in messages}
+    shown = [b["slack_file"]["id"] for m in messages for b in m["blocks"] if b["type"] == "image"]
+    assert shown and len(set(shown)) == len(shown)  # one chart per digest
     for key in [o.key for o in report.outcomes]:
         row = org.records.deliveries.get(key)
         assert row is not None and row.status == "sent"
         if row.chart_png:
-            assert row.chart_file_id in {u.file_id for u in shared}
+            assert row.chart_file_id in shown
+
+
+def test_the_manager_digest_stays_within_its_length_budget(org: Services) -> None:
+    """Measured on the sample pack at NOW, every manager's digest: the longest (Dan Whitlock's: five
+    thank-yous, the rule, promises, keep rate and chart) is 20 blocks, 33 lines and 3,495 characters of text.
+    The budget leaves a little room and says so when a change makes a digest longer. (No feedback is
+    ingested here; each thank-you quotes at most two of the customer's comments, 200 characters each.)"""
+    sizes = {}
+    for handle in manager_digest.recipients(org.settings, org.records.staff.chart()):
+        for message in digests.preview(org.job_parts(), kind="manager", who=handle, now=NOW):
+            shown = list(texts(message.payload()["blocks"]))
+            sizes[handle] = (len(message.blocks), sum(t.count("\n") + 1 for t in shown), sum(len(t) for t in shown))
+    blocks, lines, characters = (max(size[i] for size in sizes.values()) for i in range(3))
+    assert blocks <= 22 and lines <= 36 and characters <= 3_800, sizes

@@ -10,7 +10,7 @@ import pytest
 from records import InputError, Records
 from records.csv_rows import parse_mapping
 from records.customers import ALIASES
-from records.staff import SenderPolicy
+from records.thanks_rule import ThanksRule
 from tests.conftest import SAMPLE_PACK
 from tests.records.conftest import write_csv
 
@@ -144,10 +144,12 @@ def test_org_chart_and_who_thanks(staffed: Records) -> None:
     chart = staffed.staff.chart()
     assert chart.chain("owen.price") == ["leah.morgan", "tom.baines", "ruth.okafor"]
     assert set(chart.team("leah.morgan")) == {"leah.morgan", "jamal.hussain", "kerry.dunn", "owen.price"}
-    policy = SenderPolicy(levels=2, by_segment={"priority": "dan.whitlock"}, default="isla.fraser")
-    assert policy.sender(chart, owner="owen.price", segment="household") == "tom.baines"
-    assert policy.sender(chart, owner="owen.price", segment="priority") == "dan.whitlock"
-    assert policy.sender(chart, owner="tom.baines", segment="household") == "ruth.okafor"  # chain of one: its top
-    assert policy.sender(chart, owner="someone.unknown", segment="") == "isla.fraser"
-    assert "owen.price" in policy.owners_for(chart, "tom.baines")
-    assert policy.segments_for("dan.whitlock") == ["priority"]
+    rule = ThanksRule(by_segment={"priority": "dan.whitlock"}, default="isla.fraser")
+    assert rule.sender(chart, owner="owen.price", segment="household", years=3) == "owen.price"
+    assert rule.sender(chart, owner="owen.price", segment="household", years=5) == "leah.morgan"
+    assert rule.sender(chart, owner="owen.price", segment="household", years=10) == "tom.baines"
+    assert rule.sender(chart, owner="owen.price", segment="household", years=25) == "ruth.okafor"
+    assert rule.sender(chart, owner="owen.price", segment="priority", years=10) == "dan.whitlock"
+    assert rule.sender(chart, owner="owen.price", segment="priority", years=1) == "owen.price"
+    assert rule.sender(chart, owner="tom.baines", segment="household", years=20) == "ruth.okafor"  # the chain's top
+    assert rule.sender(chart, owner="someone.unknown", segment="", years=20) == "isla.fraser"

@@ -65,6 +65,12 @@ def test_keep_rate_compares_with_the_best_past_week(staffed: Records) -> None:
     assert (latest.customers, latest.customers_all_kept) == (3, 1)  # C00002 had one broken, C00003 one late
     assert best.label == "2026-W46" and best.rate == 1.0  # not the average of past weeks, and not week 44
     assert report.below_best
+    # Every view says what the standard is, with its figures and the rule that makes a week count.
+    assert report.best_past_text() == ("Best past week: 100% kept on time (3 of 3 closed, 2026-W46); only weeks "
+                                       "with 3 or more closed promises count.")
+    kerry = staffed.keep_rates.report(owners=["kerry.dunn"], scope="owner:kerry.dunn", period="week", now=NOW)
+    assert kerry.best_past is None and kerry.best_past_text() == (
+        "No best past week to compare with yet: only weeks with 3 or more closed promises count.")
     by_label = {p.label: p for p in report.periods}
     # Kept on time / closed: the promise left open past due is reported beside the rate, not in it ...
     w45 = by_label["2026-W45"]
