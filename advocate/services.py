@@ -228,7 +228,7 @@ class Services:
         from knowledge.chroma import open_collection
         from knowledge.customer_feedback import FeedbackLookup
         from records.loyalty import Loyalty
-        from records.thanks_rule import DEFAULT_CAPS, DEFAULT_TIERS, ThanksRule
+        from records.thanks_rule import ThanksRule
 
         settings = self.settings
         feedback = FeedbackLookup(
@@ -239,8 +239,8 @@ class Services:
             feedback=feedback,
             milestone_years=settings.milestone_years,
             rule=ThanksRule(
-                tiers=settings.thanks_tiers or DEFAULT_TIERS,
-                weekly_caps=dict(DEFAULT_CAPS if settings.thanks_weekly_caps is None else settings.thanks_weekly_caps),
+                tiers=settings.thanks_tiers,
+                weekly_caps=dict(settings.thanks_weekly_caps),
                 by_segment=dict(settings.thanks_sender_by_segment),
                 default=settings.thanks_default_sender,
             ),

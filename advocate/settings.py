@@ -22,6 +22,13 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line naming the setting."""
 
 
+# Who thanks which milestones, and the weekly caps, when the settings do not say (records/thanks_rule.py
+# holds the same rule for callers without settings; a test keeps the two equal).
+THANKS_TIERS_DEFAULT: tuple[tuple[int, str], ...] = ((1, "owner"), (5, "team_lead"), (10, "senior_manager"),
+                                                     (20, "director"))
+THANKS_WEEKLY_CAPS_DEFAULT: dict[str, int] = {"team_lead": 5, "senior_manager": 3, "director": 2}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
@@ -85,15 +92,15 @@ class Settings(BaseSettings):
     thanks_window_days: int = Field(default=14, ge=1, le=366, validation_alias="THANKS_WINDOW_DAYS")
     # Who thanks which milestones: years=role from the tier's first year, comma-separated; roles are owner,
     # team_lead, senior_manager, director (1, 2, 3 levels above the owner; the top of a shorter chain).
-    # Unset: 1=owner,5=team_lead,10=senior_manager,20=director (records/thanks_rule.py).
-    thanks_tiers: Annotated[tuple[tuple[int, str], ...] | None, NoDecode] = Field(
-        default=None, validation_alias="THANKS_TIERS"
+    # Unset or empty: 1=owner,5=team_lead,10=senior_manager,20=director.
+    thanks_tiers: Annotated[tuple[tuple[int, str], ...], NoDecode] = Field(
+        default=THANKS_TIERS_DEFAULT, validation_alias="THANKS_TIERS"
     )
     # Most milestones one person thanks in a role in one week, role=number comma-separated; longest tenure
     # first, the rest roll to the owner. A role left out has no cap; the owner is never capped.
     # Unset: team_lead=5,senior_manager=3,director=2; empty: no caps.
-    thanks_weekly_caps: Annotated[dict[str, int] | None, NoDecode] = Field(
-        default=None, validation_alias="THANKS_WEEKLY_CAPS"
+    thanks_weekly_caps: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=lambda: dict(THANKS_WEEKLY_CAPS_DEFAULT), validation_alias="THANKS_WEEKLY_CAPS"
     )
     # Per-segment senders, segment=handle comma-separated (e.g. priority=dan.whitlock): they stand in for
     # every role above the owner for that segment's customers.
@@ -248,7 +255,7 @@ class Settings(BaseSettings):
             if int(years) in tiers:
                 raise ValueError(f"tier {number} starts at the same years as another; {example}")
             tiers[int(years)] = role
-        return tuple(sorted(tiers.items())) or None  # empty: the built-in tiers
+        return tuple(sorted(tiers.items())) or THANKS_TIERS_DEFAULT
 
     @field_validator("thanks_weekly_caps", mode="before")
     @classmethod

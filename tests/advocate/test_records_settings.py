@@ -53,8 +53,10 @@ def test_bad_setting_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch, name
 
 
 def test_thanks_tiers_and_caps(monkeypatch: pytest.MonkeyPatch) -> None:
+    from records.thanks_rule import DEFAULT_CAPS, DEFAULT_TIERS
+
     settings = load_settings()
-    assert settings.thanks_tiers is None and settings.thanks_weekly_caps is None  # the rule's own defaults
+    assert settings.thanks_tiers == DEFAULT_TIERS and settings.thanks_weekly_caps == DEFAULT_CAPS
     monkeypatch.setenv("THANKS_TIERS", "20=Director, 1=owner, 10=senior-manager")
     monkeypatch.setenv("THANKS_WEEKLY_CAPS", "director=1, Team Lead=4")
     settings = load_settings()
