@@ -147,6 +147,7 @@ def ingest_small_pack(services: Services, folder: Path) -> None:
 
 def make_slack(services: Services, api: SlackApiServer) -> tuple[Slack, BotRuntime]:
     app, bot = build_app(services.bot_parts())
+    bot.open(app)  # no warm-up brief: the tests' own questions are the first
     return Slack(app=app, bot=bot, api=api, services=services, http_app=http_app(app, bot)), bot
 
 
