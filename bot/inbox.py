@@ -131,13 +131,14 @@ class Inbox:
         not hear it was received, and delivers it again later."""
         return self.ledger.accept_event(event_id, body=body, owner=self.owner)
 
-    def start(self, event_id: str, body: dict[str, Any], accepted_at: datetime) -> None:
-        """Hand an accepted event to Bolt, unless the app is not ready yet (`resume` will)."""
+    def start(self, event_id: str, request: BoltRequest, accepted_at: datetime) -> None:
+        """Hand an accepted event (its request, built from the verified body) to Bolt, unless the app is not
+        ready yet (`resume` will)."""
         with self._lock:
             if self.app is None or event_id in self._in_hand:
                 return
             self._in_hand.add(event_id)
-        self._submit(event_id, body, accepted_at, resumed=False)
+        self._submit(event_id, request, accepted_at, resumed=False)
 
     # -- once the app can answer --------------------------------------------------------------------------
     def resume(self, app: App) -> int:
@@ -164,36 +165,35 @@ class Inbox:
                 continue  # another process took it first
             resumed = event.owner != self.owner
             try:
-                body = json.loads(event.body)
-            except ValueError:  # it was verified and parsed when accepted; a row cannot be read: say so, drop it
+                request = _request(event.body)
+            except (AttributeError, TypeError, KeyError, IndexError, ValueError):  # read when accepted: a damaged row
                 log.warning("event %s in the inbox cannot be read; dropped", event.event_id)
                 self._finish(event.event_id)
                 continue
             if resumed:
                 log.warning("event %s was acknowledged but not finished before a restart; answering it now",
                             event.event_id)
-            self._submit(event.event_id, body, event.accepted_at, resumed=resumed)
+            self._submit(event.event_id, request, event.accepted_at, resumed=resumed)
             taken += 1
         return taken
 
     # -- delivery -------------------------------------------------------------------------------------------------
-    def _submit(self, event_id: str, body: dict[str, Any], accepted_at: datetime, *, resumed: bool) -> None:
+    def _submit(self, event_id: str, request: BoltRequest, accepted_at: datetime, *, resumed: bool) -> None:
         try:
-            self.pool.submit(self._deliver, event_id, body, accepted_at, resumed)
+            self.pool.submit(self._deliver, event_id, request, accepted_at, resumed)
         except RuntimeError:  # shutting down: the row stays, the next start answers it
             log.warning("the app is stopping; event %s waits in the inbox for the next start", event_id)
             with self._lock:
                 self._in_hand.discard(event_id)
 
-    def _deliver(self, event_id: str, body: dict[str, Any], accepted_at: datetime, resumed: bool) -> None:
-        """Bolt runs the listeners of an event already acknowledged (its own answer goes nowhere). The
-        signature was checked when the event was accepted, so Bolt is handed the parsed body, unsigned."""
+    def _deliver(self, event_id: str, request: BoltRequest, accepted_at: datetime, resumed: bool) -> None:
+        """Bolt runs the listeners of an event already acknowledged (its own answer goes nowhere)."""
         assert self.app is not None
         tally = WorkTally(finished=lambda: self._finish(event_id))
         work = AcceptedWork(event_id=event_id, accepted_at=accepted_at, resumed=resumed, tally=tally)
         work_token, tally_token = _CURRENT_WORK.set(work), CURRENT_TALLY.set(tally)
         try:
-            response = self.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+            response = self.app.dispatch(request)
             if response.status >= 400:
                 log.warning("an acknowledged event was refused by Bolt (status %s)", response.status)
         except Exception:  # Bolt reports listener errors itself; this is Bolt failing
@@ -211,3 +211,8 @@ class Inbox:
         with self._lock:
             self._in_hand.discard(event_id)
 
+
+def _request(body: str) -> BoltRequest:
+    """The Bolt request of a recorded event. Its signature was checked when it was accepted (and would be
+    stale now), so it is handed over as Socket Mode hands requests: parsed, not verified again."""
+    return BoltRequest(body=json.loads(body), mode="socket_mode")

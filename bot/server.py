@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -30,7 +32,6 @@ from urllib.parse import parse_qsl
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 
 from advocate.settings import Settings
@@ -148,7 +149,7 @@ class SlackHTTPApp:
         # The app's runtime: acknowledged events go to Bolt on its event pool (without one, Bolt answers all).
         self.bot = bot
         secret = settings.slack_signing_secret.get_secret_value()
-        self._verifier = SignatureVerifier(secret) if secret else None
+        self._secret = secret.encode() if secret else None
 
     def warmed(self) -> bool:
         """Has the app finished warming up (`warm_up`)? An app without a runtime has nothing to warm."""
@@ -194,52 +195,61 @@ class SlackHTTPApp:
         headers: dict[str, list[str]] = {}
         for key, value in scope.get("headers", []):
             headers.setdefault(key.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+        refusal = self._check_signature(body, headers)
+        if refusal is not None:
+            await _refuse(send, *refusal)
+            return
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             await _refuse(send, 400, "the body is not UTF-8 text, as Slack's always is")
             return
-        refusal = self._check_signature(text, headers)
-        if refusal is not None:
-            await _refuse(send, *refusal)
-            return
         payload = slack_payload(text, (headers.get("content-type") or [""])[0])
         if isinstance(payload, str):
             await _refuse(send, 400, payload)
             return
-        if self.bot is not None and payload.get("type") == "event_callback" and payload.get("event_id"):
-            await self._accept_event(send, text, payload, headers)
-            return
+        event = self.bot is not None and payload.get("type") == "event_callback" and payload.get("event_id")
         query = scope.get("query_string", b"").decode("latin-1")
-        request = BoltRequest(body=text, query=query, headers=headers)
+        try:
+            # Bolt reads who, where and what from the payload as it builds the request.
+            request = (BoltRequest(body=payload, mode="socket_mode") if event  # verified here: not again
+                       else BoltRequest(body=text, query=query, headers=headers))
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+            await _refuse(send, 400, "the payload's fields are not shaped as Slack's are")
+            return
+        if event:
+            await self._accept_event(send, text, request, headers)
+            return
         # Bolt waits for ack() on this thread; the event loop stays free for other requests.
         response = await asyncio.to_thread(self.app.dispatch, request)
         content_type = (response.headers.get("content-type") or ["text/plain;charset=utf-8"])[0]
         await _respond(send, response.status, (response.body or "").encode("utf-8"), content_type)
 
-    def _check_signature(self, body: str, headers: dict[str, list[str]]) -> tuple[int, str] | None:
+    def _check_signature(self, body: bytes, headers: dict[str, list[str]]) -> tuple[int, str] | None:
         """None when the request carries Slack's valid, recent signature; else the status and the reason.
-        (Without a signing secret Bolt decides: it was built not to verify.)"""
-        if self._verifier is None:
+        (Without a signing secret Bolt decides: it was built not to verify.) Checked on the bytes as they
+        came, before anything reads them."""
+        if self._secret is None:
             return None
-        timestamp = (headers.get("x-slack-request-timestamp") or [""])[0].strip()
-        signature = (headers.get("x-slack-signature") or [""])[0].strip()
+        timestamp = (headers.get("x-slack-request-timestamp") or [""])[0]
+        signature = (headers.get("x-slack-signature") or [""])[0]
         if not timestamp or not signature:
             return 401, "unsigned: no X-Slack-Signature or X-Slack-Request-Timestamp header"
         if not timestamp.isascii() or not timestamp.isdigit():
             return 400, "X-Slack-Request-Timestamp is not a number of seconds"
         if abs(time.time() - int(timestamp)) > SIGNATURE_MAX_AGE_SECONDS:
             return 401, "X-Slack-Request-Timestamp is more than 5 minutes from now (stale or replayed)"
-        if not self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
+        expected = "v0=" + hmac.new(self._secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected.encode(), signature.encode("latin-1")):
             return 401, "the signature does not match the body (check SLACK_SIGNING_SECRET)"
         return None
 
-    async def _accept_event(self, send: Send, text: str, payload: dict[str, Any],
+    async def _accept_event(self, send: Send, text: str, request: BoltRequest,
                             headers: dict[str, list[str]]) -> None:
         """An Events API delivery: recorded in the inbox, then acknowledged on the event loop, then handed to
         Bolt (bot/inbox.py). One that cannot be recorded is not acknowledged: Slack delivers it again."""
         assert self.bot is not None
-        event_id = str(payload["event_id"])
+        event_id = str(request.body["event_id"])
         try:
             accepted_at = self.bot.inbox.accept(event_id, text)
         except Exception as exc:  # the records database is down: a 503 makes Slack deliver it again later
@@ -252,7 +262,7 @@ class SlackHTTPApp:
             retry = (headers.get("x-slack-retry-num") or ["?"])[0]
             log.info("event %s was redelivered (retry %s); already accepted", event_id, retry)
             return
-        self.bot.inbox.start(event_id, payload, accepted_at)
+        self.bot.inbox.start(event_id, request, accepted_at)
 
 
 def slack_payload(body: str, content_type: str) -> dict[str, Any] | str:
@@ -265,7 +275,7 @@ def slack_payload(body: str, content_type: str) -> dict[str, Any] | str:
             payload = json.loads(body)
         except ValueError:
             return "the body is not valid JSON"
-        return payload if isinstance(payload, dict) else "the body is JSON but not an object"
+        return _slack_shaped(payload) if isinstance(payload, dict) else "the body is JSON but not an object"
     try:
         form = dict(parse_qsl(body, keep_blank_values=True, strict_parsing=True))
     except ValueError:
@@ -276,7 +286,18 @@ def slack_payload(body: str, content_type: str) -> dict[str, Any] | str:
         payload = json.loads(form["payload"])
     except ValueError:
         return "the form's payload field is not valid JSON"
-    return payload if isinstance(payload, dict) else "the form's payload field is not a JSON object"
+    return _slack_shaped(payload) if isinstance(payload, dict) else "the form's payload field is not a JSON object"
+
+
+# Fields that are objects in every payload Slack sends (Bolt's middleware reads into them).
+_OBJECT_FIELDS = ("event", "view", "container", "function_data", "assistant_thread")
+
+
+def _slack_shaped(payload: dict[str, Any]) -> dict[str, Any] | str:
+    for name in _OBJECT_FIELDS:
+        if name in payload and not isinstance(payload[name], dict):
+            return f"the payload's {name} field is not an object"
+    return payload
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -26,6 +26,9 @@ from bot.server import SlackHTTPApp, http_app
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from tests.bot import payloads
 from tests.conftest import store_values
+
+# The property-based tests' profiles (200 examples, 5,000 under `-m fuzz`), also when only tests/bot runs.
+from tests.knowledge.conftest import pytest_configure  # noqa: F401,E402
 from tests.slack_api_server import SlackApiServer
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
