@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -54,23 +52,6 @@ class HeldPlaceholder:
         self._released.set()
 
 
-def wait_ready(bot: BotProcess, timeout: float = 240.0) -> float:
-    """Seconds from now until /readyz answers 200."""
-    started = time.monotonic()
-    assert bot.process is not None
-    while time.monotonic() - started < timeout:
-        if bot.process.poll() is not None:
-            raise AssertionError(f"{bot.name} exited with {bot.process.returncode}:\n{bot.log()}")
-        try:
-            with urllib.request.urlopen(f"{bot.base}/readyz", timeout=5) as response:
-                if response.status == 200:
-                    return time.monotonic() - started
-        except OSError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"{bot.name} was not ready within {timeout:.0f}s:\n{bot.log()}")
-
-
 def inbox_rows(database_url: str) -> int:
     engine = make_engine(database_url)
     try:
@@ -104,7 +85,7 @@ def test_a_question_acknowledged_before_a_kill_9_is_answered_once_after_the_rest
 
     first = BotProcess(env=env, workdir=workdir, name="first").start()
     try:
-        wait_ready(first)
+        first.wait_ready()
         assert first.post(body, payloads.signed_headers(body, SECRET, content_type=content_type)) == 200
         assert held.posted.wait(timeout=120), f"no placeholder was posted:\n{first.log()}"
         assert first.process is not None
@@ -121,7 +102,7 @@ def test_a_question_acknowledged_before_a_kill_9_is_answered_once_after_the_rest
     second.args = first.args
     second.start()
     try:
-        wait_ready(second)
+        second.wait_ready()
         wait_for("the brief after the restart", lambda: briefs(slack_api, GENERAL), timeout=180)
         settle(slack_api)
     finally:
