@@ -119,8 +119,8 @@ def _tallied(done: Callable[[], None]) -> Callable[[], None]:
     tally.add()
 
     def both() -> None:
+        tally.done()  # first: whoever waits for the pool to be idle finds the event's work recorded as over
         done()
-        tally.done()
 
     return both
 

@@ -134,12 +134,13 @@ class SlackLedger:
             session.execute(delete(AcceptedSlackEvent).where(AcceptedSlackEvent.event_id == event_id[:64]))
 
     def unfinished_events(self, *, owners_like: str, stale_before: datetime) -> list[InboxEvent]:
-        """Inbox events of owners matching `owners_like` (a LIKE pattern), and any accepted before
+        """Inbox events of owners matching `owners_like` (a LIKE pattern, `\\` escaping), and any accepted before
         `stale_before` whoever took them, oldest first."""
         with self.sessions.begin() as session:
             rows = session.scalars(
                 select(AcceptedSlackEvent)
-                .where(AcceptedSlackEvent.owner.like(owners_like) | (AcceptedSlackEvent.accepted_at < stale_before))
+                .where(AcceptedSlackEvent.owner.like(owners_like, escape="\\")
+                       | (AcceptedSlackEvent.accepted_at < stale_before))
                 .order_by(AcceptedSlackEvent.accepted_at)
             ).all()
             return [InboxEvent(event_id=r.event_id, body=r.body, owner=r.owner, accepted_at=r.accepted_at,

@@ -4,6 +4,8 @@ signature) and one warning line, never a 500 or a traceback."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import http.client
 import logging
 import socket
@@ -56,6 +58,15 @@ def signed(body: str, *, content_type: str = "application/json") -> dict[str, st
     return payloads.signed_headers(body, SECRET, content_type=content_type)
 
 
+def signed_bytes(body: bytes) -> dict[str, str]:
+    """Slack's headers for a body of any bytes (the signature is over the bytes as sent)."""
+    timestamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": f"v0={digest}"}
+
+
+NOT_UTF8 = b'{"type": "event_callback", "x": "\xff\xfe"}'
 EVENT = payloads.json_body(payloads.event_callback(payloads.app_mention("hi", user="U0ASKER001", channel="C1")))[0]
 NOW = str(int(time.time()))
 
@@ -72,7 +83,8 @@ CASES = {
                                                 content_type="application/json"), 401, "more than 5 minutes"),
     "a wrong signature": (EVENT.encode(), {**signed(EVENT), "X-Slack-Signature": "v0=" + "0" * 64}, 401,
                           "does not match"),
-    "a body that is not UTF-8": (b'{"type": "event_callback", "x": "\xff\xfe"}', signed("ignored"), 400, "UTF-8"),
+    "a body that is not UTF-8": (NOT_UTF8, signed_bytes(NOT_UTF8), 400, "UTF-8"),
+    "a body that is not UTF-8, unsigned": (NOT_UTF8, signed("ignored"), 401, "does not match"),
     "a signed body that is not JSON": ("{not json", signed("{not json"), 400, "not valid JSON"),
     "a signed JSON body that is not an object": ("[1, 2]", signed("[1, 2]"), 400, "not an object"),
     "a signed body that is no form": (
