@@ -25,10 +25,12 @@ with a warning.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import logging
 import os
+import queue
 import socket
 import threading
 import uuid
@@ -121,15 +123,16 @@ class Inbox:
         self.host = this_host()
         self.owner = f"{self.host}/{uuid.uuid4().hex[:12]}"
         self.app: App | None = None  # set by `resume`: until then events are accepted and wait in the inbox
+        self._writer = _GroupWriter(ledger=ledger, owner=self.owner)
         self._in_hand: set[str] = set()
         self._lock = threading.Lock()
 
     # -- on the event loop, before the acknowledgement -------------------------------------------------------
-    def accept(self, event_id: str, body: str) -> datetime | None:
+    async def accept(self, event_id: str, body: str) -> datetime | None:
         """Record the event; when it was accepted, or None when the inbox holds it already (a redelivery of
         an event still being handled). Raises when the records database cannot take it: then Slack must
         not hear it was received, and delivers it again later."""
-        return self.ledger.accept_event(event_id, body=body, owner=self.owner)
+        return await self._writer.accept(event_id, body)
 
     def start(self, event_id: str, request: BoltRequest, accepted_at: datetime) -> None:
         """Hand an accepted event (its request, built from the verified body) to Bolt, unless the app is not
@@ -216,3 +219,59 @@ def _request(body: str) -> BoltRequest:
     """The Bolt request of a recorded event. Its signature was checked when it was accepted (and would be
     stale now), so it is handed over as Socket Mode hands requests: parsed, not verified again."""
     return BoltRequest(body=json.loads(body), mode="socket_mode")
+
+
+class _GroupWriter:
+    """Writes accepted events on a thread of its own, every event that came meanwhile in one transaction.
+
+    The event loop must not wait on the records database: with briefs keeping the cores busy a write
+    takes milliseconds (SQLite: for the write lock), and 50 events at once, one after another, would hold
+    the last acknowledgement for the sum of them. Here a burst costs about one commit."""
+
+    def __init__(self, *, ledger: SlackLedger, owner: str) -> None:
+        # Where the events are recorded.
+        self.ledger = ledger
+        # The process the events are recorded for.
+        self.owner = owner
+        self._queue: queue.SimpleQueue[tuple[str, str, asyncio.Future[datetime | None]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    async def accept(self, event_id: str, body: str) -> datetime | None:
+        future: asyncio.Future[datetime | None] = asyncio.get_running_loop().create_future()
+        self._start()
+        self._queue.put((event_id, body, future))
+        return await future
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="inbox-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                results = self.ledger.accept_events([(event_id, body) for event_id, body, _ in batch],
+                                                    owner=self.owner)
+            except Exception as exc:  # each request hears it (503): Slack delivers those events again
+                for _, _, future in batch:
+                    future.get_loop().call_soon_threadsafe(_settle, future, None, exc)
+                continue
+            for (_, _, future), accepted_at in zip(batch, results, strict=True):
+                future.get_loop().call_soon_threadsafe(_settle, future, accepted_at, None)
+
+
+def _settle(future: asyncio.Future[datetime | None], result: datetime | None, error: Exception | None) -> None:
+    if future.done():  # the request went away meanwhile
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

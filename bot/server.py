@@ -251,7 +251,7 @@ class SlackHTTPApp:
         assert self.bot is not None
         event_id = str(request.body["event_id"])
         try:
-            accepted_at = self.bot.inbox.accept(event_id, text)
+            accepted_at = await self.bot.inbox.accept(event_id, text)
         except Exception as exc:  # the records database is down: a 503 makes Slack deliver it again later
             log.warning("could not record event %s (%s); answered 503 so that Slack delivers it again",
                         event_id, type(exc).__name__)

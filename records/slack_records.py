@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -119,14 +121,34 @@ class SlackLedger:
     def accept_event(self, event_id: str, *, body: str, owner: str) -> datetime | None:
         """Record an event before Slack hears it was received; when it was accepted, or None when it is
         in the inbox already (a redelivery while the first delivery is still being handled)."""
+        return self.accept_events([(event_id, body)], owner=owner)[0]
+
+    def accept_events(self, events: Sequence[tuple[str, str]], *, owner: str) -> list[datetime | None]:
+        """`accept_event` for several (event id, body) pairs in one transaction (one commit, two statements
+        for a burst); for each, when it was accepted or None."""
         accepted_at = now_utc()
-        try:
-            with self.sessions.begin() as session:
-                session.add(AcceptedSlackEvent(event_id=event_id[:64], body=body, owner=owner,
-                                               accepted_at=accepted_at, resumed=0))
-        except IntegrityError:
-            return None
-        return accepted_at
+        keys = [event_id[:64] for event_id, _ in events]
+        with self.sessions.begin() as session:
+            waiting = set(session.scalars(select(AcceptedSlackEvent.event_id)
+                                          .where(AcceptedSlackEvent.event_id.in_(set(keys)))))
+            new: dict[str, str] = {}
+            for key, (_, body) in zip(keys, events, strict=True):
+                if key not in waiting and key not in new:
+                    new[key] = body
+            if new:
+                insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+                rows = [dict(event_id=key, body=body, owner=owner, accepted_at=accepted_at, resumed=0)
+                        for key, body in new.items()]
+                result = session.execute(insert(AcceptedSlackEvent).on_conflict_do_nothing(), rows)
+                if getattr(result, "rowcount", len(rows)) != len(rows):  # another process raced: which ones?
+                    mine = set(session.scalars(select(AcceptedSlackEvent.event_id).where(
+                        AcceptedSlackEvent.event_id.in_(new), AcceptedSlackEvent.owner == owner,
+                        AcceptedSlackEvent.accepted_at == accepted_at)))
+                    new = {key: body for key, body in new.items() if key in mine}
+        results: list[datetime | None] = []
+        for key in keys:  # the first delivery of an id in the burst is accepted, a second one is not
+            results.append(accepted_at if new.pop(key, None) is not None else None)
+        return results
 
     def finish_event(self, event_id: str) -> None:
         """The event's work has ended (answered, refused or failed with its own message): out of the inbox."""

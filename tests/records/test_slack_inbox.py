@@ -58,3 +58,13 @@ def test_a_claim_made_since_the_event_was_accepted_is_its_own(engine: Engine) ->
     assert ledger.claim_event("Ev0CRASHED")  # the first run claimed it, then the process died
     assert not ledger.claim_event("Ev0CRASHED")  # a redelivery
     assert ledger.claim_event("Ev0CRASHED", resuming_since=accepted)  # the taken-up work owns that claim
+
+
+def test_a_burst_is_accepted_in_one_go_each_id_once(engine: Engine) -> None:
+    ledger = Records(engine=engine, timezone=LONDON).slack
+    assert ledger.accept_event("Ev0WAITING", body=BODY, owner="h/1") is not None
+    burst = [("Ev0A", BODY), ("Ev0WAITING", BODY), ("Ev0B", BODY), ("Ev0A", BODY)]
+    accepted = ledger.accept_events(burst, owner="h/1")
+    assert [when is not None for when in accepted] == [True, False, True, False]
+    found = ledger.unfinished_events(owners_like="h/%", stale_before=now_utc() - timedelta(hours=1))
+    assert sorted(e.event_id for e in found) == ["Ev0A", "Ev0B", "Ev0WAITING"]
