@@ -21,6 +21,10 @@ delivered again. A taken-up event must not be answered twice when the first run 
 
 An event taken up `MAX_RESUMES` times without finishing (it stops the process every time) is dropped
 with a warning.
+
+Limits: a crash after the brief was delivered but before the row is removed (milliseconds) has the brief
+written again into the same message, and recorded a second time in `slack_briefs`. Socket Mode deliveries
+are acknowledged by Bolt itself and are not recorded here.
 """
 
 from __future__ import annotations

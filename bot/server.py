@@ -7,11 +7,11 @@ and warms up beside (`warm_up`): an orchestrator sees a live process while the m
 
 Every request is checked here before Bolt sees it: a body that is not UTF-8, a missing, malformed, stale
 or wrong signature, a body that is not JSON or a form as Slack sends them get 400 or 401 and one warning
-line. An Events API delivery whose signature checks out is recorded in the inbox (bot/inbox.py), then
-acknowledged, on the event loop, and handed to Bolt afterwards: Slack wants only a 200 for it, and while
-briefs keep both cores busy a trip through a thread and Bolt's middleware before answering would cost tens
-of milliseconds. Everything else (slash commands, buttons, modal submissions, url_verification) is
-answered by Bolt, whose answer carries what Slack shows.
+line. An Events API delivery whose signature checks out is recorded in the inbox (bot/inbox.py: on a
+writer thread of its own, a burst in one transaction), then acknowledged on the event loop, and handed to
+Bolt afterwards: Slack wants only a 200 for it, and while briefs keep both cores busy a trip through Bolt's
+middleware before answering would cost tens of milliseconds. Everything else (slash commands, buttons,
+modal submissions, url_verification) is answered by Bolt, whose answer carries what Slack shows.
 """
 
 from __future__ import annotations
