@@ -62,11 +62,13 @@ USER 10001:10001
 # An empty working directory: settings come from the environment, never from a stray .env in the image.
 WORKDIR /home/advocate
 VOLUME ["/data"]
-# `advocate serve --http` listens here (POST /slack/events, GET /healthz); Socket Mode needs no port.
+# `advocate serve --http` listens here (POST /slack/events, GET /healthz liveness, GET /readyz readiness);
+# Socket Mode needs no port.
 EXPOSE 3000
 
-# HTTP mode: the app's own /healthz. Socket Mode, the scheduler, the CLI: the stores they use answer.
-# The start period covers loading the model and writing the warm-up brief.
+# HTTP mode: the app's own /readyz (warmed up and its stores answer: "healthy" means able to answer).
+# Socket Mode, the scheduler, the CLI: the stores they use answer. The start period covers loading the
+# model and writing the warm-up brief (HTTP mode listens meanwhile: /healthz answers from the start).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 \
     CMD ["python", "/opt/advocate/healthcheck.py"]
 

@@ -133,7 +133,7 @@ class Bench:
         deadline = time.monotonic() + 180
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=5) as response:
                     if response.status == 200:
                         break
             except (urllib.error.URLError, ConnectionError):

@@ -7,6 +7,7 @@ middleware in `bot.app`), never through a module global.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,10 +18,10 @@ from bot.access import AccessPolicy
 from bot.answering import Answerer
 from bot.feedback_channels import FeedbackChannels
 from bot.file_ingest import FileIngest
+from bot.inbox import EventPoster, Inbox, current_work
 from bot.parts import BotParts
 from bot.roster import AdvocateRotation
 from bot.workers import BriefWorkers, TrackedExecutor
-from outbound.poster import OncePoster
 from records.slack_records import SlackLedger
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,13 @@ class BotRuntime:
         self.event_pool = TrackedExecutor(size=EVENT_THREADS, name="event")
         self.workers = BriefWorkers(size=settings.brief_workers, queue_limit=settings.brief_queue)
         self.ledger: SlackLedger = self.records.slack
-        # Posts at most once, even when Slack's answer is lost.
-        self.poster = OncePoster.for_client(client)
+        # Acknowledged events, recorded first, so a crash before their answer loses none (bot/inbox.py).
+        self.inbox = Inbox(ledger=self.ledger, pool=self.event_pool)
+        # Set once warmed up and the inbox taken up (bot/server.py `warm_up`): /readyz, and HTTP mode's
+        # accepted events go straight to Bolt from then on.
+        self.ready = threading.Event()
+        # Posts at most once, even when Slack's answer is lost or the process restarts mid-event.
+        self.poster = EventPoster.for_client(client)
         self.rotation = AdvocateRotation(records=self.records, functions=parts.functions)
         self.access = AccessPolicy(
             client=client, admins=settings.admin_ids, advocate_function=self.rotation.function_of
@@ -87,13 +93,32 @@ class BotRuntime:
         event_id = body.get("event_id")
         if not event_id:
             return True
-        if self.ledger.claim_event(str(event_id)):
+        if self.claim(str(event_id)):
             self._claims += 1
             if self._claims % PRUNE_EVERY_CLAIMS == 0:
                 self.forget_old_events()
             return True
         log.info("event %s was redelivered (retry %s); already handled", event_id, body.get("retry_attempt", "?"))
         return False
+
+    def claim(self, key: str) -> bool:
+        """Claim `key` (an event id, or a once-only action) for this work: False when it was handled before.
+        Work taken up after a restart owns the claims its first run made."""
+        work = current_work()
+        return self.ledger.claim_event(key, resuming_since=work.accepted_at if work and work.resumed else None)
+
+    def open(self, app: Any) -> int:
+        """Ready to answer: deliver what waits in the inbox (a previous run's unfinished events, those
+        accepted while warming up), and from now on every accepted event at once. Returns how many waited."""
+        taken = 0
+        try:
+            taken = self.inbox.resume(app)
+            if taken:
+                log.warning("took up %d acknowledged event(s) that were waiting in the inbox", taken)
+        except Exception:  # the rows stay for the next start; answering new questions matters more
+            log.exception("could not take up the events waiting in the inbox")
+        self.ready.set()
+        return taken
 
     def forget_old_events(self) -> None:
         """Event ids older than Slack redelivers for only take room (at start, then every so many events)."""

@@ -85,6 +85,46 @@ class _Pending:
         return self._count
 
 
+class WorkTally:
+    """The work one accepted event has started, on whichever pools it runs; `finished` is called once, when
+    the last of it ends. It travels in the context (`CURRENT_TALLY`), which the pools copy into their work."""
+
+    def __init__(self, *, finished: Callable[[], None]) -> None:
+        # Called when the count drops to zero: the event's work is over.
+        self._finished = finished
+        self._count = 1  # the delivery itself; `done()` when it returns
+        self._lock = threading.Lock()
+
+    def add(self) -> None:
+        with self._lock:
+            self._count += 1
+
+    def done(self) -> None:
+        with self._lock:
+            self._count -= 1
+            over = self._count == 0
+        if over:
+            self._finished()
+
+
+CURRENT_TALLY: contextvars.ContextVar[WorkTally | None] = contextvars.ContextVar("advocate_work_tally",
+                                                                                 default=None)
+
+
+def _tallied(done: Callable[[], None]) -> Callable[[], None]:
+    """Counts work submitted now against the current event's tally (if any); returns its `done`."""
+    tally = CURRENT_TALLY.get()
+    if tally is None:
+        return done
+    tally.add()
+
+    def both() -> None:
+        tally.done()  # first: whoever waits for the pool to be idle finds the event's work recorded as over
+        done()
+
+    return both
+
+
 class TrackedExecutor(Executor):
     """A thread pool that knows how much work it has in flight (Bolt's `listener_executor`)."""
 
@@ -95,13 +135,14 @@ class TrackedExecutor(Executor):
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         self.pending.add()
+        done = _tallied(self.pending.done)
         try:
             # The listener runs in the request's context: its log lines carry the request's ids.
             future = self._pool.submit(contextvars.copy_context().run, fn, *args, **kwargs)
         except BaseException:
-            self.pending.done()
+            done()
             raise
-        future.add_done_callback(lambda _: self.pending.done())
+        future.add_done_callback(lambda _: done())
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -125,6 +166,7 @@ class BriefWorkers:
         if not self._slots.acquire(blocking=False):
             return False
         self.pending.add()
+        done = _tallied(self.pending.done)
 
         def run() -> None:
             try:
@@ -133,13 +175,13 @@ class BriefWorkers:
                 log.exception("a brief job failed outside its own error handling")
             finally:
                 self._slots.release()
-                self.pending.done()
+                done()
 
         try:
             self._pool.submit(contextvars.copy_context().run, run)  # the brief logs with the request's ids
         except RuntimeError:  # shutting down
             self._slots.release()
-            self.pending.done()
+            done()
             return False
         return True
 

@@ -3,8 +3,11 @@
 The image runs one process per container (PID 1 is `dumb-init -- advocate …`), so the check reads PID 1's
 command line:
 
-- `advocate serve --http [--port N]`: GET http://127.0.0.1:N/healthz, the app's own check of the records
-  database and the knowledge store (200 healthy, 503 not).
+- `advocate serve --http [--port N]`: GET http://127.0.0.1:N/readyz, the app's readiness: warmed up (model
+  loaded, what a crash left unanswered taken up) and the records database and the knowledge store answer
+  (200 healthy, 503 not). Docker's "healthy" is what `depends_on: service_healthy` and load balancers
+  wait for, so it means "able to answer"; the start period covers the warm-up. (`/healthz` is the
+  liveness probe of orchestrators that restart a process that stops answering: Kubernetes.)
 - anything else (`advocate serve` in Socket Mode, `advocate jobs`, a CLI command): Socket Mode and the
   scheduler listen on no port, so the check reaches the same stores the process depends on, cheaply —
   the records database answers `SELECT 1`, a Chroma server (CHROMA_URL) answers its heartbeat; with the
@@ -29,7 +32,7 @@ DEFAULT_HTTP_PORT = 3000  # `advocate serve --http` without --port
 
 
 def health_url(cmdline: Sequence[str]) -> str | None:
-    """The /healthz URL when the command line is `advocate serve --http …`, else None."""
+    """The /readyz URL when the command line is `advocate serve --http …`, else None."""
     args = list(cmdline)
     for index, arg in enumerate(args):  # skip the interpreter and the script: look from `serve` on
         if arg == "serve" and Path(args[index - 1] if index else "").name.startswith("advocate"):
@@ -50,7 +53,7 @@ def health_url(cmdline: Sequence[str]) -> str | None:
             host = value
     if host in ("0.0.0.0", "::", ""):
         host = "127.0.0.1"
-    return f"http://{host}:{port}/healthz"
+    return f"http://{host}:{port}/readyz"
 
 
 def pid1_cmdline() -> list[str]:
@@ -112,7 +115,7 @@ def _select_one(url: str) -> tuple[bool, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", help="probe this /healthz URL instead of reading PID 1's command line")
+    parser.add_argument("--url", help="probe this /readyz URL instead of reading PID 1's command line")
     parser.add_argument("--stores", action="store_true", help="check the stores, whatever PID 1 runs")
     args = parser.parse_args(argv)
     url = args.url or (None if args.stores else health_url(pid1_cmdline()))

@@ -14,8 +14,8 @@ checking the manifest, every file's hash and count and every row's columns. The 
 restored by ingesting the recorded source files again where they are (`--reingest`); what is missing
 is listed with the command that ingests it.
 
-Not exported (caches and ledgers, see SKIPPED_TABLES): handled Slack event ids, the digest delivery
-ledger and the live-collection pointer of a reindex.
+Not exported (caches and ledgers, see SKIPPED_TABLES): handled Slack event ids, Slack events in flight,
+the digest delivery ledger and the live-collection pointer of a reindex.
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ EXPORTED_TABLES: tuple[str, ...] = (
 # Records tables left out, and why (docs/operations.md says the same).
 SKIPPED_TABLES: dict[str, str] = {
     "slack_events": "Slack event ids already handled: a guard against Slack's redeliveries, needed for minutes",
+    "slack_inbox": "Slack events acknowledged but not yet answered: work in flight, for seconds",
     "digest_deliveries": "the ledger of digests and reminders already sent (with chart images); a restored "
     "deployment starts a new one",
     "knowledge_collections": "which Chroma collection is live after a reindex; the restored knowledge index is "

@@ -297,6 +297,20 @@ class ProcessedSlackEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
 
 
+class AcceptedSlackEvent(Base):
+    """An Events API delivery acknowledged to Slack whose work is not finished. Written before the
+    acknowledgement and removed when the work ends: Slack never redelivers an acknowledged event, so what a
+    crash leaves here is the only trace of the question, and the next start takes it up (bot/inbox.py)."""
+
+    __tablename__ = "slack_inbox"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)  # the delivery's JSON, as Slack signed it
+    owner: Mapped[str] = mapped_column(String(255))  # "host/boot" of the process handling it
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+    resumed: Mapped[int] = mapped_column(Integer, default=0)  # times a later start took it up
+
+
 class DigestDelivery(Base):
     """One digest or reminder to one person for one period: the exactly-once ledger.
 

@@ -1,7 +1,8 @@
 """What the Slack app records: briefs it delivered, the decisions they belong to, concerns, feedback,
-and the Slack event ids it has acted on (so a redelivered event never gets a second answer).
+the Slack event ids it has acted on (so a redelivered event never gets a second answer), and the events
+acknowledged but not yet handled to the end (the inbox, so a crash loses no question).
 
-The tables are the records' own (`records.models`): `decisions`, `concerns`, `slack_events`,
+The tables are the records' own (`records.models`): `decisions`, `concerns`, `slack_events`, `slack_inbox`,
 `slack_briefs` (each brief as delivered, so the "Full brief" button, App Home and thread follow-ups
 find it again after a restart) and `brief_feedback` (one vote per person per brief).
 """
@@ -13,12 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from records.clock import now_utc
 from records.models import (
+    AcceptedSlackEvent,
     BriefFeedback,
     Concern,
     Decision,
@@ -80,20 +84,100 @@ class DecisionSummary:
         }
 
 
+@dataclass(frozen=True)
+class InboxEvent:
+    """An acknowledged event whose work had not finished when its process stopped."""
+
+    event_id: str
+    body: str
+    owner: str
+    accepted_at: datetime
+    resumed: int
+
+
 class SlackLedger:
     def __init__(self, *, sessions: sessionmaker[Session]) -> None:
         # Transactions on the records database: `with sessions.begin() as session:` commits at the end.
         self.sessions = sessions
 
     # -- redelivered events ------------------------------------------------------------------------
-    def claim_event(self, event_id: str) -> bool:
-        """True the first time an event id is seen; False for a redelivery (also after a restart)."""
+    def claim_event(self, event_id: str, *, resuming_since: datetime | None = None) -> bool:
+        """True the first time an event id is seen; False for a redelivery (also after a restart).
+
+        `resuming_since`: the work is an inbox event taken up again, accepted then. A claim made since was
+        made by that same work before its process stopped, so it is this work's own: True."""
         try:
             with self.sessions.begin() as session:
                 session.add(ProcessedSlackEvent(event_id=event_id[:64]))
         except IntegrityError:
-            return False
+            if resuming_since is None:
+                return False
+            with self.sessions.begin() as session:
+                claimed = session.get(ProcessedSlackEvent, event_id[:64])
+                return claimed is not None and claimed.received_at >= resuming_since
         return True
+
+    # -- the inbox: acknowledged events not yet handled to the end ------------------------------------------
+    def accept_event(self, event_id: str, *, body: str, owner: str) -> datetime | None:
+        """Record an event before Slack hears it was received; when it was accepted, or None when it is
+        in the inbox already (a redelivery while the first delivery is still being handled)."""
+        return self.accept_events([(event_id, body)], owner=owner)[0]
+
+    def accept_events(self, events: Sequence[tuple[str, str]], *, owner: str) -> list[datetime | None]:
+        """`accept_event` for several (event id, body) pairs in one transaction (one commit, two statements
+        for a burst); for each, when it was accepted or None."""
+        accepted_at = now_utc()
+        keys = [event_id[:64] for event_id, _ in events]
+        with self.sessions.begin() as session:
+            waiting = set(session.scalars(select(AcceptedSlackEvent.event_id)
+                                          .where(AcceptedSlackEvent.event_id.in_(set(keys)))))
+            new: dict[str, str] = {}
+            for key, (_, body) in zip(keys, events, strict=True):
+                if key not in waiting and key not in new:
+                    new[key] = body
+            if new:
+                insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+                rows = [dict(event_id=key, body=body, owner=owner, accepted_at=accepted_at, resumed=0)
+                        for key, body in new.items()]
+                result = session.execute(insert(AcceptedSlackEvent).on_conflict_do_nothing(), rows)
+                if getattr(result, "rowcount", len(rows)) != len(rows):  # another process raced: which ones?
+                    mine = set(session.scalars(select(AcceptedSlackEvent.event_id).where(
+                        AcceptedSlackEvent.event_id.in_(new), AcceptedSlackEvent.owner == owner,
+                        AcceptedSlackEvent.accepted_at == accepted_at)))
+                    new = {key: body for key, body in new.items() if key in mine}
+        results: list[datetime | None] = []
+        for key in keys:  # the first delivery of an id in the burst is accepted, a second one is not
+            results.append(accepted_at if new.pop(key, None) is not None else None)
+        return results
+
+    def finish_event(self, event_id: str) -> None:
+        """The event's work has ended (answered, refused or failed with its own message): out of the inbox."""
+        with self.sessions.begin() as session:
+            session.execute(delete(AcceptedSlackEvent).where(AcceptedSlackEvent.event_id == event_id[:64]))
+
+    def unfinished_events(self, *, owners_like: str, stale_before: datetime) -> list[InboxEvent]:
+        """Inbox events of owners matching `owners_like` (a LIKE pattern, `\\` escaping), and any accepted before
+        `stale_before` whoever took them, oldest first."""
+        with self.sessions.begin() as session:
+            rows = session.scalars(
+                select(AcceptedSlackEvent)
+                .where(AcceptedSlackEvent.owner.like(owners_like, escape="\\")
+                       | (AcceptedSlackEvent.accepted_at < stale_before))
+                .order_by(AcceptedSlackEvent.accepted_at)
+            ).all()
+            return [InboxEvent(event_id=r.event_id, body=r.body, owner=r.owner, accepted_at=r.accepted_at,
+                               resumed=r.resumed) for r in rows]
+
+    def take_event(self, event: InboxEvent, *, owner: str) -> bool:
+        """Take an unfinished event over from its previous owner; False when another process took it first."""
+        with self.sessions.begin() as session:
+            result = session.execute(
+                update(AcceptedSlackEvent)
+                .where(AcceptedSlackEvent.event_id == event.event_id, AcceptedSlackEvent.owner == event.owner,
+                       AcceptedSlackEvent.resumed == event.resumed)
+                .values(owner=owner, resumed=event.resumed + 1)
+            )
+            return int(getattr(result, "rowcount", 0) or 0) == 1
 
     def forget_events(self, *, older_than: timedelta, keep_prefixes: tuple[str, ...] = (REACTION_CLAIM,)) -> int:
         """Slack redelivers for minutes, not days: old ids only take room. Claims that stand for good

@@ -48,7 +48,9 @@ def serve(
         bolt_app, bot = build_app(svc.bot_parts(), verify_requests=http)
     except SlackSetupError as exc:
         raise fail(str(exc)) from None
-    prepare(bot)  # load the model and write one brief now, not on the first question
+    if not http:  # HTTP mode listens first (/healthz: live) and warms up beside it (/readyz: ready)
+        prepare(bot)  # load the model and write one brief now, not on the first question
+        bot.open(bolt_app)  # and answer what a previous run acknowledged but did not finish
     if svc.settings.scheduler_in_serve:
         # ADVOCATE_SCHEDULER_IN_SERVE: digests and reminders from this process (else `advocate jobs`).
         from jobs.scheduler import start as start_scheduler

@@ -27,7 +27,7 @@ def handle_reaction_added(ack: Ack, body: dict[str, Any], event: dict[str, Any],
     # One brief per message, however many people add the reaction; someone who would be refused (a guest,
     # Slack Connect) is told so without using up the message's one brief.
     asker_may_see = rt.access.person(str(event["user"])).internal
-    if asker_may_see and not rt.ledger.claim_event(f"{REACTION_CLAIM}{channel}:{ts}"):
+    if asker_may_see and not rt.claim(f"{REACTION_CLAIM}{channel}:{ts}"):
         return
     message = _message(rt, channel, ts, logger) if asker_may_see else {"text": ""}
     if message is None:

@@ -26,6 +26,9 @@ from bot.server import SlackHTTPApp, http_app
 from knowledge.embeddings import SentenceTransformerEmbeddings
 from tests.bot import payloads
 from tests.conftest import store_values
+
+# The property-based tests' profiles (200 examples, 5,000 under `-m fuzz`), also when only tests/bot runs.
+from tests.knowledge.conftest import pytest_configure  # noqa: F401,E402
 from tests.slack_api_server import SlackApiServer
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -147,6 +150,7 @@ def ingest_small_pack(services: Services, folder: Path) -> None:
 
 def make_slack(services: Services, api: SlackApiServer) -> tuple[Slack, BotRuntime]:
     app, bot = build_app(services.bot_parts())
+    bot.open(app)  # no warm-up brief: the tests' own questions are the first
     return Slack(app=app, bot=bot, api=api, services=services, http_app=http_app(app, bot)), bot
 
 

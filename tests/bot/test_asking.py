@@ -363,8 +363,14 @@ def test_url_verification_and_unknown_paths(slack: Slack) -> None:
     assert slack.request("GET", "/nope").status_code == 404
 
 
-def test_healthz_checks_the_stores(slack: Slack) -> None:
-    response = slack.request("GET", "/healthz")
-    assert response.status_code == 200
-    assert json.loads(response.text)["checks"] == {"records": "ok", "knowledge": "ok"}
+def test_healthz_is_liveness_and_readyz_checks_the_warm_up_and_the_stores(slack: Slack) -> None:
+    live, ready = slack.request("GET", "/healthz"), slack.request("GET", "/readyz")
+    assert (live.status_code, json.loads(live.text)) == (200, {"ok": True, "ready": True})
+    assert ready.status_code == 200
+    assert json.loads(ready.text)["checks"] == {"warm": "ok", "records": "ok", "knowledge": "ok"}
+
+    slack.bot.ready.clear()  # as while `advocate serve --http` loads the model
+    live, ready = slack.request("GET", "/healthz"), slack.request("GET", "/readyz")
+    assert (live.status_code, json.loads(live.text)) == (200, {"ok": True, "ready": False})
+    assert ready.status_code == 503 and json.loads(ready.text)["checks"]["warm"] == "warming up"
 

@@ -1,5 +1,6 @@
 """docker/healthcheck.py, the image's HEALTHCHECK: run as the container runs it (a python process, exit code
-and one line), against the real app's /healthz, a real Chroma server and the real PostgreSQL."""
+and one line), against the real app's /readyz (readiness; /healthz is liveness), a real Chroma server and
+the real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -40,10 +41,10 @@ def load_script() -> ModuleType:
 @pytest.mark.parametrize(
     ("cmdline", "url"),
     [
-        (["/opt/venv/bin/python", ADVOCATE, "serve", "--http", "--port", "3000"], "http://127.0.0.1:3000/healthz"),
-        (["/opt/venv/bin/python", ADVOCATE, "serve", "--http"], "http://127.0.0.1:3000/healthz"),
-        (["dumb-init", "--", "advocate", "serve", "--http", "--port", "8000"], "http://127.0.0.1:8000/healthz"),
-        ([ADVOCATE, "serve", "--port=8080", "--http", "--host", "10.1.2.3"], "http://10.1.2.3:8080/healthz"),
+        (["/opt/venv/bin/python", ADVOCATE, "serve", "--http", "--port", "3000"], "http://127.0.0.1:3000/readyz"),
+        (["/opt/venv/bin/python", ADVOCATE, "serve", "--http"], "http://127.0.0.1:3000/readyz"),
+        (["dumb-init", "--", "advocate", "serve", "--http", "--port", "8000"], "http://127.0.0.1:8000/readyz"),
+        ([ADVOCATE, "serve", "--port=8080", "--http", "--host", "10.1.2.3"], "http://10.1.2.3:8080/readyz"),
         (["/opt/venv/bin/python", ADVOCATE, "serve"], None),  # Socket Mode: no port
         (["/opt/venv/bin/python", ADVOCATE, "jobs"], None),
         (["/opt/venv/bin/python", ADVOCATE, "ask", "serve", "--http"], None),  # a question, not the command
@@ -74,7 +75,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def http_app() -> Iterator[Callable[[Services], int]]:
-    """Serves the real HTTP-mode app (SlackHTTPApp, its /healthz) over the given services on a real port."""
+    """Serves the real HTTP-mode app (SlackHTTPApp: /healthz, /readyz) over the given services on a real port."""
     import uvicorn
 
     servers: list[tuple[uvicorn.Server, threading.Thread]] = []
@@ -99,7 +100,7 @@ def http_app() -> Iterator[Callable[[Services], int]]:
         thread.join(timeout=10)
 
 
-def test_http_mode_healthy_when_the_apps_healthz_says_so(
+def test_http_mode_healthy_when_the_apps_readyz_says_so(
     http_app: Callable[[Services], int], fake_services: Services
 ) -> None:
     port = http_app(fake_services)
@@ -114,12 +115,15 @@ def test_http_mode_unhealthy_when_the_records_database_is_down(
     settings = Settings(data_dir=tmp_path / "data", database_url="postgresql+psycopg://advocate:SECRETPW@127.0.0.1:1/x")
     services = build_services(settings, embedder=fake_embeddings)
     try:
-        url = f"http://127.0.0.1:{http_app(services)}/healthz"
+        port = http_app(services)
+        url = f"http://127.0.0.1:{port}/readyz"
         result = run_check("--url", url)
+        live = run_check("--url", f"http://127.0.0.1:{port}/healthz")
     finally:
         services.close()
     assert result.returncode == 1 and result.stdout == f"unhealthy: {url} answered 503\n"
-    nothing = run_check("--url", f"http://127.0.0.1:{free_port()}/healthz")
+    assert live.returncode == 0  # the process is alive: a liveness probe must not restart it for the database
+    nothing = run_check("--url", f"http://127.0.0.1:{free_port()}/readyz")
     assert nothing.returncode == 1 and "did not answer (URLError)" in nothing.stdout
 
 

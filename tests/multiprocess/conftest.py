@@ -125,21 +125,21 @@ class BotProcess(AdvocateProcess):
         super().__init__(args=["serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)], env=env,
                          workdir=workdir, name=name)
 
-    def wait_healthy(self, timeout: float = START_TIMEOUT) -> dict[str, object]:
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> dict[str, object]:
         deadline = time.monotonic() + timeout
         assert self.process is not None
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"{self.name} exited with {self.process.returncode}:\n{self.log()}")
             try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=5) as response:
+                with urllib.request.urlopen(f"{self.base}/readyz", timeout=5) as response:
                     health = json.loads(response.read())
                     if response.status == 200 and health.get("ok"):
                         return health
             except (OSError, ValueError):
                 pass
             time.sleep(0.5)
-        raise AssertionError(f"{self.name} did not become healthy within {timeout:.0f}s:\n{self.log()}")
+        raise AssertionError(f"{self.name} did not become ready within {timeout:.0f}s:\n{self.log()}")
 
     def post(self, body: str, headers: dict[str, str]) -> int:
         request = urllib.request.Request(f"{self.base}/slack/events", data=body.encode(), method="POST",
@@ -160,7 +160,7 @@ def bots(advocate_env: dict[str, str], tmp_path: Path) -> Iterator[list[BotProce
             started.append(BotProcess(env=advocate_env, workdir=tmp_path / f"bot-{number}",
                                       name=f"bot-{number}").start())
         with ThreadPoolExecutor(len(started)) as pool:
-            list(pool.map(lambda bot: bot.wait_healthy(), started))
+            list(pool.map(lambda bot: bot.wait_ready(), started))
         yield started
     finally:
         for bot in started:

@@ -146,7 +146,8 @@ def test_round_trip_restores_identical_files(
     }
     assert manifest["schema_revision"] and manifest["embedding_model"] == original.settings.embedding_model
     assert manifest["knowledge"] == {"sources": 3, "chunks": 4}
-    assert set(manifest["not_exported"]) == {"slack_events", "digest_deliveries", "knowledge_collections"}
+    assert set(manifest["not_exported"]) == {"slack_events", "slack_inbox", "digest_deliveries",
+                                             "knowledge_collections"}
     assert (first / "customers.jsonl").stat().st_mode & 0o077 == 0, "personal data: owner-readable only"
     sources = [json.loads(line) for line in (first / "knowledge_sources.jsonl").read_text().splitlines()]
     by_name = {Path(s["source"]).name: s for s in sources}
