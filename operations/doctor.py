@@ -57,6 +57,7 @@ OVERDUE_AFTER = timedelta(minutes=5)  # a stored next run this far in the past: 
 STALE_AFTER = timedelta(days=365)  # a source whose newest date is older than this is worth a look
 PAGE = 5000  # chunks' metadata read from the collection at a time
 SHOWN_SOURCES = 3  # old sources named on the line; the rest are counted
+SLACK_CHECK_SECONDS = 10.0  # how long the Slack check retries an unreachable or failing Web API
 
 
 class Parts(Protocol):
@@ -331,6 +332,7 @@ def check_slack(
     from slack_sdk.errors import SlackApiError
 
     from bot.server import TokenError, check_tokens
+    from outbound.client import with_patience
 
     bot_token = settings.slack_bot_token.get_secret_value()
     app_token = settings.slack_app_token.get_secret_value()
@@ -352,7 +354,7 @@ def check_slack(
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)  # the line below says what failed; the client's own errors would repeat it
     try:
-        answer = client().auth_test()
+        answer = with_patience(client(), SLACK_CHECK_SECONDS).auth_test()
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown error")
         return CheckResult("slack", FAILED, f"Slack refused SLACK_BOT_TOKEN ({error}); copy the Bot User OAuth Token "

@@ -159,6 +159,20 @@ def retry_seconds(client: WebClient) -> float:
     return max((h.give_up_after for h in client.retry_handlers if isinstance(h, _Patient)), default=RETRY_SECONDS)
 
 
+def with_patience(client: WebClient, seconds: float) -> WebClient:
+    """The same client retrying every kind of failure for at most `seconds` per call: for a person waiting
+    at a terminal (`advocate doctor`), where two minutes of retries would look like a hang."""
+    return WebClient(
+        token=client.token, base_url=client.base_url, timeout=min(client.timeout, seconds), ssl=client.ssl,
+        proxy=client.proxy, headers=dict(client.headers),
+        retry_handlers=[
+            PatientRateLimitRetry(give_up_after=seconds),
+            PatientServerErrorRetry(give_up_after=seconds),
+            PatientConnectionRetry(give_up_after=seconds),
+        ],
+    )
+
+
 def make_post_client(client: WebClient) -> WebClient:
     """The same client (token, URL, timeout, TLS, proxy, patience) retrying only rate limits (a 429 did nothing)."""
     return WebClient(
