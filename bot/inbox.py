@@ -97,11 +97,11 @@ class EventPoster(OncePoster):
 
     def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]] | None = None,
              thread_ts: str | None = None, key: str | None = None, since: float | None = None,
-             tries: int = 3) -> Posted:
+             tries: int = 3, patient: bool = False) -> Posted:
         work = current_work()
         if work is None or key is not None:
             return super().post(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, key=key,
-                                since=since, tries=tries)
+                                since=since, tries=tries, patient=patient)
         key, since = work.next_post_key(), work.accepted_at.timestamp()
         if work.resumed:
             try:
@@ -113,7 +113,7 @@ class EventPoster(OncePoster):
                          work.event_id, key)
                 return found
         return super().post(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, key=key,
-                            since=since, tries=tries)
+                            since=since, tries=tries, patient=patient)
 
 
 class Inbox:

@@ -8,9 +8,9 @@ that fails counts as "not sure": nothing is posted again, the caller hears `Post
 
 Callers choose the key and keep their own record: the digest deliverer uses the delivery key and the
 delivery ledger (jobs/delivery.py); the Slack app a fresh key per post and the Slack ledger
-(bot/answering.py). Files shared into a thread follow the same rule (`complete_upload` is never
-retried blindly; `file_in_thread` looks first). `chat.update` and the reads are safe to repeat; they
-use the ordinary client, which retries 5xx and dropped connections too.
+(bot/answering.py). A file is uploaded without a channel and shown only by the message that names it
+(jobs/chart_file.py), so completing its upload is safe to repeat. `chat.update` and the reads are safe to
+repeat too; they use the ordinary client, which retries 5xx and dropped connections.
 """
 
 from __future__ import annotations
@@ -217,20 +217,6 @@ class OncePoster:
         with opener.open(request, timeout=self.client.timeout) as response:
             if response.status != 200:
                 raise SlackRequestError(f"the upload answered HTTP {response.status}")
-
-    def complete_upload(self, *, file_id: str, title: str, channel: str, thread_ts: str) -> None:
-        """Step 3: share the file into the thread. Slack may share it and still answer 5xx, so this is never
-        retried blindly (post client): before another try, `file_in_thread` looks for it."""
-        self.post_client.files_completeUploadExternal(
-            files=[{"id": file_id, "title": title}], channel_id=channel, thread_ts=thread_ts,
-        )
-
-    def file_in_thread(self, channel: str, ts: str, file_id: str) -> bool:
-        """Whether the file with this id was shared into the thread of the message `ts`."""
-        def page(cursor: str | None) -> Any:
-            return self.client.conversations_replies(channel=channel, ts=ts, limit=200, cursor=cursor)
-
-        return any(str(f.get("id")) == file_id for message in _messages(page) for f in message.get("files") or [])
 
 
 def _retry_after(exc: HTTPError, *, default: float) -> float:

@@ -211,3 +211,23 @@ def test_people_outside_staff_and_quiet_weeks_are_told_so(slack: Slack) -> None:
     assert "Nobody you would thank reaches a milestone in the next 14 days." in shown
     assert "*Your keep rate* last week (2026-W47): *67%* kept on time (2 of 3 closed; 1 kept late" in shown
     assert "Your team's keep rate" not in shown  # Sam manages nobody
+
+
+def test_a_busy_app_home_stays_within_its_length_budget(slack: Slack) -> None:
+    """A manager with many open promises and many thank-yous due: App Home shows the soonest few of each
+    (the rest counted), so it stays a glance. Measured: 45 blocks, 82 lines and 5,191 characters of text
+    (10 of 17 promises and 5 of 14 thank-yous shown); the budget says so when a change makes it longer."""
+    organisation(slack)
+    records = slack.services.records
+    folder = slack.services.settings.data_dir
+    for day in range(1, 16):
+        records.promises.add(customer="C10003", owner=MANAGER, due=f"2026-12-{day:02d} 16:00",
+                             text=f"Send the written summary of the engineer visit and the refund date, item {day}")
+    rows = "".join(f"C2{n:04d},Customer {n},2016-11-{24 + n % 6:02d},{AGENT},household\n" for n in range(12))
+    (folder / "more.csv").write_text("id,name,customer_since,owner,segment\n" + rows)
+    assert records.customers.import_csv(folder / "more.csv").rejected == 0
+    blocks = open_home(slack, ASKER)
+    shown = list(texts(blocks))
+    size = (len(blocks), sum(t.count("\n") + 1 for t in shown), sum(len(t) for t in shown))
+    assert "(17)" in section_after(blocks, "*Your open promises to customers*")  # all counted, not all shown
+    assert size[0] <= 48 and size[1] <= 90 and size[2] <= 6_000, size
