@@ -23,9 +23,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/advocate demo
 
-# One worker per core; a test file stays on one worker, so its module fixtures are built once.
+# One worker per core; a test file stays on one worker, so its module fixtures are built once. The slow
+# end-to-end tests (marked `slow`) run where CI is set (.ci/run sets it) or with `make test SLOW=1`.
+TEST_SELECTION := $(if $(or $(CI),$(SLOW)),,-m "not slow")
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile $(TEST_SELECTION)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
