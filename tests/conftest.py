@@ -211,16 +211,3 @@ def records_services(
     yield svc
     svc.close()
 
-
-# The longest test files, started first so that no worker is left running one of them alone at the end
-# (measured with --durations; the rest keep their order).
-LONGEST_FIRST = ("tests/deploy/test_install.py", "tests/briefs/test_quality_floors.py",
-                 "tests/multiprocess/test_crash_resume.py")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)
