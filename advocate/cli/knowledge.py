@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from advocate.cli.console import EXIT_BAD_INPUT, JsonFlag, err, fail, note, out, print_json, say
 from advocate.cli.context import services
@@ -178,7 +179,7 @@ def ask(
 
 
 def print_brief(brief: Brief) -> None:
-    out.rule(f"[bold]{brief.sections.get('decision', brief.question)}[/bold]")
+    out.rule(f"[bold]{escape(brief.sections.get('decision', brief.question))}[/bold]")
     if brief.lenses:
         say("Lenses: " + "; ".join(f"{m.lens.title} ({m.lens.id})" for m in brief.lenses[:3]))
     say(brief.text)
@@ -189,14 +190,14 @@ def print_brief(brief: Brief) -> None:
 
 
 def print_passages(question: str, sources: list[Source]) -> None:
-    out.rule(f"[bold]{question}[/bold]")
+    out.rule(f"[bold]{escape(question)}[/bold]")
     if not sources:
         say("Nothing in the knowledge base matches this yet. Ingest material with `advocate ingest PATH`.")
     for number, source in enumerate(sources, start=1):
         label = " · ".join(p for p in (source.kind, source.title, source.heading, source.date) if p)
-        out.print(f"[bold][{number}][/bold] {label}")
+        out.print(f"[bold][{number}][/bold] {escape(label)}")
         say(f"    {source.text}")
-        out.print(f"    [dim]{source.source_name or source.source}[/dim]")
+        out.print(f"    [dim]{escape(source.source_name or source.source)}[/dim]")
 
 
 CASES_HELP = ('JSONL cases: {"q": ..., "expect": [...]} or {"q", "file", "span"} (with --documents) '

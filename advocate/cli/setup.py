@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from advocate.cli.console import EXIT_BAD_INPUT, err, fail, note, out, say
 from advocate.cli.context import services
@@ -63,7 +64,8 @@ def ask(question: Question, given: Path | None) -> Path | None:
         path = Path(answer.strip()).expanduser()
         if path.exists():
             return path
-        err.print(f"[red]{path} does not exist[/red]: give a file or folder that does, or press Enter to skip")
+        err.print(f"[red]{escape(str(path))} does not exist[/red]: give a file or folder that does, "
+                  "or press Enter to skip")
 
 
 def answers_from(given: dict[str, Path | None], *, interactive: bool) -> dict[str, Path]:

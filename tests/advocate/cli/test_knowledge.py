@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from advocate.services import Services
 from tests.conftest import SAMPLE_PACK
 from tests.conftest import run_cli as invoke
 
@@ -93,3 +94,14 @@ def test_ask_json_is_exactly_one_object_on_stdout(tmp_path: Path) -> None:
         assert source["kind"] in {"definition", "feedback"}
     scores = [s["score"] for s in payload["sources"]]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_a_question_with_square_brackets_is_shown_as_typed(fake_services: Services, tmp_path: Path) -> None:
+    (tmp_path / "definition.md").write_text("# Our definition\n\nPremium customers keep their callbacks.\n")
+    assert invoke("ingest", str(tmp_path / "definition.md"), "--kind", "definition",
+                   services=fake_services).exit_code == 0
+    question = "Should we drop the [premium] tier [/bold] next year?"
+    for extra in (["--passages"], []):
+        result = invoke("ask", question, *extra, services=fake_services)
+        assert result.exit_code == 0, result.stderr  # Rich would raise on the stray closing tag
+        assert "[premium]" in result.stdout

@@ -58,13 +58,13 @@ def test_a_data_dir_with_knowledge_is_refused_unless_adding(fake_services: Servi
 
 
 def test_answers_on_stdin_with_a_wrong_path_asked_again(fake_services: Services) -> None:
-    answers = "\n".join(["no/such/definition.md", str(SAMPLE_PACK / "definition"), "", "",
+    answers = "\n".join(["no/[such]/definition.md", str(SAMPLE_PACK / "definition"), "", "",
                          str(SAMPLE_PACK / "customers.csv")]) + "\n"
     result = run_cli("init", "--ask", "--question", "Should we close the phone line at weekends?",
                      services=fake_services, input=answers)
     assert result.exit_code == 0, result.stderr
     assert "Set up Advocate: four questions" in result.stderr
-    assert "no/such/definition.md does not exist" in result.stderr
+    assert "no/[such]/definition.md does not exist" in result.stderr  # as typed, not read as markup
     assert result.stdout.splitlines()[:2] == ["definition: added 17, updated 0, skipped 0, deleted 0, rejected 0",
                                               "customers: added 2200, updated 0, unchanged 0, rejected 0"]
     assert "research:" not in result.stdout and "feedback:" not in result.stdout
