@@ -46,13 +46,18 @@ def thanks_due(
     handle = staff_handle(svc.records, sender, option="--for") if sender else None
     now = now_utc()
     window = days or svc.settings.thanks_window_days
-    due = svc.loyalty.thanks_due(today=today_in(svc.records.timezone, now), days=window, sender=handle, now=now,
-                                 limit=limit)
+    loyalty = svc.loyalty
+    due = loyalty.thanks_due(today=today_in(svc.records.timezone, now), days=window, sender=handle, now=now,
+                             limit=limit)
+    # Who thanks which milestones, in the one line the manager digest shows above its thank-yous.
+    rule = loyalty.rule.describe()
     if as_json:
-        print_json({"days": window, "thanks": [t.as_json() for t in due]})
+        print_json({"days": window, "rule": rule, "thanks": [t.as_json() for t in due]})
         return
     if not due:
         say(f"no milestones to thank in the next {window} days")
+        return
+    say(rule + "\n")
     for item in due:
         say(thank_you_text(item))
 
@@ -212,9 +217,7 @@ def rate_text(period: PeriodRate) -> str:
 def keep_rate_text(report: KeepRateReport, *, name: str, timezone: tzinfo) -> str:
     """One scope's keep rate as a few labelled lines: last period, its customers, the best past period it is
     held to (or why there is none), and the period so far."""
-    from records.keep_rate import MIN_CLOSED
-
-    latest, best, unit = report.latest, report.best_past, report.period_kind
+    latest, unit = report.latest, report.period_kind
     if latest is None or (latest.rate is None and not latest.overdue_open):
         lines = [f"{name}: no promises fell due last {unit}"]
     else:
@@ -225,13 +228,9 @@ def keep_rate_text(report: KeepRateReport, *, name: str, timezone: tzinfo) -> st
         if latest.customers:
             lines.append(f"  customers with every promise kept on time: {latest.customers_all_kept} of "
                          f"{latest.customers}")
-    if best is not None and best.rate is not None:
-        verdict = f"; last {unit} is below it" if report.below_best else ""
-        lines.append(f"  best past {unit}: {best.rate:.0%} in {period_name(best, unit, timezone)} "
-                     f"({best.kept_on_time} of {best.closed} closed){verdict}")
-    else:
-        lines.append(f"  best past {unit}: none yet (a {unit} counts once {MIN_CLOSED} or more of its promises "
-                     "are closed)")
+    # The standard and its rule in the words App Home and the manager digest use, from the one place.
+    verdict = f" Last {unit} is below it." if report.below_best else ""
+    lines.append(f"  {report.best_past_text()}{verdict}")
     current = report.current
     if current.rate is not None:
         lines.append(f"  this {unit} so far: {current.rate:.0%} kept on time ({current.kept_on_time} of "
