@@ -176,7 +176,8 @@ def compute(parts: JobParts, manager: str, *, now: datetime, chart: OrgChart | N
     customers = records.customers.get_many(sorted({p.customer_id for p in [*due, *overdue]}))
     keep_rate = records.keep_rates.report(owners=team, scope=f"team:{manager}", period="week", now=now)
     return ManagerDigest(
-        manager=person, now=now, zone=tz, week_label=week.label, week_shown=week.shown, team_size=len(team) - 1,
+        manager=person, now=now, org_zone=records.timezone, week_label=week.label, week_shown=week.shown,
+        team_size=len(team) - 1,
         thanks=thanks_all[:SHOW_THANKS], thanks_total=len(thanks_all), thanks_days=days,
         thanks_rule=loyalty.rule.describe(), due=due, due_total=due_total,
         overdue=overdue, overdue_total=overdue_total, keep_rate=keep_rate, customers=customers,

@@ -89,6 +89,12 @@ def local_time(at: datetime, tz_label: str | None, default_tz: tzinfo) -> dateti
 
 
 def show_due(at: datetime, tz_label: str | None, default_tz: tzinfo) -> str:
-    """E.g. "Tue 24 Nov 2026 16:00 (Europe/London)"."""
+    """E.g. "Tue 24 Nov 2026 16:00 (Europe/London)", in the zone the promise was given in."""
     local = local_time(at, tz_label, default_tz)
     return f"{local:%a %d %b %Y %H:%M} ({tz_label or zone_label(default_tz)})"
+
+
+def show_due_in(at: datetime, zone: tzinfo) -> str:
+    """E.g. "Tue 24 Nov 2026 16:00 (Europe/London)", in `zone` whatever zone the promise was given in, so a
+    list of promises reads in one zone with one label."""
+    return f"{at.astimezone(zone):%a %d %b %Y %H:%M} ({zone_label(zone)})"

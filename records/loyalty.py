@@ -17,7 +17,7 @@ from typing import Protocol
 
 from records.customers import CustomerView
 from records.database import Records
-from records.due_times import show_due
+from records.due_times import show_due_in
 from records.milestones import MAX_WINDOW_DAYS, Milestone, next_milestone, stream_milestones
 from records.promises import PromiseView
 from records.staff import OrgChart
@@ -241,7 +241,9 @@ class Loyalty:
                            f"\u201c{gist(complaint.text)}\u201d)")
         for promise in promises:
             if promise.overdue(now):
-                due = show_due(promise.due_at, promise.due_tz, self.records.timezone)
+                # In the organisation's zone, labelled: this reason is shown beside other due times in the
+                # manager digest, App Home and `thanks due`, which read in that one zone.
+                due = show_due_in(promise.due_at, self.records.timezone)
                 reasons.append(f"keep overdue promise {promise.id} \u201c{gist(promise.text)}\u201d (due {due}), "
                                "or reschedule it with them")
         return reasons

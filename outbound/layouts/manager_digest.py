@@ -13,7 +13,7 @@ from outbound.blocks import MAX_BLOCKS, BlockList, Chart, Message, button, escap
 from outbound.layouts.keep_rate import chart_image_block, keep_rate_text
 from outbound.layouts.thank_yous import thank_you_text
 from records.customers import CustomerView
-from records.due_times import show_due
+from records.due_times import show_due_in
 from records.keep_rate import KeepRateReport
 from records.loyalty import ThankYou
 from records.promises import PromiseView
@@ -31,8 +31,9 @@ class ManagerDigest:
 
     manager: StaffView
     now: datetime
-    # The manager's zone: their week, their "today", due times shown to them.
-    zone: tzinfo
+    # The organisation's zone (ADVOCATE_TIMEZONE): every due time is shown in it, labelled with its name, as
+    # App Home and the CLI show them. The manager's own zone sets only their week (`week_label`, `week_shown`).
+    org_zone: tzinfo
     week_label: str  # ISO week, e.g. 2026-W48
     week_shown: str  # its days, e.g. 23–29 Nov 2026
     team_size: int
@@ -60,7 +61,7 @@ def chart_title(digest: ManagerDigest) -> str:
 
 def manager_digest_message(digest: ManagerDigest, *, chart: Chart | None) -> Message:
     """The digest as a DM, with the keep-rate chart (if any) as its last block (jobs/chart_file.py uploads it)."""
-    tz = digest.zone
+    tz = digest.org_zone
     out = BlockList()
     out.header(f"Your week with customers, {digest.manager.name.split()[0]}")
     out.context(f"Week {digest.week_label.split('-W')[1]} ({digest.week_shown}) · your team: "
@@ -111,7 +112,7 @@ def _thank_you_blocks(out: BlockList, item: ThankYou, *, tz: tzinfo) -> None:
                        f"{escape(feedback.date or 'undated')}")
     for promise in item.open_promises[:3]:
         context.append(f"Open promise `{escape(promise.id)}`: {escape(promise.text[:200])} "
-                       f"(due {escape(show_due(promise.due_at, promise.due_tz, tz))}, {escape(promise.owner)})")
+                       f"(due {escape(show_due_in(promise.due_at, tz))}, {escape(promise.owner)})")
     if not item.feedback:
         context.append("No feedback from this customer in the knowledge base.")
     out.context("\n".join(context))
@@ -123,7 +124,7 @@ def _promise_line(
     customer = customers.get(promise.customer_id)
     who = escape(customer.name) if customer else escape(promise.customer_id)
     text = escape(promise.text if len(promise.text) <= 160 else promise.text[:159] + "…")
-    due = escape(show_due(promise.due_at, promise.due_tz, tz))
+    due = escape(show_due_in(promise.due_at, tz))
     late = ""
     if now is not None and promise.due_at < now:
         days = (now - promise.due_at).days

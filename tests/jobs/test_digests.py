@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -75,6 +77,39 @@ def test_preview_is_exactly_what_is_sent(org: Services, slack_api: SlackApiServe
     assert sent["blocks"] == with_chart_file(preview[0].payload()["blocks"], upload.file_id)
     assert sent["text"] == preview[0].payload()["text"]
     assert "Ivan Briggs" in preview[0].readable()
+
+
+def test_due_times_read_in_the_organisations_zone(org: Services) -> None:
+    from records.models import Staff
+
+    with org.records.session() as session:  # Ruth reads her week in Tokyo; due times stay in the org's zone
+        ruth = session.get(Staff, "ruth.okafor")
+        assert ruth is not None
+        ruth.tz = "Asia/Tokyo"
+    # Given in three other zones: overdue (10:00 UTC on Fri 20 Nov), due this week (09:00 New York on Thu 26 Nov),
+    # and the sample's P008 to Graham's team, stored as 17:00+00:00.
+    late = org.records.promises.add(customer="C00359", text="Call back about the bill", owner="leah.morgan",
+                                    due="2026-11-20 10:00", tz="UTC", now=NOW - timedelta(days=4))
+    org.records.promises.add(customer="C00359", text="Send the new contract", owner="leah.morgan",
+                             due="2026-11-26 09:00", tz="America/New_York", now=NOW)
+    digest = manager_digest.compute(org.job_parts(), "ruth.okafor", now=NOW)
+    text = manager_digest.render(digest, with_chart=False).readable()
+    assert f"`{late.id}` Call back about the bill — *Ivan Briggs* · leah.morgan · due Fri 20 Nov 2026 10:00 " \
+           "(Europe/London)" in text  # the overdue list
+    assert "due Thu 26 Nov 2026 14:00 (Europe/London)" in text  # due this week
+    assert "(due Fri 20 Nov 2026 10:00 (Europe/London), leah.morgan)" in text  # beside Ivan Briggs's thank-you
+    assert "(due Fri 20 Nov 2026 10:00 (Europe/London)), or reschedule it with them" in text  # fix first
+    graham = manager_digest.render(manager_digest.compute(org.job_parts(), "graham.leach", now=NOW),
+                                   with_chart=False).readable()
+    assert "due Wed 18 Nov 2026 17:00 (Europe/London)" in graham
+    for shown in (text, graham):
+        assert "(UTC)" not in shown and "America/New_York" not in shown and "Asia/Tokyo" not in shown
+    assert digest.org_zone == org.records.timezone == org.settings.zone
+    # The layout reads in the zone it is given: another organisation's zone, another reading and label.
+    elsewhere = manager_digest.render(replace(digest, org_zone=ZoneInfo("America/New_York")),
+                                      with_chart=False).readable()
+    assert "· leah.morgan · due Thu 26 Nov 2026 09:00 (America/New_York)" in elsewhere
+    assert "(due Fri 20 Nov 2026 05:00 (America/New_York), leah.morgan)" in elsewhere
 
 
 def test_people_text_is_escaped(org: Services, slack_api: SlackApiServer) -> None:
