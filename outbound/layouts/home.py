@@ -27,7 +27,7 @@ from outbound.actions import promise_buttons, thanks_value
 from outbound.layouts.keep_rate import keep_rate_text
 from outbound.layouts.thank_yous import thank_you_text
 from outbound.text import escape, link, plain, trim
-from records.due_times import show_due
+from records.due_times import show_due_in
 from records.keep_rate import KeepRateReport
 from records.loyalty import ThankYou
 from records.promises import PromiseView
@@ -94,7 +94,8 @@ def not_staff_blocks() -> list[Block]:
 
 def promise_blocks(promises: Sequence[PromiseView], *, total: int, now: datetime, tz: tzinfo,
                    handle: str) -> list[Block]:
-    """The person's open promises, soonest first, each with Kept / Broken / Reschedule / Reassign."""
+    """The person's open promises, soonest first, each with Kept / Broken / Reschedule / Reassign. Due times
+    are in `tz` (the organisation's zone) with its name, whatever zone each promise was given in."""
     if not promises:
         return [SectionBlock(text=MarkdownTextObject(text="*Your promises to customers*\nNo open promises."))]
     overdue = sum(1 for p in promises if p.overdue(now))
@@ -106,7 +107,7 @@ def promise_blocks(promises: Sequence[PromiseView], *, total: int, now: datetime
         late = " · *overdue*" if promise.overdue(now) else ""
         blocks.append(SectionBlock(text=MarkdownTextObject(
             text=f"“{escape(trim(promise.text, 300))}” — customer {escape(promise.customer_id)}, due "
-                 f"{escape(show_due(promise.due_at, promise.due_tz, tz))}{late}",
+                 f"{escape(show_due_in(promise.due_at, tz))}{late}",
             verbatim=True)))
         blocks.append(promise_buttons(promise.id))
     if total > len(promises):

@@ -1,10 +1,15 @@
-"""Block Kit for digests: within Slack's limits whatever comes in, and people's text escaped."""
+"""Block Kit for digests and App Home: within Slack's limits whatever comes in, and people's text escaped."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from outbound.actions import ACTION_PROMISE_KEPT, parse_thanks_value, promise_buttons, thanks_value
 from outbound.blocks import BlockList, Message
+from outbound.layouts.home import promise_blocks
 from outbound.text import escape, trim
+from records.promises import PromiseView
 
 
 def test_block_limits_hold_for_big_digests() -> None:
@@ -44,3 +49,18 @@ def test_thanks_button_values_round_trip_and_refuse_anything_else() -> None:
         except ValueError:
             continue
         raise AssertionError(f"{bad!r} was taken as a thanks value")
+
+
+def test_app_home_shows_due_times_in_the_zone_it_is_given() -> None:
+    def given_in(promise_id: str, due_at: datetime, due_tz: str) -> PromiseView:
+        return PromiseView(promise_id, "C00105", "Call back", "mark.ellison", due_at, due_tz, "open", None,
+                           datetime(2026, 11, 1, tzinfo=UTC), None, None)
+
+    promises = [given_in("P1", datetime(2026, 11, 20, 10, 0, tzinfo=UTC), "UTC"),
+                given_in("P2", datetime(2026, 11, 26, 14, 0, tzinfo=UTC), "America/New_York")]
+    blocks = promise_blocks(promises, total=2, now=datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
+                            tz=ZoneInfo("Europe/London"), handle="mark.ellison")
+    shown = "\n".join(b.to_dict().get("text", {}).get("text", "") for b in blocks)
+    assert "due Fri 20 Nov 2026 10:00 (Europe/London) · *overdue*" in shown
+    assert "due Thu 26 Nov 2026 14:00 (Europe/London)" in shown
+    assert "(UTC)" not in shown and "America/New_York" not in shown
