@@ -181,8 +181,8 @@ class Answerer:
             if ask.respond is not None:
                 ask.respond(text=text, response_type="ephemeral", replace_original=False)
             else:
-                kwargs: dict[str, Any] = {"thread_ts": ask.thread_ts} if ask.thread_ts else {}
-                self.client.chat_postEphemeral(channel=ask.channel, user=ask.user, text=text, **kwargs)
+                # Shown at most once: not tried again after a 5xx or a dropped connection.
+                self.poster.post_ephemeral(channel=ask.channel, user=ask.user, text=text, thread_ts=ask.thread_ts)
         except Exception:  # a note that cannot be shown is logged, never raised into Bolt
             log.exception("could not send an ephemeral note to %s", ask.user)
 

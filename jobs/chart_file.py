@@ -11,8 +11,9 @@ uploading leaves its file id recorded; the next attempt reuses that file when Sl
 and otherwise uploads afresh (the earlier one was never shown).
 
 Slack finishes processing an upload asynchronously, and an image block naming a file it has not yet
-processed is refused (`invalid_blocks`: "invalid slack file"), so the upload waits — briefly — for
-`files.info` to report an image.
+processed is refused (`invalid_blocks`: "invalid slack file"), so the upload waits — briefly, about 7 s —
+for `files.info` to report an image. When it never does, `ChartNotReady` says so and the deliverer sends
+the digest without the chart, its figures as text (jobs/delivery.py): the unshared upload is shown nowhere.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ READY_PAUSES = (0.25, 0.5, 1.0, 2.0, 3.0)
 
 
 class ChartNotReady(Exception):
-    """Slack had not finished processing the chart: the delivery stays pending and is tried again."""
+    """Slack had not finished processing the chart within READY_PAUSES: the message goes without it."""
 
 
 def chart_file_id(poster: OncePoster, ledger: DeliveryLedger, row: DeliveryView) -> str:
@@ -52,7 +53,7 @@ def chart_file_id(poster: OncePoster, ledger: DeliveryLedger, row: DeliveryView)
         time.sleep(pause)
     if _is_image(poster, file_id):
         return file_id
-    raise ChartNotReady(f"Slack was still processing the chart {file_id}")
+    raise ChartNotReady(f"Slack was still processing the chart {file_id} after {sum(READY_PAUSES):.0f} s")
 
 
 def _is_image(poster: OncePoster, file_id: str) -> bool:

@@ -9,7 +9,9 @@ The order of things, and why:
 4. The message is posted with the key in its metadata; Slack's ts is recorded. A chart, if there is
    one, is shown inside the message: it is uploaded first, unshared, its file id recorded before the
    bytes go, and the message's image block names that file (jobs/chart_file.py). It appears only
-   through the message, so it cannot appear twice.
+   through the message, so it cannot appear twice. When Slack has not finished processing the upload
+   after a bounded wait, the message goes without it, the chart's figures (its alt text) as text in its
+   place, and a WARNING says so: a digest on time without its picture beats one held back for it.
 5. The row is marked sent.
 
 Slack's side is the shared poster's (outbound/poster.py): `chat.postMessage` is never retried blindly:
@@ -30,7 +32,7 @@ from slack_sdk.errors import SlackApiError
 
 from jobs.chart_file import ChartNotReady, chart_file_id
 from outbound.blocks import Message
-from outbound.layouts.keep_rate import with_chart_file
+from outbound.layouts.keep_rate import with_chart_file, without_chart
 from outbound.poster import AMBIGUOUS_ERRORS, UNREACHABLE, OncePoster, PostUncertain, describe
 from records.deliveries import DeliveryLedger, DeliveryView
 
@@ -117,8 +119,6 @@ class Deliverer:
             return self._failed(row, f"Slack answered {error}", transient=transient)
         except PostUncertain as exc:
             return self._failed(row, f"Slack did not confirm the message ({exc})", transient=True)
-        except ChartNotReady as exc:
-            return self._failed(row, str(exc), transient=True)
         except UNREACHABLE as exc:
             return self._failed(row, f"could not reach Slack ({describe(exc)})", transient=True)
 
@@ -149,7 +149,11 @@ class Deliverer:
         if ts is None:
             blocks = payload["blocks"]
             if row.chart_png:
-                blocks = with_chart_file(blocks, chart_file_id(self.poster, self.ledger, row))
+                try:
+                    blocks = with_chart_file(blocks, chart_file_id(self.poster, self.ledger, row))
+                except ChartNotReady as exc:
+                    log.warning("delivery %s: %s; sending it without the chart, its figures as text", row.key, exc)
+                    blocks = without_chart(blocks)
             ts = self.poster.post(channel=channel, text=payload["text"], blocks=blocks, key=row.key,
                                   since=since, tries=self.post_tries).ts
             self.ledger.mark_posted(row.key, channel=channel, ts=ts)

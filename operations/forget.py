@@ -9,11 +9,13 @@ same feedback export does not bring them back.
 
 Order, so that an interruption loses nothing and a second run finishes the job: the customer's chunks
 are read first (their verbatims are what gets masked); then one records transaction adds them to the
-forgotten list, deletes their rows, masks the logs and drops their record-manager rows; then their
-chunks leave the vector store and the lexical index; last, the files are rewritten so that no byte of
-theirs stays on disk (Chroma's write-ahead log and freed pages, the keyword index's old segments, the
-records database's freed pages and `-wal` file, PostgreSQL's dead row versions: `clear_traces`). Run
-the same command again after any failure: for someone already forgotten it clears the files again.
+forgotten list, deletes their rows, masks the logs, deletes the Slack events waiting in the inbox that
+name or quote them (records/forgotten.py says why those are deleted, not masked) and drops their
+record-manager rows; then their chunks leave the vector store and the lexical index; last, the files are
+rewritten so that no byte of theirs stays on disk (Chroma's write-ahead log and freed pages, the keyword
+index's old segments, the records database's freed pages and `-wal` file, PostgreSQL's dead row versions:
+`clear_traces`). Run the same command again after any failure: for someone already forgotten it clears
+the files again.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ class ForgetPlan:
     @property
     def nothing_left(self) -> bool:
         r = self.records
-        return not (self.chunks or r.customers or r.promises or r.thanks or r.masked)
+        return not (self.chunks or r.customers or r.promises or r.thanks or r.masked or r.inbox_events)
 
     @property
     def sources(self) -> dict[str, int]:
@@ -259,6 +261,13 @@ def _masked_line(r: RecordsForgotten, verb: str) -> str:
     return f"  decision logs: {verb} in " + ", ".join(parts) + f" (as {FORGOTTEN_MASK})"
 
 
+def _inbox_line(r: RecordsForgotten, verb: str) -> list[str]:
+    if not r.inbox_events:
+        return []
+    return [f"  Slack events waiting to be answered: {verb} {_plural(r.inbox_events, 'event')} that named or "
+            "quoted them (their askers get no answer if the app restarts before answering)"]
+
+
 def plan_text(plan: ForgetPlan) -> str:
     who = f"{plan.customer_id} ({plan.name})" if plan.name else plan.customer_id
     kinds = Counter(str(h.metadata.get("kind", "")) for h in plan.chunks)
@@ -268,6 +277,7 @@ def plan_text(plan: ForgetPlan) -> str:
         _records_line(plan.records, "remove"),
         f"  knowledge: remove {knowledge} from {_plural(len(plan.sources), 'source')}",
         _masked_line(plan.records, "mask them"),
+        *_inbox_line(plan.records, "drop"),
     ]
     return "\n".join(lines)
 
@@ -280,6 +290,7 @@ def report_text(report: ForgetReport) -> str:
         f"  knowledge: removed {_plural(report.vector_store, 'chunk')} from the vector store, "
         f"{report.lexical_index} from the lexical index, {report.record_manager} from the record manager",
         _masked_line(r, "masked them"),
+        *_inbox_line(r, "dropped"),
     ]
     if report.remaining:
         lines.append(f"  WARNING: {_plural(report.remaining, 'chunk')} of theirs still found; run the command again")

@@ -10,7 +10,9 @@ Callers choose the key and keep their own record: the digest deliverer uses the 
 delivery ledger (jobs/delivery.py); the Slack app a fresh key per post and the Slack ledger
 (bot/answering.py). A file is uploaded without a channel and shown only by the message that names it
 (jobs/chart_file.py), so completing its upload is safe to repeat. `chat.update` and the reads are safe to
-repeat too; they use the ordinary client, which retries 5xx and dropped connections.
+repeat too; they use the ordinary client, which retries 5xx and dropped connections. Ephemeral notes
+(`chat.postEphemeral`) leave nothing to search for: they go through the post client and are not tried
+again after an ambiguous failure (`post_ephemeral`).
 """
 
 from __future__ import annotations
@@ -148,6 +150,21 @@ class OncePoster:
         if found is not None:
             return found
         raise PostUncertain(last)
+
+    def post_ephemeral(self, *, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+        """A note in `channel` that only `user` sees. Rate limits are waited out (a 429 showed nothing), but
+        nothing else is tried twice: an ephemeral note never appears in the conversation's history, so one
+        Slack showed before a 5xx or a dropped connection cannot be looked for, and a second try could show
+        it twice. Raises SlackApiError for a definite refusal and PostUncertain for an ambiguous failure."""
+        kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
+        try:
+            self.post_client.chat_postEphemeral(channel=channel, user=user, text=text, **kwargs)
+        except (SlackApiError, URLError, HTTPException, ConnectionError, TimeoutError) as exc:
+            if not is_ambiguous(exc):
+                raise
+            log.warning("chat.postEphemeral in %s did not answer clearly (%s); not sent again, since a note "
+                        "only its reader sees cannot be looked for", channel, describe(exc))
+            raise PostUncertain(exc) from exc
 
     def _look(self, channel: str, key: str, *, thread_ts: str | None, since: float, after: Exception) -> Posted | None:
         try:

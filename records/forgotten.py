@@ -8,11 +8,20 @@ short; the hash keeps the list from naming anyone at a glance, it is not encrypt
 Decision logs (decisions, concerns, brief feedback comments, delivered briefs, digest deliveries) are
 not deleted — they are other people's work — but every mention of the customer is masked: their id,
 their name, and any run of their verbatims' words quoted there.
+
+Slack events waiting in the inbox (`slack_inbox`, bot/inbox.py) that mention them are deleted, not masked.
+A row there lives for the seconds its answer takes, or until the next start takes it up after a crash; it
+is the raw delivery, and what the app does with it is not known here. A message in a feedback channel
+that names the customer is dropped at ingestion because its id is on the forgotten list: masked, it would
+lose that id and be stored with their words. Deleting costs at most one answer: a process still working
+on the event finishes it from memory (its own delete then finds nothing), and after a crash the event is
+not taken up again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +34,7 @@ from sqlalchemy.orm import Session, load_only
 
 from records.clock import now_utc
 from records.models import (
+    AcceptedSlackEvent,
     BriefFeedback,
     Concern,
     Customer,
@@ -212,11 +222,14 @@ class RecordsForgotten:
     masked: dict[str, int] = field(default_factory=dict)
     # Slack permalinks (or channel/ts) of briefs already posted that quoted or named them.
     posted_briefs: list[str] = field(default_factory=list)
+    # Slack events waiting in the inbox whose body named or quoted them (deleted).
+    inbox_events: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
             "customers": self.customers, "promises": self.promises, "promise_events": self.promise_events,
             "thanks": self.thanks, "masked": dict(self.masked), "posted_briefs": list(self.posted_briefs),
+            "inbox_events": self.inbox_events,
         }
 
 
@@ -260,9 +273,33 @@ def forget_in_records(session: Session, *, customer_id: str, masker: CustomerMas
                     done.posted_briefs.append(row.permalink or f"channel {row.channel}, message {row.message_ts}")
         if changed:
             done.masked[model.__tablename__] = changed
+    done.inbox_events = _forget_inbox_events(session, masker, apply=apply)
     if apply:
         session.flush()
     return done
+
+
+def _forget_inbox_events(session: Session, masker: CustomerMasker, *, apply: bool) -> int:
+    """Count (and with `apply` delete) the inbox's Slack events whose body names or quotes the customer."""
+    theirs: list[str] = []
+    for event_id, body in session.execute(select(AcceptedSlackEvent.event_id, AcceptedSlackEvent.body)):
+        if _mentions(body, masker):
+            theirs.append(event_id)
+    if apply:
+        for start in range(0, len(theirs), 500):
+            part = theirs[start : start + 500]
+            session.execute(delete(AcceptedSlackEvent).where(AcceptedSlackEvent.event_id.in_(part)))
+    return len(theirs)
+
+
+def _mentions(body: str, masker: CustomerMasker) -> bool:
+    """Whether a delivery's body names or quotes the customer. Read as JSON, since Slack's escapes (`\\u00e9`,
+    `\\/`) can hide a name in the raw text; a body that is not JSON is read as it is."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return masker.text(body) != body
+    return masker.json(value) != value
 
 
 def _forget_rows(session: Session, stored: list[str], done: RecordsForgotten, *, apply: bool) -> None:
@@ -308,7 +345,7 @@ def _count(session: Session, model: type, condition: Any) -> int:
 # -- leaving no bytes behind -------------------------------------------------------------------------------
 # The tables `forget_in_records` deletes from or rewrites.
 FORGET_TABLES: tuple[str, ...] = tuple(
-    model.__tablename__ for model in (Customer, Promise, PromiseEvent, Thanks, *_LOG_TEXT)
+    model.__tablename__ for model in (Customer, Promise, PromiseEvent, Thanks, *_LOG_TEXT, AcceptedSlackEvent)
 )
 # How long PostgreSQL's VACUUM FULL waits for its lock before leaving the table for the operator.
 VACUUM_LOCK_TIMEOUT = "15s"

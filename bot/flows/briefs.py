@@ -11,7 +11,7 @@ from slack_bolt import Ack
 
 from bot.access import GUEST_REFUSAL
 from bot.flows.promises import open_promise_modal
-from bot.flows.replies import clicked_in, tell
+from bot.flows.replies import clicked_in, note, tell
 from bot.runtime import BotRuntime
 from outbound.layouts.brief_message import full_brief_modal
 from outbound.layouts.brief_view import BriefView
@@ -105,10 +105,6 @@ def submit_concern(rt: BotRuntime, ack: Ack, *, user: str, view: dict[str, Any])
     except Exception as exc:  # recorded, not shown: the advocate hears so rather than nothing
         log.error("concern on the decision of brief %s by %s recorded but not posted (%s)", brief.id, user,
                   describe(exc))
-        try:
-            rt.client.chat_postEphemeral(channel=brief.channel, user=user, thread_ts=brief.thread_ts,
-                                         text=CONCERN_NOT_POSTED)
-        except Exception:
-            log.exception("could not tell %s that the concern was not posted", user)
+        note(rt, channel=brief.channel, user=user, thread_ts=brief.thread_ts, text=CONCERN_NOT_POSTED)
         return
     log.info("concern recorded on the decision of brief %s by %s", brief.id, user)

@@ -17,7 +17,7 @@ from slack_bolt import Ack
 
 from bot.access import GUEST_REFUSAL
 from bot.flows.home import publish_home
-from bot.flows.replies import clicked_in, tell
+from bot.flows.replies import clicked_in, dm, note, tell
 from bot.runtime import BotRuntime
 from outbound.layouts.modals import (
     CUSTOMER_BLOCK,
@@ -81,7 +81,7 @@ def open_promise_modal(rt: BotRuntime, *, trigger_id: str, user: str, text: str,
         if refuse is not None:
             refuse(GUEST_REFUSAL)
         else:
-            rt.client.chat_postEphemeral(channel=channel, user=user, text=GUEST_REFUSAL)
+            note(rt, channel=channel, user=user, text=GUEST_REFUSAL)
         return
     today = datetime.now(rt.records.timezone).date()
     where = {"channel": channel, "thread_ts": thread_ts, "message_ts": message_ts}
@@ -140,9 +140,7 @@ def submit_promise(rt: BotRuntime, ack: Ack, *, user: str, view: dict[str, Any])
             text=f":handshake: {user_mention(user)} recorded a promise {said}",
         )
     else:  # from `/advocate promise`: no thread to say it in, so the person is told by DM
-        try:
-            rt.client.chat_postMessage(channel=user, text=f":handshake: Recorded your promise {said}")
-        except Exception:  # recorded all the same
+        if not dm(rt, user, f":handshake: Recorded your promise {said}"):  # recorded all the same
             log.warning("could not confirm promise %s to %s", promise.id, user)
 
 

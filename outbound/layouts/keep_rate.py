@@ -10,9 +10,13 @@ from slack_sdk.models.blocks import ImageBlock
 from records.keep_rate import KeepRateReport
 
 CHART_BLOCK_ID = "keep_rate_chart"
+# The block that stands in the chart's place, its figures in words, when the chart cannot be shown.
+CHART_FIGURES_BLOCK_ID = "keep_rate_chart_figures"
 # Stands for the chart's Slack file id until the deliverer has uploaded it (jobs/chart_file.py).
 CHART_FILE_PLACEHOLDER = "F0CHARTFILE"
 MAX_ALT_TEXT = 2000
+# How the alt text starts: it tells a screen reader what the image is, and says nothing once there is none.
+ALT_TEXT_LEAD = "Bar chart, "
 
 
 def keep_rate_text(report: KeepRateReport, *, title: str = "Team keep rate") -> str:
@@ -48,7 +52,7 @@ def chart_alt_text(report: KeepRateReport, *, title: str) -> str:
     complete = [p for p in report.periods if p.complete]
     bars = [f"{p.label.split('-', 1)[1]} {p.rate:.0%} ({p.kept_on_time} of {p.closed})"
             for p in complete if p.rate is not None]
-    text = f"Bar chart, {title} (kept on time / closed): " + (", ".join(bars) or "nothing closed")
+    text = f"{ALT_TEXT_LEAD}{title} (kept on time / closed): " + (", ".join(bars) or "nothing closed")
     empty = len(complete) - len(bars)
     if bars and empty:
         text += f"; the other {empty} {unit}{'s' if empty != 1 else ''} closed none"
@@ -65,3 +69,18 @@ def with_chart_file(blocks: list[dict[str, Any]], file_id: str) -> list[dict[str
     """The blocks with the uploaded chart's file id in its image block (a copy; the stored payload stays)."""
     return [{**block, "slack_file": {"id": file_id}} if block.get("block_id") == CHART_BLOCK_ID else block
             for block in blocks]
+
+
+def without_chart(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The blocks with the chart's image block replaced by its figures in words (its alt text, as plain text,
+    so that names and percentages show as written): for a message sent when the chart cannot be shown."""
+    shown: list[dict[str, Any]] = []
+    for block in blocks:
+        if block.get("block_id") != CHART_BLOCK_ID:
+            shown.append(block)
+            continue
+        figures = str(block.get("alt_text") or "").removeprefix(ALT_TEXT_LEAD).strip()
+        if figures:
+            shown.append({"type": "section", "block_id": CHART_FIGURES_BLOCK_ID,
+                          "text": {"type": "plain_text", "text": figures[:1].upper() + figures[1:], "emoji": False}})
+    return shown

@@ -21,7 +21,7 @@ from outbound.layouts.home import HOME_THANKS_MARK, MAX_HOME_BLOCKS
 from records import Records
 from records.models import Promise
 from tests.bot import payloads
-from tests.bot.conftest import ADMIN, ASKER, ON_BOTH_STORES, Slack
+from tests.bot.conftest import ADMIN, ASKER, DM, ON_BOTH_STORES, Slack
 from tests.slack_checks import assert_within_limits, texts, unexpected_controls
 
 pytestmark = ON_BOTH_STORES  # what these tests check is stored: on the embedded default and a production's stores
@@ -175,7 +175,7 @@ def test_mark_thanked_on_app_home_records_it_and_the_customer_leaves_the_list(sl
     shown = "\n".join(texts(blocks))
     assert "*Thank-yous due* (1 in the next 14 days)" in shown and "Lovelace" not in shown
     assert [v for a, v in buttons(blocks) if a == HOME_THANKS_MARK] == ["C10002:5"]
-    assert "thanked for 10 years" in slack.api.posted(ASKER)[-1]["text"]  # App Home has no channel: a DM
+    assert "thanked for 10 years" in slack.api.posted(DM)[-1]["text"]  # App Home has no channel: a DM
 
 
 def test_kept_on_app_home_moves_the_keep_rate_and_empties_the_list(slack: Slack) -> None:

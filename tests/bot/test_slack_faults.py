@@ -1,7 +1,8 @@
 """The Slack app against a Slack that fails: rate limits, server errors and dropped connections, one after
 another, on the placeholder and on the update that delivers a brief. A written brief reaches its thread
 once; the apology is for briefs that could not be written, and a brief Slack refuses for longer than
-SLACK_RETRY_SECONDS is reported as such."""
+SLACK_RETRY_SECONDS is reported as such. The notes a click answers with (a DM from App Home, an ephemeral
+note in a channel) are shown once too, whatever Slack answered after showing them."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import pytest
 
 from bot.answering import APOLOGY, UNDELIVERED
 from bot.flows.briefs import CONCERN_NOT_POSTED
+from bot.flows.promises import NOT_STAFF
+from outbound.actions import ACTION_PROMISE_KEPT
 from outbound.layouts.brief_message import RAISE_CONCERN
+from outbound.layouts.home import HOME_THANKS_MARK
 from outbound.layouts.modals import CONCERN_MODAL
 from tests.bot import payloads
-from tests.bot.conftest import ADVOCATE, ASKER, GENERAL, Slack, bot_texts, briefs
+from tests.bot.conftest import ADVOCATE, ASKER, DM, GENERAL, Slack, bot_texts, briefs
 from tests.bot.test_asking import CHATBOT, mention
 from tests.bot.test_buttons_and_views import brief_in_general, click
 from tests.slack_api_server import DROPPED
@@ -103,3 +107,56 @@ def test_a_brief_whose_placeholder_was_deleted_is_posted_in_the_thread_instead(s
     assert brief["thread_ts"] == ts and not slack.api.ephemeral(ASKER)
     [record] = slack.services.records.slack.recent_briefs(ASKER)
     assert record.message_ts == brief["ts"]  # its buttons and permalink point at the message that holds it
+
+
+# -- the notes a click answers with -------------------------------------------------------------------------
+def home_click_by_a_stranger(slack: Slack) -> None:
+    """"Mark thanked" on App Home by someone not in the staff list: told why, by DM (App Home has no channel)."""
+    click = payloads.home_block_actions(HOME_THANKS_MARK, user=ASKER)
+    click["actions"][0]["value"] = "C10001:10"
+    slack.post(click)
+    slack.wait()
+
+
+def channel_click_by_a_stranger(slack: Slack) -> None:
+    """"Kept" on a promise in a channel by someone not in the staff list: told why, in an ephemeral note."""
+    slack.post(payloads.block_actions(ACTION_PROMISE_KEPT, "P0000001", user=ASKER, channel=GENERAL,
+                                      message_ts=payloads.new_ts()))
+    slack.wait()
+
+
+def test_a_dm_slack_posted_before_answering_500_is_posted_once(slack: Slack) -> None:
+    slack.bot.poster.pause_seconds = 0.01
+    slack.api.fail_next("chat.postMessage", status=500, after_posting=True)
+    home_click_by_a_stranger(slack)
+    assert [c.status for c in slack.api.calls_to("chat.postMessage")] == [500]  # found by its key, not re-posted
+    assert [m["text"] for m in slack.api.posted(DM)] == [NOT_STAFF]
+
+
+def test_a_dm_that_was_not_posted_is_posted_after_looking(slack: Slack) -> None:
+    slack.bot.poster.pause_seconds = 0.01
+    slack.api.fail_next("chat.postMessage", status=500)
+    slack.api.fail_next("chat.postMessage", status=429, retry_after=0)
+    home_click_by_a_stranger(slack)
+    assert [c.status for c in slack.api.calls_to("chat.postMessage")] == [500, 429, 200]
+    assert [m["text"] for m in slack.api.posted(DM)] == [NOT_STAFF]
+
+
+def test_an_ephemeral_note_slack_showed_before_answering_500_is_not_sent_again(
+    slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.api.fail_next("chat.postEphemeral", status=500, after_posting=True)
+    with caplog.at_level(logging.WARNING, logger="bot.flows.replies"):
+        channel_click_by_a_stranger(slack)
+    assert [c.status for c in slack.api.calls_to("chat.postEphemeral")] == [500]
+    assert [n["text"] for n in slack.api.ephemeral(ASKER)] == [NOT_STAFF]
+    assert f"a note to {ASKER} in {GENERAL} may not have been shown (internal_error); not sent again" in caplog.text
+
+
+def test_an_ephemeral_note_waits_out_a_rate_limit(slack: Slack) -> None:
+    slack.api.fail_next("chat.postEphemeral", status=429, retry_after=1)
+    channel_click_by_a_stranger(slack)
+    calls = slack.api.calls_to("chat.postEphemeral")
+    assert [c.status for c in calls] == [429, 200]
+    assert calls[1].at - calls[0].at >= 1.0  # Retry-After honoured
+    assert [n["text"] for n in slack.api.ephemeral(ASKER)] == [NOT_STAFF]

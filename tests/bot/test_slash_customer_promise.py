@@ -148,7 +148,8 @@ def test_promise_command_opens_the_modal_prefilled_and_records_the_promise(slack
     assert response.text == ""
     [promise] = slack.services.records.promises.list(owners=["kim.lee"])
     assert promise.customer_id == "C10003" and promise.permalink is None
-    assert slack.api.posted(ASKER)[-1]["text"].startswith(":handshake: Recorded your promise to customer C10003")
+    # Told by DM (the conversation conversations.open names, where its key can be searched for).
+    assert slack.api.posted(DM)[-1]["text"].startswith(":handshake: Recorded your promise to customer C10003")
 
 
 def test_promise_command_without_text_and_for_a_guest(slack: Slack) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import timedelta
@@ -12,7 +13,7 @@ from slack_sdk.models.blocks import ImageBlock
 from advocate.services import Services, build_services
 from jobs import delivery_retry
 from outbound.blocks import BlockList, Chart, Message
-from outbound.layouts.keep_rate import CHART_BLOCK_ID, CHART_FILE_PLACEHOLDER
+from outbound.layouts.keep_rate import CHART_BLOCK_ID, CHART_FIGURES_BLOCK_ID, CHART_FILE_PLACEHOLDER
 from outbound.poster import METADATA_EVENT_TYPE
 from tests.jobs.conftest import NOW, assert_valid_message, dm, slack_id
 from tests.slack_api_server import SlackApiServer, Upload
@@ -275,19 +276,31 @@ def test_a_chart_slack_is_still_processing_is_waited_for(svc: Services, slack_ap
     assert len(slack_api.calls_to("files.info")) == 3
 
 
-def test_a_chart_slack_keeps_processing_leaves_the_digest_pending_then_sends_it_once(
-    svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
+def test_a_chart_slack_never_finishes_processing_leaves_the_digest_to_go_without_it(
+    svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr("jobs.chart_file.READY_PAUSES", (0.01, 0.01))
-    slack_api.processing_looks = 100
-    outcome = deliver_with_chart(svc)
-    assert outcome.status == "pending" and "still processing the chart" in outcome.detail
-    assert slack_api.posted() == []
-    slack_api.processing_looks = 0  # Slack has finished with it
-    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
-    assert [o.status for o in report.outcomes] == ["sent"]
-    shown_chart(slack_api)
-    assert len(slack_api.calls_to("files.getUploadURLExternal")) == 1  # the same file, not a second upload
+    slack_api.processing_looks = 10**6  # files.info never reports an image
+    with caplog.at_level(logging.WARNING, logger="jobs.delivery"):
+        outcome = deliver_with_chart(svc)
+    assert outcome.status == "sent"
+    [posted] = slack_api.posted(dm(HANDLE))
+    assert_valid_message(posted, channel=dm(HANDLE))
+    # The chart's place holds its figures, as written; no block names a file.
+    assert [b["type"] for b in posted["blocks"]] == ["section", "section"]
+    assert posted["blocks"][-1] == {"type": "section", "block_id": CHART_FIGURES_BLOCK_ID,
+                                    "text": {"type": "plain_text", "text": "Keep rate, Tom's team: W47 60% (3 of 5).",
+                                             "emoji": False}}
+    [upload] = slack_api.uploads  # uploaded and completed without a channel: shown nowhere
+    assert (upload.channel, upload.thread_ts) == (None, None)
+    assert len(slack_api.calls_to("files.info")) == 3 and len(slack_api.calls_to("chat.postMessage")) == 1
+    assert f"delivery {outcome.key}: Slack was still processing the chart {upload.file_id}" in caplog.text
+    assert "sending it without the chart, its figures as text" in caplog.text
+    row = svc.records.deliveries.get(outcome.key)
+    assert row is not None and row.status == "sent" and row.slack_ts == posted["ts"]
+    # The stored intent keeps the chart: what was recorded is what any attempt starts from.
+    assert row.payload["blocks"][-1]["slack_file"] == {"id": CHART_FILE_PLACEHOLDER}
+    assert deliver_with_chart(svc).status == "already_sent" and len(slack_api.posted()) == 1
 
 
 def test_slack_failing_to_complete_the_upload_still_shows_the_chart_once(

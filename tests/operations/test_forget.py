@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -332,3 +333,50 @@ def test_slack_feedback_naming_a_forgotten_customer_is_not_indexed(
     other = {**theirs, "ts": "1700000300.000100", "text": "Customer C10002 loves the new router"}
     assert channels.handle(other) == "indexed"
     assert [h.metadata["customer_id"] for h in fake_services.store.by_metadata({"channel": "slack"})] == ["C10002"]
+
+
+# -- Slack events waiting in the inbox ------------------------------------------------------------------
+def delivery(event_id: str, text: str, *, channel: str = "C0FEEDBK1") -> tuple[str, str]:
+    """An Events API delivery as the inbox keeps it (Slack's JSON escapes non-ASCII characters)."""
+    event = {"type": "message", "channel": channel, "user": "U0STAFF01", "text": text, "ts": "1700000300.000100"}
+    return event_id, json.dumps({"type": "event_callback", "event_id": event_id, "event": event})
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def inbox_services(
+    request: pytest.FixtureRequest, tmp_path: Path, fake_embeddings: DeterministicFakeEmbedding
+) -> Iterator[Services]:
+    """The records on SQLite or PostgreSQL (the inbox is records), the store embedded, loaded as `loaded`."""
+    values: dict[str, object] = {"data_dir": tmp_path / "data"}
+    with ExitStack() as stack:
+        if request.param == "postgresql":
+            values["database_url"] = stack.enter_context(
+                fresh_postgres_schema(request.getfixturevalue("postgres_server_url")))
+        svc = build_services(Settings(**values), embedder=fake_embeddings)
+        stack.callback(svc.close)
+        load_records(svc, tmp_path)
+        assert svc.ingestor.ingest([write_pack(tmp_path)]).rejected == 0
+        yield svc
+
+
+def test_slack_events_waiting_in_the_inbox_that_name_or_quote_them_are_dropped(inbox_services: Services) -> None:
+    loaded = inbox_services
+    inbox = loaded.records.slack
+    inbox.accept_events([
+        delivery("EvNAMESID01", f"Customer {FORGET} says the engineer never came"),
+        delivery("EvQUOTES001", "<@U0BOT0001> she said “granddaughter’s birthday cake melting on the side”"),
+        delivery("EvNAMED0001", f"<@U0BOT0001> what did {NAME.upper()} tell us?", channel="C0DECIDE1"),
+        delivery("EvOTHER0001", f"Customer C10002: {OTHER}"),
+        ("EvDAMAGED01", f'{{"event": {{"text": "{FORGET} never'),  # cut short: read as text
+    ], owner="host/boot")
+    forgetter = forgetter_for(loaded)
+    plan = forgetter.plan(FORGET)
+    assert plan.records.inbox_events == 4
+    result = invoke(loaded, "forget-customer", FORGET, "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "Slack events waiting to be answered: drop 4 events that named or quoted them" in result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["records"]["inbox_events"] == 4
+    waiting = inbox.unfinished_events(owners_like="%", stale_before=NOW)
+    assert [event.event_id for event in waiting] == ["EvOTHER0001"], "another customer's event is still answered"
+    # A process still working on a dropped event finishes it as before: its delete finds nothing.
+    inbox.finish_event("EvNAMESID01")

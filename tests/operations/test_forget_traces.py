@@ -3,7 +3,8 @@ customer's id, name or words — not Chroma's write-ahead log (`embeddings_queue
 `chroma.sqlite3` or of the records database, not its `-wal` file, not the keyword index's old segments,
 and on PostgreSQL not a dead row version. Every byte of every file is searched (UTF-8 and UTF-16, any
 letter case), while the services are still open (as a running Slack app holds them) and after they close;
-an export made afterwards is searched too.
+an export made afterwards is searched too. A Slack event naming them waits in the inbox beforehand, as a
+crash between acknowledging and answering it leaves it.
 
 The fake embedder is enough: what is searched for is bytes, not meaning.
 """
@@ -26,6 +27,7 @@ from sqlalchemy import text
 
 from advocate.services import Services, build_services
 from advocate.settings import Settings
+from records.clock import now_utc
 from tests.chroma_server import ChromaServer
 from tests.conftest import REPO, run_cli
 from tests.databases import fresh_postgres_schema
@@ -51,6 +53,20 @@ def traces(folder: Path, needles: Iterable[str] = THEIRS) -> dict[str, list[str]
     return found
 
 
+def await_answers(svc: Services) -> None:
+    """Slack events acknowledged but not yet answered (as a crash leaves them in the inbox): one asks about
+    them by id and name and quotes them, one is another customer's feedback."""
+    question = f"<@U0BOT0001> {NAME} ({FORGET}) wrote about the birthday cake melting; what now?"
+    svc.records.slack.accept_events([
+        ("EvTHEIRS001", json.dumps({"type": "event_callback", "event": {"type": "app_mention", "text": question}})),
+        ("EvOTHERS001", json.dumps({"type": "event_callback", "event": {"type": "message", "text": KEPT}})),
+    ], owner="host/boot")
+
+
+def still_waiting(svc: Services) -> list[str]:
+    return [e.event_id for e in svc.records.slack.unfinished_events(owners_like="%", stale_before=now_utc())]
+
+
 def forget(svc: Services) -> str:
     result = run_cli("forget-customer", FORGET, "--yes", services=svc)
     assert result.exit_code == 0, result.stderr
@@ -69,6 +85,7 @@ def embedded(tmp_path: Path, fake_embeddings: DeterministicFakeEmbedding) -> Ite
 
 def test_no_file_in_the_data_dir_holds_their_words_after_forgetting(embedded: Services, tmp_path: Path) -> None:
     data = tmp_path / "data"
+    await_answers(embedded)
     before = traces(data)
     # The search sees them where they are: Chroma's database and the records database (its WAL first).
     assert any(name.startswith("chroma") for name in before) and any("advocate.sqlite" in n for n in before)
@@ -76,6 +93,7 @@ def test_no_file_in_the_data_dir_holds_their_words_after_forgetting(embedded: Se
 
     out = forget(embedded)
     assert traces(data) == {}, "found while the services are still open (a running app holds them)"
+    assert still_waiting(embedded) == ["EvOTHERS001"]
     assert "freed space" in out
     assert traces(data, [KEPT]), "another customer's words are still stored"
     exported = run_cli("export", str(tmp_path / "export"), services=embedded)
@@ -191,6 +209,7 @@ def test_on_a_chroma_server_and_postgresql_no_file_holds_their_words(
     served: tuple[Services, ChromaServer, str], tmp_path: Path
 ) -> None:
     svc, server, url = served
+    await_answers(svc)
     with svc.engine.connect() as connection:  # PostgreSQL's files exist once a table has rows on disk
         assert connection.execute(text("SELECT count(*) FROM knowledge_lexical")).scalar()
     assert set(THEIRS) <= {n for hits in postgres_traces(url).values() for n in hits}
@@ -198,6 +217,7 @@ def test_on_a_chroma_server_and_postgresql_no_file_holds_their_words(
 
     out = forget(svc)
     assert postgres_traces(url) == {}, "a row version of theirs is still in PostgreSQL's files"
+    assert still_waiting(svc) == ["EvOTHERS001"]
     assert postgres_traces(url, [KEPT]), "another customer's words are still stored"
     # The server's own SQLite file may keep freed pages until the operator vacuums it, as the report says.
     assert "chroma vacuum" in out
