@@ -84,8 +84,10 @@ class SectionTally:
                 "precision": round(self.good / self.judged, 3) if self.judged else None}
 
 
-def tally_evidence(brief: Brief, case: Case, labels: EvidenceLabels | None, tallies: dict[str, SectionTally]) -> None:
-    """Add this brief's quoted sentences (and verbatims, for row cases) to the per-section tallies."""
+def tally_evidence(brief: Brief, case: Case, labels: EvidenceLabels | None, tallies: dict[str, SectionTally]) -> bool:
+    """Add this brief's quoted sentences (and verbatims, for row cases) to the per-section tallies; whether
+    it shows the reader at least one research sentence labelled relevant."""
+    shows_relevant_research = False
     if labels is not None and case.line in labels.by_line:
         for section, role in JUDGED_SECTIONS.items():
             tally = tallies.setdefault(section, SectionTally())
@@ -96,6 +98,7 @@ def tally_evidence(brief: Brief, case: Case, labels: EvidenceLabels | None, tall
                     continue
                 tally.judged += 1
                 tally.good += label.relevant and (role is None or label.role == role)
+                shows_relevant_research |= label.relevant and section == "research"
     if case.relevant:
         tally = tallies.setdefault("customers_said", SectionTally())
         numbers = {int(n) for n in re.findall(r"\[(\d+)\]", brief.sections.get("customers_said", ""))}
@@ -106,6 +109,7 @@ def tally_evidence(brief: Brief, case: Case, labels: EvidenceLabels | None, tall
             tally.shown += 1
             tally.judged += 1
             tally.good += source.record_id in case.relevant
+    return shows_relevant_research
 
 
 def evaluate_briefs(
@@ -127,6 +131,7 @@ def evaluate_briefs(
     lines: list[int] = []
     misses: list[str] = []
     tallies: dict[str, SectionTally] = {}
+    relevant_research = 0
     for case in cases:
         retrieval.append(judge(case, search(case.q)))
         started = time.perf_counter()
@@ -143,7 +148,7 @@ def evaluate_briefs(
                 misses.append(f"lenses {case.lenses} not in top 3 {sorted(top3)}: {case.q}")
         validity.append(citation_validity(brief))
         fidelity.append(quote_fidelity(brief))
-        tally_evidence(brief, case, labels, tallies)
+        relevant_research += tally_evidence(brief, case, labels, tallies)
     latencies.sort()
     retrieved, briefed = summarise(retrieval), summarise(through_brief)
     return {
@@ -156,6 +161,8 @@ def evaluate_briefs(
         "citation_validity": sum(validity) / len(validity),
         "quote_fidelity": sum(fidelity) / len(fidelity),
         "evidence_precision": {section: tally.as_json() for section, tally in tallies.items()},
+        # Briefs that show the reader at least one research sentence labelled relevant (needs labels).
+        "briefs_with_relevant_research": relevant_research if labels is not None else None,
         "bottom_line_max_lines": max(lines) if lines else 0,
         "brief_p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
         "misses": misses,

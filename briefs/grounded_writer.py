@@ -54,6 +54,7 @@ FURTHER_READING = 5  # research passages listed as sources, quoted or not, in re
 FEEDBACK_CONSIDERED = 8  # the most relevant verbatims counted for "who is affected"
 BOTTOM_LINE_WORDS = 80
 BOTTOM_QUOTE_WORDS = 18
+RISK_QUOTE_WORDS = 30
 VERBATIM_CHARS = 320
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*)$")
@@ -234,16 +235,24 @@ class GroundedWriter:
         picked.transcript = [q for q in (best_of(s) for s in evidence.transcripts) if q][:1]
         picked.feedback = self._rank_feedback(evidence)
         complaints = [s for s in picked.feedback[:FEEDBACK_CONSIDERED] if s.tone.label == "complaint"]
-        for said in [*picked.shown_feedback()[:1], *complaints[:1]]:
-            said.best_sentence = said.best_sentence or self._closest_sentence(said.source.text, evidence)
+        # A long verbatim is quoted from its sentence closest to the decision, not from its opening
+        # (which is often "I have been a customer since…"); a short one is quoted whole.
+        long_ones = [s for s in picked.shown_feedback() if len(_clean(s.source.text)) > VERBATIM_CHARS]
+        self._find_closest_sentences([*picked.shown_feedback()[:1], *complaints[:1], *long_ones], evidence)
         return picked
 
-    def _closest_sentence(self, text: str, evidence: Evidence) -> str:
-        """The sentence of a verbatim closest to the decision (the first dozen are read)."""
-        text = _clean(text)
-        sentences = [s for s in split_sentences(text) if len(s) >= 25][:12] or [text]
-        closeness = self._sentence_vectors(sentences) @ evidence.vector
-        return sentences[int(np.argmax(closeness))]
+    def _find_closest_sentences(self, saids: list[Said], evidence: Evidence) -> None:
+        """Each verbatim's sentence closest to the decision (the first dozen are read), in one embedding pass."""
+        wanted = list({id(s): s for s in saids if not s.best_sentence}.values())
+        sentences = [[x for x in split_sentences(_clean(s.source.text)) if len(x) >= 25][:12]
+                     or [_clean(s.source.text)] for s in wanted]
+        if not wanted:
+            return
+        closeness = self._sentence_vectors([x for group in sentences for x in group]) @ evidence.vector
+        start = 0
+        for said, group in zip(wanted, sentences, strict=True):
+            said.best_sentence = group[int(np.argmax(closeness[start:start + len(group)]))]
+            start += len(group)
 
     def _rank_sentences(self, evidence: Evidence, sources: Iterable[Source]) -> list[Quote]:
         candidates = [(source, sentence) for source in sources for sentence in quotable_sentences(source)]
@@ -338,7 +347,7 @@ def research_section(picked: Picked, cite: Citations) -> str:
 
 
 def customers_section(picked: Picked, cite: Citations) -> str:
-    lines = [f"• {_quote(_verbatim(s.source.text))} — {_feedback_facts(s)} {cite(s.source)}"
+    lines = [f"• {_verbatim_excerpt(s.source.text, s.best_sentence)} — {_feedback_facts(s)} {cite(s.source)}"
              for s in picked.shown_feedback()]
     for quote in picked.transcript:
         when = f" ({quote.source.date})" if quote.source.date else ""
@@ -397,7 +406,7 @@ def risks_section(picked: Picked, cite: Citations) -> str:
         first = complaints[0]
         lines.append(f"• Today: {len(complaints)} of the {min(len(picked.feedback), FEEDBACK_CONSIDERED)} most "
                      "relevant verbatims are complaints, e.g. "
-                     f"{_quote(first.best_sentence or _first_sentence(first.source.text))} "
+                     f"{_short_quote(first.best_sentence or first.source.text, RISK_QUOTE_WORDS)} "
                      f"{cite(first.source)}")
     for quote in picked.risks:
         lines.append(f"• {_title(quote.source)}: {_quote(quote.text)} {cite(quote.source)}")
@@ -470,6 +479,10 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
         complaints = sum(1 for s in picked.feedback[:FEEDBACK_CONSIDERED] if s.tone.label == "complaint")
         bullets.append(f"Main risk: it lands on a problem customers already complain about ({complaints} "
                        "of the most relevant verbatims).")
+    if not bullets and picked.evidence.research:
+        # Passages were found, only none close enough to quote: "nothing bears on it" would be untrue.
+        return ("• No passage in the knowledge base answers this directly; the nearest research is listed "
+                "under Sources. Use the questions below.")
     if not bullets:
         return "• Nothing in the knowledge base bears on this decision yet: use the questions below."
     return "\n".join(f"• {b}" for b in _within_words(bullets, BOTTOM_LINE_WORDS))
@@ -531,6 +544,23 @@ def _verbatim(text: str) -> str:
     if ends and ends[0] <= VERBATIM_CHARS * 1.5:
         return text[: ends[0]]
     return text[:VERBATIM_CHARS].rsplit(" ", 1)[0]
+
+
+def _verbatim_excerpt(text: str, around: str = "") -> str:
+    """A verbatim quoted for "What customers told us": whole when short, else from the sentence `around`
+    (the one closest to the decision) or, when that is its first, from its opening, cut at a sentence end
+    near VERBATIM_CHARS. Words left out before or after the excerpt are marked outside the quotation marks."""
+    text = _clean(text)
+    start = max(text.find(_clean(around)), 0) if around and len(text) > VERBATIM_CHARS else 0
+    excerpt = _verbatim(text[start:])
+    if start > 0 and len(excerpt) < VERBATIM_CHARS // 2:
+        # A short excerpt reads better with the sentence before it, when both fit.
+        before = max((end for end in sentence_ends(text) if end < start and text[end:start].strip()), default=0)
+        widened = text[before:start + len(excerpt)].strip()
+        if len(widened) <= VERBATIM_CHARS:
+            start, excerpt = text.index(widened, before), widened
+    after = "…" if start + len(excerpt) < len(text) else ""
+    return ("…" if start > 0 else "") + _quote(excerpt) + after
 
 
 def _short_quote(text: str, words: int = BOTTOM_QUOTE_WORDS) -> str:

@@ -21,6 +21,9 @@ from knowledge.embeddings import as_vectors
 # signal word found (up to three), and closeness to the passages the knowledge base returned.
 SIGNAL_WEIGHT = 0.12
 EVIDENCE_WEIGHT = 0.5
+# Some lenses are close to almost any decision (their text is general); without a correction they
+# crowd the top three. Each lens's closeness is taken relative to how close it comes, on average, to
+# the other lenses' questions: decisions of every kind, shipped with whatever library is loaded.
 
 
 _LENS_ID = re.compile(r"[a-z][a-z0-9_]{0,49}")
@@ -135,6 +138,7 @@ class LensMatcher:
         self.embedder = embedder
         self._vectors: np.ndarray | None = None
         self._question_vectors: list[np.ndarray] = []
+        self._usual_closeness: np.ndarray = np.zeros(len(lenses))
         self._patterns = [[(s, _signal_pattern(s)) for s in lens.signals] for lens in lenses]
 
     @property
@@ -145,7 +149,22 @@ class LensMatcher:
                 self.embedder,
                 [f"{lens.title}. {lens.description} {' '.join(lens.questions)}" for lens in self.lenses],
             )
+            self._usual_closeness = self._closeness_to_other_lenses_questions(self._vectors)
         return self._vectors
+
+    def _closeness_to_other_lenses_questions(self, vectors: np.ndarray) -> np.ndarray:
+        """Each lens's mean closeness (to the lens text plus its nearest question) over the questions
+        of every other lens."""
+        usual = np.zeros(len(self.lenses))
+        for index in range(len(self.lenses)):
+            others = [q for other, q in enumerate(self._question_vectors) if other != index and len(q)]
+            if not others:
+                continue
+            questions = np.vstack(others)
+            nearest = (questions @ self._question_vectors[index].T).max(axis=1) if len(
+                self._question_vectors[index]) else np.zeros(len(questions))
+            usual[index] = float((questions @ vectors[index] + nearest).mean())
+        return usual
 
     def match(
         self,
@@ -168,6 +187,7 @@ class LensMatcher:
             score = (
                 float(similarities[index])
                 + float(nearest_question[index])
+                - float(self._usual_closeness[index])
                 + SIGNAL_WEIGHT * min(len(found), 3)
                 + EVIDENCE_WEIGHT * float(from_evidence[index])
             )

@@ -286,6 +286,9 @@ def eval_briefs(
             f"lens hit@3 {'n/a' if lens is None else format(lens, '.3f')}  "
             f"citations {result['citation_validity']:.3f}  quotes {result['quote_fidelity']:.3f}  "
             f"brief p50 {result['brief_p50_ms']} ms")
+        if result["briefs_with_relevant_research"] is not None:
+            say(f"      briefs showing a relevant research sentence: {result['briefs_with_relevant_research']}"
+                f"/{result['cases']}")
         for section, tally in result["evidence_precision"].items():
             precision = "n/a" if tally["precision"] is None else format(tally["precision"], ".3f")
             say(f"      {section:<15} precision {precision}  ({tally['good']} of {tally['labelled']} labelled; "

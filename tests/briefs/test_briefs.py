@@ -1,12 +1,15 @@
 """Decision briefs on the sample pack with the real model: the grounded writer's contract."""
 
 import re
+from pathlib import Path
 
 import pytest
 
-from advocate.services import Services
+from advocate.services import Services, build_services
+from advocate.settings import Settings
 from briefs.advisor import Advisor
 from briefs.brief import QUOTE, SECTION_TITLES, citation_numbers, citation_validity, quote_fidelity
+from knowledge.embeddings import SentenceTransformerEmbeddings
 
 pytestmark = pytest.mark.slow
 
@@ -256,3 +259,20 @@ def test_tone_model_reads_complaints_from_words(real_embedder) -> None:  # type:
     tones = model.infer(real_embedder.encode(words))
     assert [t.label for t in tones] == ["complaint", "complaint"]
     assert all(t.inferred for t in tones)
+
+
+def test_research_found_but_not_quotable_is_not_called_nothing(
+    tmp_path: Path, real_embedder: SentenceTransformerEmbeddings
+) -> None:
+    svc = build_services(Settings(data_dir=tmp_path / "data"), embedder=real_embedder)
+    try:
+        note = tmp_path / "note.md"
+        note.write_text("# Warehouse notes\n\nThe forklift fleet was serviced in spring, and the racking in aisle "
+                        "four was replaced after the inspection.\n", encoding="utf-8")
+        assert svc.ingestor.ingest([note], kind="research").added == 1
+        brief = svc.advisor.brief("Should we tie account managers' bonuses to how likely clients are to refer us?")
+    finally:
+        svc.close()
+    assert brief.not_quoted, "the passage is listed as found, not quoted"
+    assert "Nothing in the knowledge base bears on this" not in brief.sections["bottom_line"]
+    assert "nearest research is listed under Sources" in brief.sections["bottom_line"]

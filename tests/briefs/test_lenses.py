@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
-from langchain_core.embeddings import DeterministicFakeEmbedding
+from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
 from advocate.services import build_services
 from advocate.settings import SettingsError, load_settings
-from briefs.lenses import LensLibraryError, LensMatcher, load_lenses
+from briefs.lenses import Lens, LensLibraryError, LensMatcher, load_lenses
 from prompts import PROMPTS_DIR
 
 # The ids issue 3 names, in the library's order.
@@ -105,3 +106,41 @@ def test_signals_match_whole_words_in_any_inflection() -> None:
     # Whole words only: a signal inside a longer word does not count.
     assert "sms" not in signals("Our smsc gateway is being replaced.", "personalisation")
     assert signals("A luxury range for the shops.", "product") == []
+
+
+class _TableEmbedding(Embeddings):
+    """Vectors looked up by text: lets a test say exactly how close each text is to each other."""
+
+    def __init__(self, table: dict[str, list[float]]) -> None:
+        self.table = table
+
+    def _vector(self, text: str) -> list[float]:
+        vector = np.asarray(self.table[text], dtype=float)
+        return list(vector / np.linalg.norm(vector))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._vector(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)
+
+
+def test_a_lens_close_to_every_decision_does_not_crowd_out_the_one_the_decision_is_about() -> None:
+    def lens(lens_id: str, question: str) -> Lens:
+        return Lens(id=lens_id, title=lens_id, description=lens_id, questions=(question,), signals=("zzz",))
+
+    lenses = [lens("general", "g?"), lens("pricing", "p?"), lens("delivery", "d?"), lens("staff", "s?")]
+    # Axes: pricing, delivery, staff. The general lens sits between all of them, so it is fairly
+    # close to any decision; the pricing lens is the only one this decision is really about.
+    table = {
+        "general. general g?": [1, 1, 1], "g?": [1, 1, 1],
+        "pricing. pricing p?": [1, 0, 0], "p?": [1, 0, 0],
+        "delivery. delivery d?": [0, 1, 0], "d?": [0, 1, 0],
+        "staff. staff s?": [0, 0, 1], "s?": [0, 0, 1],
+        "We will raise prices, and couriers change.": [1, 0.45, 0.3],
+    }
+    matcher = LensMatcher(lenses=lenses, embedder=_TableEmbedding(table))
+    ranked = [m.lens.id for m in matcher.match("We will raise prices, and couriers change.", top=4)]
+    # Uncorrected, "general" would lead (1.78 against pricing's 1.76). Taken relative to how close each
+    # lens usually comes to the other lenses' questions, it is the pricing lens that leads.
+    assert ranked[:2] == ["pricing", "general"]

@@ -1,9 +1,12 @@
-"""How a customer's long verbatim is shortened for a brief: always their exact words, cut at a sentence."""
+"""How a customer's long verbatim is shortened for a brief: always their exact words, cut at a sentence,
+and taken from the part that bears on the decision."""
+
+import re
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefs.grounded_writer import VERBATIM_CHARS, _verbatim
+from briefs.grounded_writer import VERBATIM_CHARS, _verbatim, _verbatim_excerpt
 from knowledge.chunking import sentence_ends
 
 
@@ -41,3 +44,55 @@ def test_a_verbatim_is_always_the_opening_of_the_customers_own_words(text: str) 
     quoted = _verbatim(text)
     assert cleaned.startswith(quoted)
     assert len(quoted) <= VERBATIM_CHARS * 1.5
+
+
+LONG_COMPLAINT = (
+    "I have been a customer for eleven years and have always paid on time. "
+    "Last winter I moved house and asked for my service to move with me, which took three visits. "
+    "Our service went out for two days in March and nobody told us why. "
+    "When I asked for a credit for the days without internet I was told outages under a day are not credited. "
+    "I was also charged for a technician visit that fixed nothing at all, which I am still disputing. "
+    "Please make them treat long-standing customers fairly."
+)
+
+
+def _inside_quotes(quoted: str) -> str:
+    match = re.fullmatch(r"…?“(.*)”…?", quoted)
+    assert match, quoted
+    return match.group(1)
+
+
+def test_a_long_verbatim_is_quoted_from_the_sentence_that_bears_on_the_decision() -> None:
+    around = "When I asked for a credit for the days without internet I was told outages under a day are not credited."
+    quoted = _verbatim_excerpt(LONG_COMPLAINT, around)
+    assert quoted.startswith("…“"), "words left out before the excerpt are marked outside the quotes"
+    inside = _inside_quotes(quoted)
+    assert inside in LONG_COMPLAINT
+    assert around in inside
+    assert not inside.startswith("I have been a customer"), "the opening is not what bears on the decision"
+    assert len(inside) <= VERBATIM_CHARS
+
+
+def test_a_short_excerpt_takes_the_sentence_before_it_and_marks_what_follows() -> None:
+    around = "Please make them treat long-standing customers fairly."
+    quoted = _verbatim_excerpt(LONG_COMPLAINT, around)
+    inside = _inside_quotes(quoted)
+    assert inside.startswith("I was also charged for a technician visit")
+    assert not quoted.endswith("…"), "the excerpt runs to the end of the verbatim"
+
+
+def test_a_verbatim_closest_at_its_opening_or_short_is_quoted_as_before() -> None:
+    first = "I have been a customer for eleven years and have always paid on time."
+    assert _verbatim_excerpt(LONG_COMPLAINT, first) == f"“{_verbatim(LONG_COMPLAINT)}”…"
+    assert _verbatim_excerpt("Too slow.", "Too slow.") == "“Too slow.”"
+
+
+@given(st.text(alphabet=st.sampled_from(list('abc XYZ.!?"”)(\n')), max_size=900), st.integers(0, 40))
+def test_an_excerpt_is_always_the_customers_own_words(text: str, pick: int) -> None:
+    cleaned = " ".join(text.split())
+    ends = sentence_ends(cleaned)
+    sentences = [cleaned[a:b].strip() for a, b in zip([0, *ends], [*ends, len(cleaned)], strict=True)]
+    around = sentences[pick % len(sentences)] if sentences else ""
+    inside = _inside_quotes(_verbatim_excerpt(text, around))
+    assert inside in cleaned
+    assert len(inside) <= VERBATIM_CHARS * 1.5
