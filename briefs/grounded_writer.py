@@ -71,7 +71,7 @@ _ASIDE = re.compile(
 # A sentence that itself states a harm to customers or to the relationship.
 _RISK_STATEMENT = re.compile(
     r"\b(?:lose|losing|lost|leave|leaving|defect\w*|churn\w*|erod\w*|damag\w*|undermin\w*|drift\w*|"
-    r"gam(?:e|es|ed|ing) the|backfir\w*|resent\w*|frustrat\w*|distrust|mistrust|complain\w*|at risk|"
+    r"gam(?:e|es|ed|ing) the|backfir\w*|resent\w*|frustrat\w*|distrust|mistrust|at risk|"
     r"risk of|hurt\w*|harm\w*|fail(?:s|ed|ing)? to|broken promise\w*|angry|anger|abandon\w*|"
     r"wasted?|cost of selling|switch(?:es|ed|ing)? to)\b",
     re.IGNORECASE,
@@ -475,10 +475,14 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
     risk = picked.risks[0] if picked.risks else None
     if risk is not None:
         bullets.append(f"Main risk: {_short_quote(risk.text)} {cite(risk.source)}")
-    elif shown and shown[0].tone.label == "complaint":
-        complaints = sum(1 for s in picked.feedback[:FEEDBACK_CONSIDERED] if s.tone.label == "complaint")
-        bullets.append(f"Main risk: it lands on a problem customers already complain about ({complaints} "
-                       "of the most relevant verbatims).")
+    else:
+        considered = picked.feedback[:FEEDBACK_CONSIDERED]
+        complaints = [s for s in considered if s.tone.label == "complaint"]
+        # Complaints among the closest verbatims are the risk the evidence shows, even when praise leads.
+        if complaints and (len(complaints) >= 2 or complaints[0] is considered[0]):
+            refs = "".join(cite(s.source) for s in complaints[:2])
+            bullets.append(f"Main risk: it lands on a problem customers already complain about ({len(complaints)} "
+                           f"of the {len(considered)} most relevant verbatims) {refs}")
     if not bullets and picked.evidence.research:
         # Passages were found, only none close enough to quote: "nothing bears on it" would be untrue.
         return ("• No passage in the knowledge base answers this directly; the nearest research is listed "

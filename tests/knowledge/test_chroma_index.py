@@ -1,0 +1,50 @@
+"""The knowledge collection's vector index: cosine, and searched widely enough to find the true nearest."""
+
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.chroma import SEARCH_EF, open_chroma, open_collection
+
+
+def _hnsw(collection: object) -> dict:
+    return (getattr(collection, "configuration", None) or {}).get("hnsw") or {}
+
+
+def test_a_new_collection_is_cosine_and_searched_widely(tmp_path: Path) -> None:
+    client = open_chroma(chroma_url="", path=str(tmp_path))
+    collection = open_collection(client, "knowledge", model_label="model-a")
+    assert _hnsw(collection)["space"] == "cosine"
+    assert _hnsw(collection)["ef_search"] == SEARCH_EF
+
+
+def test_a_collection_made_with_chromas_defaults_is_widened_when_opened(tmp_path: Path) -> None:
+    client = open_chroma(chroma_url="", path=str(tmp_path))
+    client.get_or_create_collection(
+        "knowledge", metadata={"hnsw:space": "cosine", "embedding_model": "model-a"}, embedding_function=None
+    )
+    assert _hnsw(client.get_collection("knowledge"))["ef_search"] < SEARCH_EF
+    open_collection(client, "knowledge", model_label="model-a")
+    reopened = open_chroma(chroma_url="", path=str(tmp_path)).get_collection("knowledge")
+    assert _hnsw(reopened)["ef_search"] == SEARCH_EF
+    assert _hnsw(reopened)["space"] == "cosine"
+
+
+def test_nearest_neighbours_are_found_as_an_exact_search_finds_them(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(3000, 64)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    client = open_chroma(chroma_url="", path=str(tmp_path))
+    collection = open_collection(client, "knowledge", model_label="model-a")
+    ids = [f"c{n}" for n in range(len(vectors))]
+    for start in range(0, len(ids), 1000):
+        collection.add(ids=ids[start:start + 1000], embeddings=vectors[start:start + 1000])
+    queries = rng.normal(size=(30, 64)).astype(np.float32)
+    found = wanted = 0
+    for query in queries / np.linalg.norm(queries, axis=1, keepdims=True):
+        exact = {ids[i] for i in np.argsort(-(vectors @ query))[:40]}
+        result = collection.query(query_embeddings=[query], n_results=40, include=[])
+        found += len(exact & set(result["ids"][0]))
+        wanted += len(exact)
+    print(f"recall@40 {found / wanted:.3f}")
+    assert found / wanted >= 0.98
