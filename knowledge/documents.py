@@ -160,10 +160,15 @@ def _strip_md(text: str) -> str:
     return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
 
 
+# "– Garrett Hardin, Filters Against Folly": the source of a quotation, not the start of a section.
+_ATTRIBUTION = re.compile(r"^[–—―-]\s*\w")
+
+
 def _looks_like_heading(paragraph: str) -> bool:
     line = paragraph.strip()
     return (
         "\n" not in line and 0 < len(line) <= 90 and not line.endswith((".", ",", ";", ":")) and len(line.split()) <= 14
+        and not _ATTRIBUTION.match(line)
     )
 
 

@@ -37,6 +37,19 @@ def test_plain_text_title_and_heading_lines(tmp_path: Path) -> None:
     assert doc.blocks[1].headings == ("A heading line",)
 
 
+def test_the_source_of_a_quotation_is_not_a_heading(tmp_path: Path) -> None:
+    path = tmp_path / "article.txt"
+    path.write_text(
+        "A short title\n\nThe dark side of scores\n\n"
+        "Every activity produces things that we want and things that we do not want.\n\n"
+        "– Garrett Hardin, Filters Against Folly\n\nWhen a score becomes a target, people game it.\n",
+        encoding="utf-8",
+    )
+    doc = load_document(path)
+    assert [b.headings for b in doc.blocks] == [("The dark side of scores",)] * 3
+    assert doc.blocks[1].text == "– Garrett Hardin, Filters Against Folly"
+
+
 def test_html_structure(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
     path.write_text(
