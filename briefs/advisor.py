@@ -19,6 +19,7 @@ import numpy as np
 from briefs.brief import Brief
 from briefs.functions import Function, FunctionGuess, guess_function
 from briefs.lenses import LensMatch, LensMatcher
+from briefs.mentions import MIN_MENTIONS, words_in_several
 from briefs.tone import Tone, ToneModel, tone_of_score
 from knowledge.retrieval import Retriever, SearchRequest, Source, decision_core
 from knowledge.vector_store import mean_direction
@@ -82,6 +83,8 @@ class Evidence:
     tones: dict[str, Tone] = field(default_factory=dict)
     # Every verbatim found, in retrieval order (scored and unscored alike).
     ranked_feedback: list[Source] = field(default_factory=list)
+    # Decision words that several verbatims use, with the share of all feedback that uses each.
+    word_shares: dict[str, float] = field(default_factory=dict)
 
     @property
     def feedback(self) -> list[Source]:
@@ -207,10 +210,22 @@ class Advisor:
             ranked_feedback=found["feedback"],
         )
         evidence.tones = self._tones(evidence.feedback)
+        evidence.word_shares = self._word_shares(evidence.decision, evidence.feedback)
         evidence.facts = self._customer_facts(named, [s.customer_id for s in evidence.feedback if s.customer_id])
         if not evidence.facts.checked:
             evidence.notes.append("no customer records: tenure and open promises were not checked")
         return evidence
+
+    def _word_shares(self, decision: str, feedback: list[Source]) -> dict[str, float]:
+        """How common, in all feedback, each decision word is that several of these verbatims use."""
+        words = words_in_several(decision, (s.text for s in feedback), at_least=MIN_MENTIONS)
+        if not words:
+            return {}
+        try:
+            return self.retriever.store.lexical.shares_mentioning(words, kind="feedback")
+        except Exception:  # noqa: BLE001 - the groups are a refinement: the brief goes on without them
+            log.exception("how common the decision's words are in feedback could not be read")
+            return {}
 
     def _tones(self, feedback: list[Source]) -> dict[str, Tone]:
         tones = {s.id: tone_of_score(s.feedback_score) for s in feedback if s.feedback_score is not None}

@@ -12,6 +12,7 @@ last, draws on the sections.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import Counter, OrderedDict
@@ -24,6 +25,7 @@ from langchain_core.embeddings import Embeddings
 
 from briefs.advisor import Evidence
 from briefs.brief import SECTION_TITLES, Brief
+from briefs.mentions import MIN_MENTIONS, UNCOMMON_SHARE, mentions
 from briefs.tone import Tone
 from knowledge.chunking import sentence_ends, split_sentences
 from knowledge.embeddings import as_vectors
@@ -383,20 +385,41 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2) -> list[
         for name, groups in groupings:
             if keys[name]:
                 groups.setdefault(keys[name], []).append(said)
-    lines: list[str] = []
+    named: list[tuple[str, list[Said]]] = []
+    if (mentioned := _mention_group(picked.evidence.word_shares, considered)) is not None:
+        named.append(mentioned)
     for name, groups in groupings:
         if not groups or (len(groups) == 1 and name != "channel" and len(next(iter(groups.values()))) < 2):
             continue
         key, members = max(groups.items(), key=lambda item: len(item[1]))
+        named.append((_group_name(name, key), members))
+    lines: list[str] = []
+    for label, members in named[:limit]:
         tones = Counter(s.tone.label for s in members)
         inferred = " (tone inferred from the text)" if any(s.tone.inferred for s in members) else ""
         tone_text = ", ".join(f"{n} {_plural(label, n)}" for label, n in tones.most_common())
         refs = "".join(cite(s.source) for s in members[:3])
-        lines.append(f"{_group_name(name, key)}: {len(members)} of the {total} most relevant verbatims, "
-                     f"{tone_text}{inferred} {refs}")
-        if len(lines) >= limit:
-            break
+        lines.append(f"{label}: {len(members)} of the {total} most relevant verbatims, {tone_text}{inferred} {refs}")
     return lines
+
+
+def _mention_group(word_shares: dict[str, float], considered: list[Said]) -> tuple[str, list[Said]] | None:
+    """The decision word that picks out most of the closest verbatims while being uncommon in feedback
+    as a whole, and the verbatims that use it; None when no word does."""
+    best: tuple[float, str, list[Said]] | None = None
+    for word, share in word_shares.items():
+        if share >= UNCOMMON_SHARE:
+            continue
+        members = [s for s in considered if mentions(word, s.source.text)]
+        if len(members) < MIN_MENTIONS:
+            continue
+        weight = len(members) * -math.log(max(share, 1e-4))
+        if best is None or weight > best[0]:
+            best = (weight, word, members)
+    if best is None:
+        return None
+    # Plain quotation marks: the word is the decision's, not a quotation of a source.
+    return f'Customers who mention "{best[1]}"', best[2]
 
 
 def risks_section(picked: Picked, cite: Citations) -> str:

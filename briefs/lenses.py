@@ -110,7 +110,7 @@ def load_lenses(path: Path) -> list[Lens]:
 _SUFFIXES = ("ings", "ing", "ed", "es", "s")
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     # A light stemmer, so "hire", "hired" and "hiring" meet (and "campaign" meets "campaigns"); words
     # of three letters or fewer stay whole ("sms", "crm").
     for suffix in _SUFFIXES:
@@ -122,7 +122,7 @@ def _stem(word: str) -> str:
 
 def _words(text: str) -> str:
     # Hyphens and punctuation become spaces so "new-customer-only" and "new customer only" meet.
-    return " " + " ".join(_stem(w) for w in re.sub(r"[^a-z0-9£%]+", " ", text.lower()).split()) + " "
+    return " " + " ".join(stem(w) for w in re.sub(r"[^a-z0-9£%]+", " ", text.lower()).split()) + " "
 
 
 def _signal_pattern(signal: str) -> re.Pattern[str]:

@@ -97,6 +97,30 @@ class LexicalIndex:
             with self.engine.begin() as conn:
                 conn.execute(text("INSERT INTO knowledge_fts(knowledge_fts) VALUES ('optimize')"))
 
+    def shares_mentioning(self, terms: Sequence[str], *, kind: str) -> dict[str, float]:
+        """For each term, the share of this collection's chunks of `kind` that contain it (as the index
+        matches words: stemmed), in one query: how common a word is, so a brief can tell a word that
+        picks out some verbatims from one that nearly all of them use."""
+        terms = [t for t in dict.fromkeys(terms) if t]
+        if not terms:
+            return {}
+        params: dict[str, object] = {"collection": self.collection, "kind": kind}
+        counts = []
+        for n, term in enumerate(terms):
+            params[f"t{n}"] = '"' + term.replace('"', "") + '"' if self.dialect == "sqlite" else term
+            if self.dialect == "sqlite":
+                counts.append(f"(SELECT count(*) FROM knowledge_fts WHERE knowledge_fts MATCH :t{n} "
+                              "AND collection = :collection AND kind = :kind)")
+            else:
+                counts.append(f"(SELECT count(*) FROM knowledge_lexical WHERE tsv @@ phraseto_tsquery('english', "
+                              f":t{n}) AND collection = :collection AND kind = :kind)")
+        total = f"(SELECT count(*) FROM {self.table} WHERE collection = :collection AND kind = :kind)"
+        with self.engine.connect() as conn:
+            row = conn.execute(text(f"SELECT {total}, {', '.join(counts)}"), params).one()
+        if not row[0]:
+            return {term: 0.0 for term in terms}
+        return {term: row[n + 1] / row[0] for n, term in enumerate(terms)}
+
     def drop_collection(self) -> None:
         table = self.table
         with self.engine.begin() as conn:

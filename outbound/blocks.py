@@ -147,5 +147,5 @@ def readable(payload: dict[str, Any]) -> str:
         lines.append("")
     chart = payload.get("chart")
     if chart:
-        lines.append(f"(chart attached in the thread: {chart['title']})")
+        lines.append(f"(chart shown in the message: {chart['title']})")
     return "\n".join(lines).rstrip() + "\n"

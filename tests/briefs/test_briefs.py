@@ -288,3 +288,35 @@ def test_research_found_but_not_quotable_is_not_called_nothing(
     assert brief.not_quoted, "the passage is listed as found, not quoted"
     assert "Nothing in the knowledge base bears on this" not in brief.sections["bottom_line"]
     assert "nearest research is listed under Sources" in brief.sections["bottom_line"]
+
+
+def test_who_is_affected_is_named_by_an_uncommon_decision_word_the_verbatims_use(
+    tmp_path: Path, real_embedder: SentenceTransformerEmbeddings
+) -> None:
+    courtesy = [
+        "They refused the courtesy credit after my line was down for two days.",
+        "I asked for a courtesy credit for the outage and was told there is none under a day.",
+        "No courtesy credit even though the whole street lost service for a weekend.",
+        "The courtesy credit promised on the phone never appeared on my bill.",
+        "Outage for three days, and the courtesy credit was a single dollar.",
+        "Every outage I have to fight for a courtesy credit on my bill.",
+    ]
+    topics = ["router", "installer", "app", "email", "engineer", "hold music", "website", "letter", "modem",
+              "sales call", "price rise", "direct debit", "text alert", "shop visit"]
+    others = [f"My bill mentioned the {topic} again, question {n}." for n in range(5) for topic in topics]
+    rows = [*courtesy, *others]
+    csv = tmp_path / "feedback.csv"
+    csv.write_text("id,date,channel,customer_id,score,verbatim\n" + "".join(
+        f'F{n:03d},2026-01-{1 + n % 28:02d},email,C{n:05d},{2 if n < len(courtesy) else 8},"{text}"\n'
+        for n, text in enumerate(rows)), encoding="utf-8")
+    svc = build_services(Settings(data_dir=tmp_path / "data"), embedder=real_embedder)
+    try:
+        assert svc.ingestor.ingest([csv], kind="feedback").added == len(rows)
+        brief = svc.advisor.brief("Finance wants to stop courtesy credits on the bill after short outages.")
+    finally:
+        svc.close()
+    affected = brief.sections["affected"]
+    # "courtesy" is in 6 of 76 verbatims; "bill" is in most of them, so it names no one.
+    assert re.search(r'Customers who mention "courtesy": [3-8] of the \d+ most relevant verbatims', affected), affected
+    assert 'mention "bill"' not in affected
+    assert brief.sections["bottom_line"].startswith('• Who: Customers who mention "courtesy"')

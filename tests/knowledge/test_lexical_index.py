@@ -66,6 +66,15 @@ def test_questions_without_topic_words_find_nothing_and_do_not_fail(index: Lexic
     assert index.search("?!& | :*") == []
 
 
+def test_how_common_a_word_is_in_one_kind(index: LexicalIndex) -> None:
+    shares = index.shares_mentioning(["promised", "phone", "exit", "nowhere"], kind="feedback")
+    # Two feedback rows: one says "promised", one "phone"; "exit" is only in research; stems match.
+    assert shares == {"promised": 0.5, "phone": 0.5, "exit": 0.0, "nowhere": 0.0}
+    assert index.shares_mentioning(["promise"], kind="feedback") == {"promise": 0.5}
+    assert index.shares_mentioning(["exit"], kind="transcript") == {"exit": 0.0}
+    assert index.shares_mentioning([], kind="feedback") == {}
+
+
 def test_collections_in_one_database_stay_apart_and_writes_replace(index: LexicalIndex) -> None:
     other = LexicalIndex(engine=index.engine, collection="other")
     other.upsert([("ivr", "research", "internal", "Weekend opening hours for the shops.")])

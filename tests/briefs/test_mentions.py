@@ -1,0 +1,20 @@
+"""Which words of a decision are counted in the customers' own words, and how they match."""
+
+from briefs.mentions import decision_words, mentions, words_in_several
+
+
+def test_decision_words_leave_out_stop_words_short_and_general_words() -> None:
+    words = decision_words("We plan to end courtesy credits without notice, even for TV-only homes in 2027.")
+    assert words == ["courtesy", "credits", "notice", "homes"]
+
+
+def test_a_word_matches_its_common_inflections_as_whole_words() -> None:
+    assert mentions("credits", "They never credited my account.")
+    assert mentions("credit", "Two CREDITS were missing.")
+    assert not mentions("credit", "An accredited installer came.")
+
+
+def test_words_in_several_counts_texts_not_occurrences() -> None:
+    texts = ["credit credit credit", "no credit here", "nothing"]
+    assert words_in_several("courtesy credit", texts, at_least=2) == ["credit"]
+    assert words_in_several("courtesy credit", texts, at_least=3) == []
