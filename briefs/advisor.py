@@ -217,12 +217,12 @@ class Advisor:
         return evidence
 
     def _word_shares(self, decision: str, feedback: list[Source]) -> dict[str, float]:
-        """How common, in all feedback, each decision word is that several of these verbatims use."""
+        """How common, in the whole knowledge base, each decision word is that several of these verbatims use."""
         words = words_in_several(decision, (s.text for s in feedback), at_least=MIN_MENTIONS)
         if not words:
             return {}
         try:
-            return self.retriever.store.lexical.shares_mentioning(words, kind="feedback")
+            return self.retriever.store.lexical.shares_mentioning(words)
         except Exception:  # noqa: BLE001 - the groups are a refinement: the brief goes on without them
             log.exception("how common the decision's words are in feedback could not be read")
             return {}

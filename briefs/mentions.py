@@ -2,8 +2,8 @@
 
 "Customers who mention "credit": 5 of the 8 most relevant verbatims" says more than "customers who
 filed a complaint" when every verbatim came in the same way. A word counts only where it is uncommon
-in the feedback as a whole (the keyword index says how common), so "bill" or "months", which most
-complaints use, never name a group.
+in the knowledge base as a whole (the keyword index says how common), so "bill" or "months", which
+most complaints use, never name a group.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from briefs.lenses import stem
 from knowledge.lexical_index import query_terms
 
-# A decision word names a group only if fewer than this share of all feedback uses it, and at least
+# A decision word names a group only if fewer than this share of all indexed passages use it, and at least
 # MIN_MENTIONS of the verbatims considered do (both set by reading the groups named for the tuning
 # part of the real complaints: at 0.15, "email" named a group of 3 about allowance notices).
 UNCOMMON_SHARE = 0.1

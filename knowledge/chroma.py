@@ -37,8 +37,12 @@ def open_chroma(*, chroma_url: str, path: str) -> chromadb.ClientAPI:
 
 # How widely Chroma's vector index searches. Its default (100) is approximate enough to miss true
 # nearest passages: on the 1,500 real complaints it found 97.2 % of each question's 40 nearest, and
-# lost one ranked third; at 500 it found 99.9 % (docs/BENCHMARKS.md).
+# lost one ranked third; at 500 it found 99.9 % (docs/BENCHMARKS.md). At 100k chunks the wide search
+# costs about 130 ms a brief (its filtered queries explore far more), so a large collection keeps
+# Chroma's default; the breadth is set again whenever the collection is opened.
 SEARCH_EF = 500
+DEFAULT_EF = 100
+WIDE_SEARCH_MAX_CHUNKS = 20_000
 
 
 def open_collection(client: chromadb.ClientAPI, name: str, *, model_label: str) -> Any:
@@ -52,9 +56,10 @@ def open_collection(client: chromadb.ClientAPI, name: str, *, model_label: str) 
         embedding_function=None,
     )
     hnsw = (getattr(collection, "configuration", None) or {}).get("hnsw") or {}
-    if int(hnsw.get("ef_search") or 0) < SEARCH_EF:
-        # A collection made before this setting (or by another tool): searched as widely from now on.
-        collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+    breadth = SEARCH_EF if collection.count() <= WIDE_SEARCH_MAX_CHUNKS else DEFAULT_EF
+    if int(hnsw.get("ef_search") or 0) != breadth:
+        # Made before this setting, by another tool, or grown past (or back under) the limit.
+        collection.modify(configuration={"hnsw": {"ef_search": breadth}})
     stored = (collection.metadata or {}).get("embedding_model")
     if stored and stored != model_label:
         raise StoreMismatch(

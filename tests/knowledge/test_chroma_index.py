@@ -4,7 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.chroma import SEARCH_EF, open_chroma, open_collection
+from knowledge import chroma
+from knowledge.chroma import DEFAULT_EF, SEARCH_EF, open_chroma, open_collection
 
 
 def _hnsw(collection: object) -> dict:
@@ -48,3 +49,12 @@ def test_nearest_neighbours_are_found_as_an_exact_search_finds_them(tmp_path: Pa
         wanted += len(exact)
     print(f"recall@40 {found / wanted:.3f}")
     assert found / wanted >= 0.98
+
+
+def test_a_large_collection_keeps_chromas_breadth_for_speed(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(chroma, "WIDE_SEARCH_MAX_CHUNKS", 5)
+    client = open_chroma(chroma_url="", path=str(tmp_path))
+    collection = open_collection(client, "knowledge", model_label="model-a")
+    assert _hnsw(collection)["ef_search"] == SEARCH_EF
+    collection.add(ids=[f"c{n}" for n in range(6)], embeddings=np.eye(6, 8, dtype=np.float32))
+    assert _hnsw(open_collection(client, "knowledge", model_label="model-a"))["ef_search"] == DEFAULT_EF

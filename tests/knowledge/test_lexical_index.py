@@ -66,13 +66,15 @@ def test_questions_without_topic_words_find_nothing_and_do_not_fail(index: Lexic
     assert index.search("?!& | :*") == []
 
 
-def test_how_common_a_word_is_in_one_kind(index: LexicalIndex) -> None:
-    shares = index.shares_mentioning(["promised", "phone", "exit", "nowhere"], kind="feedback")
-    # Two feedback rows: one says "promised", one "phone"; "exit" is only in research; stems match.
-    assert shares == {"promised": 0.5, "phone": 0.5, "exit": 0.0, "nowhere": 0.0}
-    assert index.shares_mentioning(["promise"], kind="feedback") == {"promise": 0.5}
-    assert index.shares_mentioning(["exit"], kind="transcript") == {"exit": 0.0}
-    assert index.shares_mentioning([], kind="feedback") == {}
+def test_how_common_a_word_is_in_the_index(index: LexicalIndex) -> None:
+    shares = index.shares_mentioning(["promised", "exit", "phone", "nowhere"])
+    # Six chunks: "promised" in one, "exit" in two (stemmed: "exit fee"), "phone" in one.
+    assert shares == {"promised": 1 / 6, "exit": 2 / 6, "phone": 1 / 6, "nowhere": 0.0}
+    assert index.shares_mentioning(["promise"]) == {"promise": 1 / 6}
+    assert index.shares_mentioning([]) == {}
+    # Counted again after a write here: the new chunk uses "phone" too.
+    index.upsert([("no-signal", "feedback", "internal", "No signal on my phone at home.")])
+    assert index.shares_mentioning(["phone", "promised"]) == {"phone": 2 / 7, "promised": 1 / 7}
 
 
 def test_collections_in_one_database_stay_apart_and_writes_replace(index: LexicalIndex) -> None:
