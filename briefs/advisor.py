@@ -83,7 +83,7 @@ class Evidence:
     tones: dict[str, Tone] = field(default_factory=dict)
     # Every verbatim found, in retrieval order (scored and unscored alike).
     ranked_feedback: list[Source] = field(default_factory=list)
-    # Decision words that several verbatims use, with the share of all feedback that uses each.
+    # Decision words that several verbatims use, with the share of all indexed passages that use each.
     word_shares: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -224,7 +224,7 @@ class Advisor:
         try:
             return self.retriever.store.lexical.shares_mentioning(words)
         except Exception:  # noqa: BLE001 - the groups are a refinement: the brief goes on without them
-            log.exception("how common the decision's words are in feedback could not be read")
+            log.exception("how common the decision's words are in the knowledge base could not be read")
             return {}
 
     def _tones(self, feedback: list[Source]) -> dict[str, Tone]:

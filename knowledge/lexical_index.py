@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*[a-z0-9]|[a-z0-9]")
 
-# How long a word's share of a kind's chunks is reused, and how many are kept at most.
+# How long a word's share of the indexed chunks (and their total) is reused; how many shares are kept.
 SHARES_FRESH_S = 600.0
 SHARES_KEPT = 20_000
 
@@ -56,8 +56,8 @@ class LexicalIndex:
         # The vector-store collection this index mirrors; several may share a database.
         self.collection = collection
         self.dialect = engine.dialect.name
-        # Shares of words already counted, with when: counting one word in 100k chunks takes tens of
-        # milliseconds, and how common a word is hardly moves between ingests.
+        # Shares of words already counted, and the total of chunks, each with when it was counted: how
+        # common a word is hardly moves between ingests, and counting every chunk takes tens of ms.
         self._shares: dict[str, tuple[float, float]] = {}
         self._total: tuple[int, float] | None = None
 
