@@ -116,6 +116,16 @@ class Picked:
     transcript: list[Quote] = field(default_factory=list)
     feedback: list[Said] = field(default_factory=list)  # relevant verbatims, most relevant first
 
+    @property
+    def considered(self) -> list[Said]:
+        """The most relevant verbatims, counted for who is affected and for the risk."""
+        return self.feedback[:FEEDBACK_CONSIDERED]
+
+    @property
+    def complaints(self) -> list[Said]:
+        """The complaints among the verbatims considered, most relevant first."""
+        return [s for s in self.considered if s.tone.label == "complaint"]
+
     def shown_feedback(self) -> list[Said]:
         wanted = {"complaint": MAX_COMPLAINTS, "praise": MAX_PRAISE, "neutral": MAX_NEUTRAL}
         shown: list[Said] = []
@@ -236,20 +246,19 @@ class GroundedWriter:
                     used.discard(found.text)
         picked.transcript = [q for q in (best_of(s) for s in evidence.transcripts) if q][:1]
         picked.feedback = self._rank_feedback(evidence)
-        complaints = [s for s in picked.feedback[:FEEDBACK_CONSIDERED] if s.tone.label == "complaint"]
         # A long verbatim is quoted from its sentence closest to the decision, not from its opening
         # (which is often "I have been a customer since…"); a short one is quoted whole.
         long_ones = [s for s in picked.shown_feedback() if len(_clean(s.source.text)) > VERBATIM_CHARS]
-        self._find_closest_sentences([*picked.shown_feedback()[:1], *complaints[:1], *long_ones], evidence)
+        self._find_closest_sentences([*picked.shown_feedback()[:1], *picked.complaints[:1], *long_ones], evidence)
         return picked
 
     def _find_closest_sentences(self, saids: list[Said], evidence: Evidence) -> None:
         """Each verbatim's sentence closest to the decision (the first dozen are read), in one embedding pass."""
         wanted = list({id(s): s for s in saids if not s.best_sentence}.values())
-        sentences = [[x for x in split_sentences(_clean(s.source.text)) if len(x) >= 25][:12]
-                     or [_clean(s.source.text)] for s in wanted]
         if not wanted:
             return
+        sentences = [[x for x in split_sentences(_clean(s.source.text)) if len(x) >= 25][:12]
+                     or [_clean(s.source.text)] for s in wanted]
         closeness = self._sentence_vectors([x for group in sentences for x in group]) @ evidence.vector
         start = 0
         for said, group in zip(wanted, sentences, strict=True):
@@ -369,7 +378,7 @@ def affected_section(picked: Picked, cite: Citations) -> str:
 
 def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2) -> list[str]:
     """Customer groups the most relevant verbatims point to (channel, segment, tenure), with counts."""
-    considered = picked.feedback[:FEEDBACK_CONSIDERED]
+    considered = picked.considered
     if not considered:
         return []
     total = len(considered)
@@ -404,8 +413,8 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2) -> list[
 
 
 def _mention_group(word_shares: dict[str, float], considered: list[Said]) -> tuple[str, list[Said]] | None:
-    """The decision word that picks out most of the closest verbatims while being uncommon in feedback
-    as a whole, and the verbatims that use it; None when no word does."""
+    """The decision word that picks out most of the closest verbatims while being uncommon in the
+    knowledge base as a whole, and the verbatims that use it; None when no word does."""
     best: tuple[float, str, list[Said]] | None = None
     for word, share in word_shares.items():
         if share >= UNCOMMON_SHARE:
@@ -424,10 +433,10 @@ def _mention_group(word_shares: dict[str, float], considered: list[Said]) -> tup
 
 def risks_section(picked: Picked, cite: Citations) -> str:
     lines: list[str] = []
-    complaints = [s for s in picked.feedback[:FEEDBACK_CONSIDERED] if s.tone.label == "complaint"]
+    complaints = picked.complaints
     if complaints:
         first = complaints[0]
-        lines.append(f"• Today: {len(complaints)} of the {min(len(picked.feedback), FEEDBACK_CONSIDERED)} most "
+        lines.append(f"• Today: {len(complaints)} of the {len(picked.considered)} most "
                      "relevant verbatims are complaints, e.g. "
                      f"{_short_quote(first.best_sentence or first.source.text, RISK_QUOTE_WORDS)} "
                      f"{cite(first.source)}")
@@ -499,8 +508,7 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
     if risk is not None:
         bullets.append(f"Main risk: {_short_quote(risk.text)} {cite(risk.source)}")
     else:
-        considered = picked.feedback[:FEEDBACK_CONSIDERED]
-        complaints = [s for s in considered if s.tone.label == "complaint"]
+        considered, complaints = picked.considered, picked.complaints
         # Complaints among the closest verbatims are the risk the evidence shows, even when praise leads.
         if complaints and (len(complaints) >= 2 or complaints[0] is considered[0]):
             refs = "".join(cite(s.source) for s in complaints[:2])
