@@ -27,6 +27,8 @@ from knowledge.retrieval import Retriever
 QUOTED = re.compile(r"“([^”]+)”")
 # Sections whose quotes are judged, and the role a relevant quote must have there (None: any).
 JUDGED_SECTIONS: dict[str, str | None] = {"bottom_line": None, "definition": None, "research": None, "risks": "risk"}
+# Sections whose cited verbatims are judged by a row case's labels, and the name of their tally.
+VERBATIM_SECTIONS = {"customers_said": "customers_said", "bottom_line": "bottom_line_verbatims"}
 
 
 @dataclass
@@ -100,16 +102,21 @@ def tally_evidence(brief: Brief, case: Case, labels: EvidenceLabels | None, tall
                 tally.good += label.relevant and (role is None or label.role == role)
                 shows_relevant_research |= label.relevant and section == "research"
     if case.relevant:
-        tally = tallies.setdefault("customers_said", SectionTally())
-        numbers = {int(n) for n in re.findall(r"\[(\d+)\]", brief.sections.get("customers_said", ""))}
-        for number in sorted(numbers):
-            source = brief.sources[number - 1] if 0 < number <= len(brief.sources) else None
-            if source is None or source.kind != "feedback":
-                continue
-            tally.shown += 1
-            tally.judged += 1
-            tally.good += source.record_id in case.relevant
+        for section, tally_name in VERBATIM_SECTIONS.items():
+            _tally_verbatims(brief, section, case.relevant, tallies.setdefault(tally_name, SectionTally()))
     return shows_relevant_research
+
+
+def _tally_verbatims(brief: Brief, section: str, relevant: list[str], tally: SectionTally) -> None:
+    """Count the verbatims a section cites, and how many of them are labelled as bearing on the decision."""
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", brief.sections.get(section, ""))}
+    for number in sorted(numbers):
+        source = brief.sources[number - 1] if 0 < number <= len(brief.sources) else None
+        if source is None or source.kind != "feedback":
+            continue
+        tally.shown += 1
+        tally.judged += 1
+        tally.good += source.record_id in relevant
 
 
 def evaluate_briefs(

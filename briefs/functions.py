@@ -102,8 +102,10 @@ def guess_function(text: str, functions: list[Function]) -> FunctionGuess | None
     best: FunctionGuess | None = None
     best_key: tuple[bool, int, int] = (False, 0, 0)
     for function in functions:
-        found = [w for w in function.words if _says(lowered, w)]
+        found = list({w.removesuffix("s"): w for w in function.words if _says(lowered, w)}.values())
         where = [_named_at(lowered, name) for name in {function.id.replace("-", " "), function.title.lower()}]
+        # "Billing wants…", "the network team…": one of its words at the head of the decision names it too.
+        where += [_named_at(lowered, word, verbs=_OWNER_ACTS) for word in found]
         named_at = min((at for at in where if at is not None), default=None)
         # Named outright beats words; of two named, the one named first is the decision's subject.
         key = (named_at is not None, -(named_at or 0), len(found))
@@ -119,9 +121,15 @@ _OWNER_VERBS = (r"(?:team|teams|department|function|lead|leads|wants?|propos\w*|
                 r"is|are|has|have|would|will|says?|needs?|decided|intends?)")
 
 
-def _named_at(lowered: str, name: str) -> int | None:
+# What only an owner does: a function's word followed by these ("billing wants", "the network team")
+# names the function; "the price is" or "support will" need not.
+_OWNER_ACTS = (r"(?:team|teams|department|function|lead|leads|wants?|propos\w*|plans?|asks?|suggests?|"
+               r"decided|intends?)")
+
+
+def _named_at(lowered: str, name: str, *, verbs: str = _OWNER_VERBS) -> int | None:
     """Where the text names this function as an owner, or None."""
-    pattern = r"(?<![a-z0-9])" + re.escape(name) + r"(?![a-z0-9])\s+" + _OWNER_VERBS + r"(?![a-z0-9])"
+    pattern = r"(?<![a-z0-9])" + re.escape(name) + r"(?![a-z0-9])\s+" + verbs + r"(?![a-z0-9])"
     found = re.search(pattern, lowered) if name else None
     return found.start() if found else None
 

@@ -50,6 +50,7 @@ MAX_COMPLAINTS = 3
 MAX_PRAISE = 2
 MAX_NEUTRAL = 1
 MAX_QUESTIONS = 4
+QUESTIONS_PER_LENS = (2, 1, 1)  # every lens the brief names asks at least one question
 # Verbatims are whole experiences, judged as a whole: a looser band than sentences.
 FEEDBACK_RELATIVE = 0.5
 FURTHER_READING = 5  # research passages listed as sources, quoted or not, in retrieval order
@@ -57,6 +58,7 @@ FEEDBACK_CONSIDERED = 8  # the most relevant verbatims counted for "who is affec
 BOTTOM_LINE_WORDS = 80
 BOTTOM_QUOTE_WORDS = 18
 RISK_QUOTE_WORDS = 30
+WHOLE_SLACK_WORDS = 4  # a sentence only this much over a quote's word limit is quoted whole
 VERBATIM_CHARS = 320
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*)$")
@@ -79,6 +81,13 @@ _RISK_STATEMENT = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[,;:—–]\s")
+# Words a cut quote must not end on: they promise words that the cut left out.
+_DANGLING = frozenset(
+    """a an the and or but nor so that which who whom whose when where while if because as than then to of
+    in on at by for from with into onto about over under after before between through during without
+    i we you he she they it my our your his her their its this these those is are was were be been being
+    am do does did have has had will would can could should may might must not no very more most""".split()
+)
 _CHANNEL_PHRASES = {
     "phone": "phone us", "call": "phone us", "email": "email us", "chat": "use chat", "survey": "answered a survey",
     "complaint": "filed a complaint", "store": "visit a store", "social": "post on social media",
@@ -351,6 +360,11 @@ def research_section(picked: Picked, cite: Citations) -> str:
     lines = [f"• {_title(q.source)}: {_quote(q.text)} {cite(q.source)}" for q in picked.research]
     if lines:
         return "\n".join(lines)
+    stated_risks = [q for q in picked.risks if q.source.kind == "research"]
+    if stated_risks:
+        # The research that bears on the decision states a harm: saying "nothing speaks to it" would be untrue.
+        refs = "".join(cite(q.source) for q in stated_risks)
+        return f"The research that bears on this states a risk, quoted under Risks {refs}."
     if picked.evidence.research:
         return ("No research passage speaks to this decision directly; the nearest ones found are listed "
                 "under Sources, not quoted.")
@@ -467,8 +481,8 @@ def promises_section(evidence: Evidence) -> str:
 
 def questions_section(evidence: Evidence) -> str:
     questions: list[tuple[str, str]] = []
-    for match in evidence.lenses[:3]:
-        for question in match.lens.questions[:2]:
+    for match, quota in zip(evidence.lenses, QUESTIONS_PER_LENS, strict=False):
+        for question in match.lens.questions[:quota]:
             if len(questions) < MAX_QUESTIONS and question not in (q for q, _ in questions):
                 questions.append((question, match.lens.id))
     return "\n".join(f"• {q} (lens: {lens})" for q, lens in questions)
@@ -502,7 +516,8 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
                        f"{cite(top.source)}")
     elif picked.definition or picked.research:
         top_quote = (picked.definition or picked.research)[0]
-        label = "Our definition" if top_quote.source.kind in ("definition", "culture") else _title(top_quote.source)
+        # The citation names the document; the label says what kind of evidence this is.
+        label = "Our definition" if top_quote.source.kind in OWN_KINDS else "Research says"
         bullets.append(f"{label}: {_short_quote(top_quote.text)} {cite(top_quote.source)}")
     risk = picked.risks[0] if picked.risks else None
     if risk is not None:
@@ -603,12 +618,18 @@ def _short_quote(text: str, words: int = BOTTOM_QUOTE_WORDS) -> str:
     quotation marks, so what is inside them is exactly the source's words."""
     sentence = _first_sentence(text)
     tokens = sentence.split()
-    if len(tokens) <= words:
+    if len(tokens) <= words + WHOLE_SLACK_WORDS:
         return _quote(sentence)
     head = " ".join(tokens[:words])
     clause = [m.start() for m in _CLAUSE_END.finditer(head)]
     if clause and clause[-1] > len(head) // 2:
         head = head[: clause[-1]]
+    else:
+        # A cut between words must not leave the reader on "when I called to" or "we act on the".
+        kept = head.split()
+        while len(kept) > words // 2 and kept[-1].lower().strip(",;:—–") in _DANGLING:
+            kept.pop()
+        head = " ".join(kept)
     return f"{_quote(head.rstrip(' ,;:—–'))}…"
 
 

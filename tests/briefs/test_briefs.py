@@ -32,6 +32,8 @@ def test_grounded_brief_has_every_section_and_sound_citations(sample_services: S
     assert {"definition", "feedback", "research"} <= kinds
     assert {m.lens.id for m in brief.lenses[:3]} & {"promises", "control"}
     assert all(m.why for m in brief.lenses)
+    asked_by = set(re.findall(r"\(lens: (\w+)\)", brief.sections["questions"]))
+    assert asked_by == {m.lens.id for m in brief.lenses[:3]}, "every lens the brief names asks a question"
 
 
 def test_verbatims_are_quoted_exactly_with_praise_and_complaints(sample_services: Services) -> None:
@@ -258,6 +260,12 @@ def test_a_named_function_owns_the_decision() -> None:
     assert guess is not None and guess.function.id == "service"
     guess = guess_function("Should we stop people calling the helpdesk at night?", functions)
     assert guess is not None and guess.function.id == "service"  # "people" here names nobody's team
+    guess = guess_function("Billing wants to stop issuing automatic credits for outages shorter than 24 hours",
+                           functions)
+    assert guess is not None and guess.function.id == "finance"  # "billing wants": one of its words, as owner
+    guess = guess_function("Should we give credits for outages when the outage lasts a day?", functions)
+    assert guess is not None and guess.function.id == "operations"
+    assert guess.words == ["outages"], "outage and outages are one word, counted once"
 
 
 def test_tone_model_reads_complaints_from_words(real_embedder) -> None:  # type: ignore[no-untyped-def]
@@ -320,3 +328,21 @@ def test_who_is_affected_is_named_by_an_uncommon_decision_word_the_verbatims_use
     assert re.search(r'Customers who mention "courtesy": [3-8] of the \d+ most relevant verbatims', affected), affected
     assert 'mention "bill"' not in affected
     assert brief.sections["bottom_line"].startswith('• Who: Customers who mention "courtesy"')
+
+
+def test_research_that_states_a_risk_is_not_called_silent(
+    tmp_path: Path, real_embedder: SentenceTransformerEmbeddings
+) -> None:
+    svc = build_services(Settings(data_dir=tmp_path / "data"), embedder=real_embedder)
+    try:
+        note = tmp_path / "dealers.md"
+        note.write_text("# What car buyers expect online\n\nNearly half of car buyers leave a dealer whose website "
+                        "hides vehicle prices until after a test drive.\n", encoding="utf-8")
+        assert svc.ingestor.ingest([note], kind="research").added == 1
+        brief = svc.advisor.brief("Should our showrooms keep prices off the website until after a test drive?")
+    finally:
+        svc.close()
+    assert "Nearly half of car buyers" in brief.sections["risks"]
+    research = brief.sections["research"]
+    assert "speaks to this decision directly" not in research, research
+    assert "quoted under Risks [1]" in research

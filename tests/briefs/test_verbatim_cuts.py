@@ -6,7 +6,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefs.grounded_writer import VERBATIM_CHARS, _verbatim, _verbatim_excerpt
+from briefs.grounded_writer import BOTTOM_QUOTE_WORDS, VERBATIM_CHARS, _short_quote, _verbatim, _verbatim_excerpt
 from knowledge.chunking import sentence_ends
 
 
@@ -96,3 +96,24 @@ def test_an_excerpt_is_always_the_customers_own_words(text: str, pick: int) -> N
     inside = _inside_quotes(_verbatim_excerpt(text, around))
     assert inside in cleaned
     assert len(inside) <= VERBATIM_CHARS * 1.5
+
+
+def test_a_short_quote_cut_between_words_does_not_end_on_a_dangling_word() -> None:
+    sentence = ("It occurs to me that when we use scores as a tool for managing people we act on the staff, "
+                "the customers and the balance of power between them.")
+    quoted = _short_quote(sentence, words=18)
+    assert quoted.endswith("”…"), "the cut is marked outside the quotation marks"
+    assert _inside_quotes(quoted) == "It occurs to me that when we use scores as a tool for managing people we act"
+
+
+def test_a_sentence_just_over_the_limit_is_quoted_whole() -> None:
+    sentence = "I was just notified by a recorded message that I had used ninety percent of my monthly data plan."
+    assert len(sentence.split()) == BOTTOM_QUOTE_WORDS + 1
+    assert _short_quote(sentence) == f"“{sentence}”"
+
+
+def test_a_short_quote_is_cut_at_a_clause_when_one_is_late_enough() -> None:
+    sentence = ("Because the engineer never came and nobody phoned to explain, we stayed in all week, "
+                "and then the bill arrived with a charge for the visit that never happened at all.")
+    inside = _inside_quotes(_short_quote(sentence))
+    assert inside == "Because the engineer never came and nobody phoned to explain, we stayed in all week"
