@@ -85,6 +85,7 @@ def test_briefs_on_real_complaints(complaints: Services) -> None:
     assert report["retrieval_hits"] >= 15
     assert report["brief_source_hits"] >= 15
     assert report["evidence_precision"]["customers_said"]["precision"] >= 0.65
+    assert report["evidence_precision"]["bottom_line_verbatims"]["precision"] >= 0.6
     assert report["lens_hit_at_3"] >= 0.7
     brief = complaints.advisor.brief(cases[0].q)
     assert "complaint" in brief.sections["bottom_line"]  # unscored, yet understood as complaints
