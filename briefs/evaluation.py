@@ -58,7 +58,7 @@ class EvidenceLabels:
                     if name not in texts:
                         texts[name] = (documents / name).read_text(encoding="utf-8")
                     start, end = entry["span"]
-                    sentences[normalise(texts[name][start:end])] = SentenceLabel(bool(entry["relevant"]), entry["role"])
+                    sentences[_bare(texts[name][start:end])] = SentenceLabel(bool(entry["relevant"]), entry["role"])
             except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
                 raise ValueError(f"{path}:{number}: not an evidence label line ({exc})") from None
             except OSError as exc:
@@ -68,11 +68,17 @@ class EvidenceLabels:
 
     def find(self, line: int, quote: str) -> SentenceLabel | None:
         known = self.by_line.get(line, {})
-        quote = normalise(quote).rstrip("…")
+        quote = _bare(normalise(quote).rstrip("…"))
         if quote in known:
             return known[quote]
         # A bottom-line quote is the head of a sentence (cut at a clause): the sentence it starts.
         return next((label for text, label in known.items() if quote and text.startswith(quote)), None)
+
+
+def _bare(text: str) -> str:
+    """A sentence whitespace-folded and without closing quotation marks or brackets, so a label and a quote
+    of the same sentence meet whichever of them kept the marks."""
+    return normalise(text).rstrip("\"”’')]").rstrip()
 
 
 @dataclass

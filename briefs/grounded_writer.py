@@ -81,6 +81,7 @@ _RISK_STATEMENT = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[,;:—–]\s")
+_CLOSING = "\"”’')]"  # closing quotation marks and brackets a sentence may end with
 # Words a cut quote must not end on: they promise words that the cut left out.
 _DANGLING = frozenset(
     """a an the and or but nor so that which who whom whose when where while if because as than then to of
@@ -548,7 +549,7 @@ def quotable_sentences(source: Source) -> list[str]:
         for piece in _pieces(source)
         for sentence in split_sentences(_clean(piece))
         if 25 <= len(sentence) <= 400
-        and not sentence.endswith((":", "?"))
+        and not sentence.rstrip(_CLOSING).endswith((":", "?"))
         and not (furniture and furniture.match(sentence))
         and not (source.kind != "transcript" and _ASIDE.match(sentence))
     ]

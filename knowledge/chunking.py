@@ -27,7 +27,14 @@ class Passage:
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    """The sentences of `text`, each with its closing quotation marks and brackets: 'He said "no."'."""
+    sentences: list[str] = []
+    start = 0
+    for end in [*sentence_ends(text), len(text)]:
+        if sentence := text[start:end].strip():
+            sentences.append(sentence)
+        start = end
+    return sentences
 
 
 def sentence_ends(text: str) -> list[int]:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.chunking import MAX_CHARS, chunk_blocks
+from knowledge.chunking import MAX_CHARS, chunk_blocks, split_sentences
 from knowledge.documents import UnreadableInput, load_document
 from tests.conftest import write_docx, write_pdf
 from tests.knowledge.damaged_files import DAMAGED, zip_renamed_docx
@@ -107,6 +107,21 @@ def test_chunks_follow_structure_and_stay_small(tmp_path: Path) -> None:
     assert {p.heading for p in passages[:-1]} == {"One"}
     # Nothing lost: every sentence is in exactly one passage.
     assert sum(p.text.count("Sentence number") for p in passages) == 40
+
+
+def test_sentences_keep_their_closing_quotation_marks_and_brackets(tmp_path: Path) -> None:
+    text = '"Exclusive offer for new customers!" Cool, how about one for us? He said "no." Then (later.) We left.'
+    assert split_sentences(text) == [
+        '"Exclusive offer for new customers!"', "Cool, how about one for us?", 'He said "no."', "Then (later.)",
+        "We left.",
+    ]
+    # A long paragraph cut into passages keeps every character of its sentences, quotation marks included.
+    paragraph = " ".join(f'Customer {n} wrote "the engineer never came, again." Nobody called back.' for n in range(30))
+    path = tmp_path / "quotes.md"
+    path.write_text(f"# T\n\n{paragraph}\n")
+    passages = chunk_blocks(load_document(path).blocks)
+    assert len(passages) > 1
+    assert " ".join(p.text for p in passages) == paragraph
 
 
 @pytest.mark.parametrize("name", sorted(DAMAGED))
