@@ -54,6 +54,7 @@ QUESTIONS_PER_LENS = (2, 1, 1)  # every lens the brief names asks at least one q
 # Verbatims are whole experiences, judged as a whole: a looser band than sentences.
 FEEDBACK_RELATIVE = 0.5
 FURTHER_READING = 5  # research passages listed as sources, quoted or not, in retrieval order
+NEAREST_NAMED = 2  # research passages the bottom line names when it can quote none
 FEEDBACK_CONSIDERED = 8  # the most relevant verbatims counted for "who is affected"
 BOTTOM_LINE_WORDS = 80
 BOTTOM_QUOTE_WORDS = 18
@@ -160,6 +161,11 @@ class Citations:
     def __call__(self, source: Source) -> str:
         self._sources.setdefault(source.id, source)
         self._cited.add(source.id)
+        return f"\u27e6{source.id}\u27e7"
+
+    def refer(self, source: Source) -> str:
+        """Point to a source without quoting it: it keeps its "found, not quoted" mark in the list."""
+        self._sources.setdefault(source.id, source)
         return f"\u27e6{source.id}\u27e7"
 
     def also(self, sources: Iterable[Source]) -> None:
@@ -531,9 +537,11 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
             bullets.append(f"Main risk: it lands on a problem customers already complain about ({len(complaints)} "
                            f"of the {len(considered)} most relevant verbatims) {refs}")
     if not bullets and picked.evidence.research:
-        # Passages were found, only none close enough to quote: "nothing bears on it" would be untrue.
-        return ("• No passage in the knowledge base answers this directly; the nearest research is listed "
-                "under Sources. Use the questions below.")
+        # Passages were found, only none close enough to quote: "nothing bears on it" would be untrue. They
+        # are named, not quoted, so the reader can open them from the first screen.
+        nearest = "; ".join(f"{_section_name(s)} {cite.refer(s)}" for s in picked.evidence.research[:NEAREST_NAMED])
+        return (f"• No passage in the knowledge base answers this directly. Nearest found, not quoted: {nearest}. "
+                "Use the questions below.")
     if not bullets:
         return "• Nothing in the knowledge base bears on this decision yet: use the questions below."
     return "\n".join(f"• {b}" for b in _within_words(bullets, BOTTOM_LINE_WORDS))
@@ -648,6 +656,13 @@ def _within_words(bullets: list[str], limit: int) -> list[str]:
 
 def _title(source: Source) -> str:
     return source.title or source.kind.capitalize()
+
+
+def _section_name(source: Source) -> str:
+    """The passage's own section heading, else its document's title. Curly quotes in it become straight:
+    in a brief they mark words found in the source's text, and a heading is not in it."""
+    name = source.heading.rsplit(" › ", 1)[-1].strip() or _title(source)
+    return name.replace("“", '"').replace("”", '"')
 
 
 def _plural(label: str, n: int) -> str:

@@ -164,11 +164,15 @@ def _strip_md(text: str) -> str:
 _ATTRIBUTION = re.compile(r"^[–—―-]\s*\w")
 
 
+# "LinkedIn: paulbweston", "Email: sales@example.com": a contact field, not the start of a section.
+_CONTACT_FIELD = re.compile(r"^\w[\w .-]{0,24}:\s*(?:\S*(?:@|://)\S*|[^\sA-Z]+|\+?[\d(][\d\s()-]{5,})$")
+
+
 def _looks_like_heading(paragraph: str) -> bool:
     line = paragraph.strip()
     return (
         "\n" not in line and 0 < len(line) <= 90 and not line.endswith((".", ",", ";", ":")) and len(line.split()) <= 14
-        and not _ATTRIBUTION.match(line)
+        and not _ATTRIBUTION.match(line) and not _CONTACT_FIELD.match(line)
     )
 
 

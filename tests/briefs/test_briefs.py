@@ -295,7 +295,11 @@ def test_research_found_but_not_quotable_is_not_called_nothing(
         svc.close()
     assert brief.not_quoted, "the passage is listed as found, not quoted"
     assert "Nothing in the knowledge base bears on this" not in brief.sections["bottom_line"]
-    assert "nearest research is listed under Sources" in brief.sections["bottom_line"]
+    # The nearest passage is named (by its section) and numbered, so the first screen can show it, yet it
+    # keeps its "found, not quoted" mark: nothing of it is presented as a finding.
+    assert "Nearest found, not quoted: Warehouse notes [1]" in brief.sections["bottom_line"]
+    assert brief.sources[0].id in brief.not_quoted
+    assert "“" not in brief.sections["bottom_line"]
 
 
 def test_who_is_affected_is_named_by_an_uncommon_decision_word_the_verbatims_use(

@@ -50,6 +50,19 @@ def test_the_source_of_a_quotation_is_not_a_heading(tmp_path: Path) -> None:
     assert doc.blocks[1].text == "– Garrett Hardin, Filters Against Folly"
 
 
+def test_contact_lines_are_not_headings(tmp_path: Path) -> None:
+    path = tmp_path / "article.txt"
+    path.write_text(
+        "A short title\n\nAbout the author\n\nPaul writes about customer experience.\n\n"
+        "LinkedIn: paulbweston\n\nPhone: +44 1234 567890\n\nEmail: paul@example.com\n\n"
+        "He has worked with sales teams for twenty years.\n\nChapter 3: Pricing\n\nPrices rise in April.\n",
+        encoding="utf-8",
+    )
+    doc = load_document(path)
+    assert [b.headings for b in doc.blocks] == [("About the author",)] * 5 + [("Chapter 3: Pricing",)]
+    assert doc.blocks[1].text == "LinkedIn: paulbweston"
+
+
 def test_html_structure(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
     path.write_text(
