@@ -423,6 +423,9 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2) -> list[
             continue
         key, members = max(groups.items(), key=lambda item: len(item[1]))
         named.append((_group_name(name, key), members))
+    if any(len(members) < total for _, members in named):
+        # "8 of the 8 came as complaints" singles nobody out when a narrower group does.
+        named = [(label, members) for label, members in named if len(members) < total]
     lines: list[str] = []
     for label, members in named[:limit]:
         tones = Counter(s.tone.label for s in members)
