@@ -9,6 +9,9 @@ characters * _ ~ `, and `verbatim: true` leaves formatting on, so "*urgent*" wou
 them becomes a date token Slack cannot read, which it shows as its fallback text, unformatted:
 `<!date^00000000^{_}|*>` shows a plain "*" (the technique jsx-slack's <Escape> uses). A zero-width space
 would not do: Slack treats it as a word break, which makes formatting more likely, not less.
+
+A moment (a promise's due time) goes out as a date token Slack can read (`slack_time`): each reader sees
+it in their own time zone.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from datetime import datetime
 
 _BROADCAST = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)
 _ZERO_WIDTH_SPACE = "\u200b"
@@ -39,12 +43,25 @@ def literal(text: str) -> str:
     return _FORMATTING.sub(lambda m: _LITERAL_TOKEN.format(m.group(0)), escape(text))
 
 
-_LITERAL_TOKEN_FOUND = re.compile(r"<!date\^00000000\^\{_\}\|([*_~`])>")
+# Any date token: `literal`'s, whose fallback is the character typed, and `slack_time`'s.
+_DATE_TOKEN_FOUND = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
 
 
 def unescape(mrkdwn: str) -> str:
-    """Escaped text as people read it (terminal previews): `literal`'s tokens and the entities undone."""
-    return html.unescape(_LITERAL_TOKEN_FOUND.sub(lambda m: m.group(1), mrkdwn))
+    """Escaped text as people read it (terminal previews): date tokens as their fallback, entities undone."""
+    return html.unescape(_DATE_TOKEN_FOUND.sub(lambda m: m.group(1), mrkdwn))
+
+
+def slack_time(at: datetime, fallback: str) -> str:
+    """`at` as mrkdwn that Slack shows in each reader's own time zone and clock ("tomorrow 4:00 PM",
+    "Nov 24, 2026 16:00").
+
+    `fallback` is shown where the token cannot be rendered (older clients, notifications): readable text
+    that names its zone. It is escaped here; give it unescaped. Not for plain_text fields, which show the
+    token as typed: they take the fallback text itself."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime; attach a time zone so the epoch is the moment meant")
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{escape(fallback)}>"
 
 
 def link(url: str, label: str) -> str:
@@ -124,6 +141,7 @@ _SPECIAL_REF = re.compile(r"<!([a-z]+)(?:\^[^>|]*)?(?:\|([^>]*))?>")
 
 def to_plain(text: str, *, drop_user: str | None = None) -> str:
     """A Slack message as plain words for retrieval: markup resolved, the bot's own mention dropped."""
+    text = _DATE_TOKEN_FOUND.sub(lambda m: m.group(1), text)
     text = _USER_REF.sub(lambda m: "" if m.group(1) == drop_user else "@someone", text)
     text = _CHANNEL_REF.sub(lambda m: f"#{m.group(1) or 'channel'}", text)
     text = _LINK_REF.sub(lambda m: m.group(2) or m.group(1), text)

@@ -241,8 +241,8 @@ class Loyalty:
                            f"\u201c{gist(complaint.text)}\u201d)")
         for promise in promises:
             if promise.overdue(now):
-                # In the organisation's zone, labelled: this reason is shown beside other due times in the
-                # manager digest, App Home and `thanks due`, which read in that one zone.
+                # In the organisation's zone, labelled: the reason is plain text, the same in Slack and the
+                # CLI, and that zone is the one `thanks due` and the digest's fallback texts read in.
                 due = show_due_in(promise.due_at, self.records.timezone)
                 reasons.append(f"keep overdue promise {promise.id} \u201c{gist(promise.text)}\u201d (due {due}), "
                                "or reschedule it with them")

@@ -42,14 +42,18 @@ def assert_within_limits(blocks: list[dict[str, Any]], *, max_blocks: int = 50) 
 
 
 def unexpected_controls(text: str, *, allowed: tuple[str, ...] = ()) -> list[str]:
-    """Control sequences in `text` other than the allowed ones (our own mentions, our links) and the date
-    tokens that show a formatting character as typed (outbound/text.py `literal`)."""
+    """Control sequences in `text` other than the allowed ones (our own mentions, our links) and date tokens:
+    those that show a formatting character as typed (outbound/text.py `literal`) and due times
+    (`slack_time`), which ping nobody."""
     return [c for c in CONTROL.findall(text)
-            if not any(c.startswith(a) for a in allowed) and not _LITERAL_TOKEN.fullmatch(c)]
+            if not any(c.startswith(a) for a in allowed)
+            and not _LITERAL_TOKEN.fullmatch(c) and not DUE_TOKEN.fullmatch(c)]
 
 
 # Slack's date token with a format it cannot read shows its fallback, as plain text (outbound/text.py `literal`).
 _LITERAL_TOKEN = re.compile(r"<!date\^0+\^\{_\}\|[*_~`]>")
+# A moment in the reader's zone (outbound/text.py `slack_time`): its epoch, and its fallback naming a zone.
+DUE_TOKEN = re.compile(r"<!date\^(?P<epoch>[1-9]\d*)\^\{date_short_pretty\} \{time\}\|(?P<fallback>[^<>|]+\))>")
 _DATE_FALLBACK = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 

@@ -35,7 +35,7 @@ from outbound.layouts.modals import (
     submitted,
 )
 from outbound.layouts.promises import customer_shown, handed_on_message
-from outbound.text import escape, trim, user_mention
+from outbound.text import escape, slack_time, trim, user_mention
 from records.due_times import show_due
 from records.errors import InputError, NotFound
 from records.permissions import may_change_promise
@@ -68,6 +68,11 @@ def _may_change(rt: BotRuntime, *, user: str, handle: str, promise: PromiseView)
 
 def _due(view: dict[str, Any]) -> str:
     return f"{submitted(view, DUE_DATE_BLOCK)} {submitted(view, DUE_TIME_BLOCK) or DEFAULT_DUE_TIME}"
+
+
+def _due_shown(rt: BotRuntime, promise: PromiseView) -> str:
+    """The due time as mrkdwn: in each reader's zone, falling back to the zone the promise was given in."""
+    return slack_time(promise.due_at, show_due(promise.due_at, promise.due_tz, rt.records.timezone))
 
 
 # -- recording ---------------------------------------------------------------------------------------------
@@ -133,7 +138,7 @@ def submit_promise(rt: BotRuntime, ack: Ack, *, user: str, view: dict[str, Any])
         return
     ack()
     said = (f"to customer {escape(promise.customer_id)}: “{escape(trim(promise.text, 500))}” — kept by "
-            f"{user_mention(owner_user)}, due {promise.due_at.strftime('%d %b %Y %H:%M')} UTC.")
+            f"{user_mention(owner_user)}, due {_due_shown(rt, promise)}.")
     if where.get("channel") and where.get("thread_ts"):
         rt.poster.post(  # at most once, even when Slack's answer is lost
             channel=where["channel"], thread_ts=where["thread_ts"], tries=2,
@@ -208,8 +213,7 @@ def open_reassign(rt: BotRuntime, body: dict[str, Any], promise_id: str) -> None
     rt.client.views_open(trigger_id=body["trigger_id"], view=reassign_modal(
         promise_id=promise.id, text=promise.text,
         customer=customer_shown(rt.records.customers.get(promise.customer_id), promise.customer_id),
-        owner=owner.name if owner else promise.owner,
-        due=show_due(promise.due_at, promise.due_tz, rt.records.timezone),
+        owner=owner.name if owner else promise.owner, due=_due_shown(rt, promise),
         metadata={"home": from_home(body)},
     ))
 
@@ -259,7 +263,7 @@ def submit_reschedule(rt: BotRuntime, ack: Ack, *, user: str, view: dict[str, An
                       change=reschedule)
     if promise is not None:
         rt.client.chat_postMessage(channel=user, text=f"Rescheduled “{escape(trim(promise.text, 200))}” to "
-                                                      f"{promise.due_at:%d %b %Y %H:%M} UTC.")
+                                                      f"{_due_shown(rt, promise)}.")
 
 
 def submit_reassign(rt: BotRuntime, ack: Ack, *, user: str, view: dict[str, Any]) -> None:

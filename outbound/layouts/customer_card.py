@@ -14,7 +14,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock
 
 from outbound.masking import mask_personal_data
-from outbound.text import escape, plain, trim
+from outbound.text import escape, plain, slack_time, trim
 from records.customers import CustomerView
 from records.due_times import show_due
 from records.loyalty import CustomerCard
@@ -81,9 +81,8 @@ def card_blocks(card: CustomerCard, *, masked: bool, now: datetime, tz: tzinfo) 
         lines = [f"*Open promises* ({len(card.open_promises)})"]
         for promise in card.open_promises[:OPEN_PROMISES_SHOWN]:
             late = " · *overdue*" if promise.overdue(now) else ""
-            due = show_due(promise.due_at, promise.due_tz, tz)
-            lines.append(f"• “{escape(trim(shown(promise.text), 300))}” — {escape(promise.owner)}, due "
-                         f"{escape(due)}{late}")
+            due = slack_time(promise.due_at, show_due(promise.due_at, promise.due_tz, tz))
+            lines.append(f"• “{escape(trim(shown(promise.text), 300))}” — {escape(promise.owner)}, due {due}{late}")
         if len(card.open_promises) > OPEN_PROMISES_SHOWN:
             lines.append(f"…and {len(card.open_promises) - OPEN_PROMISES_SHOWN} more: "
                          f"`advocate promises list --customer {escape(c.id)}`")

@@ -26,7 +26,7 @@ from slack_sdk.models.views import View
 from outbound.actions import promise_buttons, thanks_value
 from outbound.layouts.keep_rate import keep_rate_text
 from outbound.layouts.thank_yous import thank_you_text
-from outbound.text import escape, link, plain, trim
+from outbound.text import escape, link, plain, slack_time, trim
 from records.due_times import show_due_in
 from records.keep_rate import KeepRateReport
 from records.loyalty import ThankYou
@@ -94,8 +94,9 @@ def not_staff_blocks() -> list[Block]:
 
 def promise_blocks(promises: Sequence[PromiseView], *, total: int, now: datetime, tz: tzinfo,
                    handle: str) -> list[Block]:
-    """The person's open promises, soonest first, each with Kept / Broken / Reschedule / Reassign. Due times
-    are in `tz` (the organisation's zone) with its name, whatever zone each promise was given in."""
+    """The person's open promises, soonest first, each with Kept / Broken / Reschedule / Reassign. Slack shows
+    due times in the reader's own zone; their fallback is in `tz` (the organisation's zone) with its name,
+    whatever zone each promise was given in."""
     if not promises:
         return [SectionBlock(text=MarkdownTextObject(text="*Your promises to customers*\nNo open promises."))]
     overdue = sum(1 for p in promises if p.overdue(now))
@@ -107,7 +108,7 @@ def promise_blocks(promises: Sequence[PromiseView], *, total: int, now: datetime
         late = " · *overdue*" if promise.overdue(now) else ""
         blocks.append(SectionBlock(text=MarkdownTextObject(
             text=f"“{escape(trim(promise.text, 300))}” — customer {escape(promise.customer_id)}, due "
-                 f"{escape(show_due_in(promise.due_at, tz))}{late}",
+                 f"{slack_time(promise.due_at, show_due_in(promise.due_at, tz))}{late}",
             verbatim=True)))
         blocks.append(promise_buttons(promise.id))
     if total > len(promises):

@@ -12,6 +12,7 @@ from outbound.actions import ACTION_THANKS_MARK, thanks_value
 from outbound.blocks import MAX_BLOCKS, BlockList, Chart, Message, button, escape, quote
 from outbound.layouts.keep_rate import chart_image_block, keep_rate_text
 from outbound.layouts.thank_yous import thank_you_text
+from outbound.text import slack_time
 from records.customers import CustomerView
 from records.due_times import show_due_in
 from records.keep_rate import KeepRateReport
@@ -31,8 +32,10 @@ class ManagerDigest:
 
     manager: StaffView
     now: datetime
-    # The organisation's zone (ADVOCATE_TIMEZONE): every due time is shown in it, labelled with its name, as
-    # App Home and the CLI show them. The manager's own zone sets only their week (`week_label`, `week_shown`).
+    # The organisation's zone (ADVOCATE_TIMEZONE): the due times' fallback text (notifications, clients that
+    # cannot show Slack's date token) and "fix first" are in it, labelled with its name, as in App Home; Slack
+    # shows the due times themselves in the reader's zone. The manager's own zone sets only their week
+    # (`week_label`, `week_shown`).
     org_zone: tzinfo
     week_label: str  # ISO week, e.g. 2026-W48
     week_shown: str  # its days, e.g. 23–29 Nov 2026
@@ -112,7 +115,7 @@ def _thank_you_blocks(out: BlockList, item: ThankYou, *, tz: tzinfo) -> None:
                        f"{escape(feedback.date or 'undated')}")
     for promise in item.open_promises[:3]:
         context.append(f"Open promise `{escape(promise.id)}`: {escape(promise.text[:200])} "
-                       f"(due {escape(show_due_in(promise.due_at, tz))}, {escape(promise.owner)})")
+                       f"(due {slack_time(promise.due_at, show_due_in(promise.due_at, tz))}, {escape(promise.owner)})")
     if not item.feedback:
         context.append("No feedback from this customer in the knowledge base.")
     out.context("\n".join(context))
@@ -124,7 +127,7 @@ def _promise_line(
     customer = customers.get(promise.customer_id)
     who = escape(customer.name) if customer else escape(promise.customer_id)
     text = escape(promise.text if len(promise.text) <= 160 else promise.text[:159] + "…")
-    due = escape(show_due_in(promise.due_at, tz))
+    due = slack_time(promise.due_at, show_due_in(promise.due_at, tz))
     late = ""
     if now is not None and promise.due_at < now:
         days = (now - promise.due_at).days

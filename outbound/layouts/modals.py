@@ -131,7 +131,8 @@ def reschedule_modal(*, promise_id: str, channel: str) -> dict[str, Any]:
 
 def reassign_modal(*, promise_id: str, text: str, customer: str, due: str, owner: str,
                    metadata: dict[str, Any]) -> dict[str, Any]:
-    """Who keeps this promise from now on, and why (optional, kept on the promise's record)."""
+    """Who keeps this promise from now on, and why (optional, kept on the promise's record). `due` is mrkdwn
+    (`outbound.text.slack_time`); the other texts are escaped here."""
     return View(
         type="modal",
         callback_id=REASSIGN_MODAL,
@@ -141,7 +142,7 @@ def reassign_modal(*, promise_id: str, text: str, customer: str, due: str, owner
         close=PlainTextObject(text="Cancel"),
         blocks=[
             SectionBlock(text=MarkdownTextObject(
-                text=f"“{escape(trim(text, 1500))}” — customer {escape(trim(customer, 200))}, due {escape(due)}, "
+                text=f"“{escape(trim(text, 1500))}” — customer {escape(trim(customer, 200))}, due {due}, "
                      f"kept by {escape(owner)} now.", verbatim=True)),
             InputBlock(block_id=NEW_OWNER_BLOCK, label=PlainTextObject(text="Who keeps it from now on"),
                        element=UserSelectElement(action_id=VALUE),

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from outbound.actions import promise_buttons
 from outbound.blocks import BlockList, Message
-from outbound.text import escape, trim, user_mention
+from outbound.text import escape, slack_time, trim, user_mention
 from records.customers import CustomerView
 from records.due_times import show_due
 from records.promises import PromiseView
@@ -37,7 +37,7 @@ def reminder_message(promise: PromiseView, *, stage: Stage, customer: CustomerVi
         lead = ":warning: The due time has passed"
         ask = "Was it kept? Close it, or reschedule with a reason (and tell the customer)."
     out = BlockList()
-    text = f"{lead}: *{escape(promise.text)}* to *{escape(who)}*, due {escape(due)}."
+    text = f"{lead}: *{escape(promise.text)}* to *{escape(who)}*, due {slack_time(promise.due_at, due)}."
     if promise.permalink:
         text += f"\n<{promise.permalink}|Where it was promised>"
     out.section(text)
@@ -54,7 +54,7 @@ def handed_on_message(promise: PromiseView, *, customer: CustomerView | None, by
     who = customer_shown(customer, promise.customer_id)
     due = show_due(promise.due_at, promise.due_tz, tz)
     text = (f":handshake: {user_mention(by)} handed a promise on to you: *{escape(trim(promise.text, 1500))}* "
-            f"to *{escape(who)}*, due {escape(due)}.")
+            f"to *{escape(who)}*, due {slack_time(promise.due_at, due)}.")
     if why:
         text += f"\n_Why:_ {escape(trim(why, 1000))}"
     if promise.permalink and promise.permalink.startswith("https://"):

@@ -3,23 +3,26 @@ name or id, and every bad input shown on its field — through the real Bolt app
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from outbound.layouts.modals import PROMISE_MODAL
 from tests.bot import payloads
 from tests.bot.conftest import ASKER, GENERAL, ON_BOTH_STORES, Slack
+from tests.slack_checks import DUE_TOKEN, unexpected_controls
 
 pytestmark = ON_BOTH_STORES  # what these tests check is stored: on the embedded default and a production's stores
 
 MESSAGE = "I'll call Ada back on Friday with the refund date <!here>"
 
 
-def staff_and_customers(slack: Slack) -> None:
+def staff_and_customers(slack: Slack, *, tz: str = "") -> None:
+    """Sam Reed (ASKER), in `tz` when given; three customers, two of them named Ada."""
     records = slack.services.records
     folder = slack.services.settings.data_dir
     (folder / "staff.csv").write_text(
-        f"handle,name,function,manager,slack_user_id\nsam.reed,Sam Reed,service,,{ASKER}\n")
+        f"handle,name,function,manager,slack_user_id,tz\nsam.reed,Sam Reed,service,,{ASKER},{tz}\n")
     assert records.staff.import_csv(folder / "staff.csv").rejected == 0
     (folder / "customers.csv").write_text(
         "id,name,customer_since,owner,segment\nC10001,Ada Lovelace,2015-03-01,sam.reed,household\n"
@@ -92,3 +95,22 @@ def test_the_customer_is_picked_by_name_and_the_promise_links_to_the_message(sla
     assert promise.permalink and GENERAL in promise.permalink and ts.replace(".", "") in promise.permalink
     assert slack.api.posted(GENERAL)[-1]["text"].startswith(f":handshake: <@{ASKER}> recorded a promise to customer "
                                                             "C10003")
+
+
+def test_the_thread_is_told_the_due_time_in_each_reader_s_zone(slack: Slack) -> None:
+    staff_and_customers(slack, tz="Asia/Tokyo")  # the owner's zone: the promise is given in it
+    view, _ = open_from_message(slack)
+    day = date.today() + timedelta(days=3)
+    assert submit(slack, view, customer="C10003", text="Call Grace back", day=day.isoformat()) == {}
+    [promise] = slack.services.records.promises.list(owners=["sam.reed"])
+    due = datetime.combine(day, time(16, 0), tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert (promise.due_at, promise.due_tz) == (due, "Asia/Tokyo")
+    said = slack.api.posted(GENERAL)[-1]["text"]
+    assert said.startswith(f":handshake: <@{ASKER}> recorded a promise to customer C10003")
+    # Slack shows the token in each reader's own zone; clients that cannot, and notifications, show the
+    # due time in the zone the promise was given in, named.
+    [token] = DUE_TOKEN.finditer(said)
+    assert int(token["epoch"]) == int(due.timestamp())
+    assert token["fallback"] == f"{due:%a %d %b %Y} 16:00 (Asia/Tokyo)"
+    assert said.endswith(f"due {token.group(0)}.") and "UTC" not in said
+    assert unexpected_controls(said, allowed=(f"<@{ASKER}>",)) == []

@@ -4,16 +4,26 @@ the real Bolt app with signed payloads, Web API calls recorded by the local Slac
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block
 
-from outbound.actions import ACTION_PROMISE_REASSIGN
-from outbound.layouts.modals import NEW_OWNER_BLOCK, PROMISE_MODAL, REASSIGN_MODAL, REASSIGN_REASON_BLOCK
+from outbound.actions import ACTION_PROMISE_REASSIGN, ACTION_PROMISE_RESCHEDULE
+from outbound.layouts.modals import (
+    DUE_DATE_BLOCK,
+    DUE_TIME_BLOCK,
+    NEW_OWNER_BLOCK,
+    PROMISE_MODAL,
+    REASSIGN_MODAL,
+    REASSIGN_REASON_BLOCK,
+    RESCHEDULE_MODAL,
+    RESCHEDULE_REASON_BLOCK,
+)
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, DM, GENERAL, ON_BOTH_STORES, Slack
-from tests.slack_checks import assert_within_limits, texts, unexpected_controls
+from tests.slack_checks import DUE_TOKEN, assert_within_limits, texts, unexpected_controls
 
 pytestmark = ON_BOTH_STORES  # what these tests check is stored: on the embedded default and a production's stores
 
@@ -49,6 +59,13 @@ def command(slack: Slack, text: str, *, user: str = ASKER, channel: str = GENERA
     return reply
 
 
+def due_shown(mrkdwn: str, at: datetime) -> str:
+    """The fallback of the one due-time token in `mrkdwn`, after checking it is the moment `at`."""
+    [token] = DUE_TOKEN.finditer(mrkdwn)
+    assert int(token["epoch"]) == int(at.timestamp())
+    return token["fallback"]
+
+
 def valid(blocks: list[dict[str, Any]]) -> str:
     assert_within_limits(blocks)
     for block in blocks:
@@ -76,6 +93,7 @@ def test_customer_card_shows_tenure_feedback_and_open_promises_masked_in_a_chann
     assert "*Open promises* (1)" in shown and "Ring Ada back on [phone removed] &lt;@U0BOSS&gt;" in shown
     mrkdwn = "\n".join(texts([b for b in reply["blocks"] if b["type"] != "header"]))
     assert unexpected_controls(mrkdwn) == [] and "Ada &lt;!channel&gt; Lovelace" not in mrkdwn
+    assert due_shown(mrkdwn, promise.due_at) == f"{promise.due_at:%a %d %b %Y} 17:00 (Europe/London)"
     # The card lists the promise by its text; the records still hold the number.
     assert "07700 900456" in slack.services.records.promises.get(promise.id).text
 
@@ -234,6 +252,7 @@ def test_reassign_from_app_home_by_the_owner_records_it_and_tells_the_new_owner(
     assert modal["method"] == "views.open" and modal["view"]["callback_id"] == REASSIGN_MODAL
     shown = valid(modal["view"]["blocks"])
     assert "Send the refund &lt;!channel&gt;" in shown and "Grace Hopper (C10003)" in shown and "Kim Lee" in shown
+    assert due_shown(shown, promise.due_at).endswith(" 17:00 (Europe/London)")
     # Someone outside the staff list can't take it: said on the field, nothing changes.
     outsider = submit_reassign(slack, modal["view"], user=ASKER, to="U0NOSTAFF1")
     assert outsider["response_action"] == "errors" and "staff list" in outsider["errors"][NEW_OWNER_BLOCK]
@@ -246,6 +265,7 @@ def test_reassign_from_app_home_by_the_owner_records_it_and_tells_the_new_owner(
     told_text = valid(told["blocks"])
     assert f"<@{ASKER}> handed a promise on to you: *Send the refund &lt;!channel&gt;*" in told_text
     assert "Sam looks after billing" in told_text
+    assert due_shown(told_text, promise.due_at).endswith(" 17:00 (Europe/London)")
     assert unexpected_controls(told_text, allowed=(f"<@{ASKER}>",)) == []
     assert [e["value"] for b in told["blocks"] if b["type"] == "actions" for e in b["elements"]] == [promise.id] * 4
     # The Home is published again without it.
@@ -290,3 +310,54 @@ def test_reminders_carry_the_reassign_button(slack: Slack) -> None:
                                                now=promise.due_at - timedelta(hours=2))
     buttons = [e for b in message.blocks for e in (b.to_dict().get("elements") or []) if e.get("type") == "button"]
     assert [(b["action_id"], b["value"]) for b in buttons][-1] == (ACTION_PROMISE_REASSIGN, promise.id)
+    # The reminder in the reader's zone; its notification text (plain, no tokens) in the promise's, named.
+    fallback = due_shown(valid(message.blocks_json()), promise.due_at)
+    assert fallback.endswith(" 17:00 (Europe/London)") and f"({fallback})" in message.text and "<" not in message.text
+
+
+# -- Reschedule ---------------------------------------------------------------------------------------------
+def test_reschedule_tells_the_owner_the_new_due_time_in_each_reader_s_zone(slack: Slack) -> None:
+    organisation(slack)
+    records = slack.services.records
+    folder = slack.services.settings.data_dir
+    # Sam works from New York: what Sam types into the modal is New York time.
+    (folder / "sam.csv").write_text(
+        f"handle,name,function,manager,slack_user_id,tz\nsam.reed,Sam Reed,service,kim.lee,{SAM},America/New_York\n")
+    assert records.staff.import_csv(folder / "sam.csv").rejected == 0
+    promise = records.promises.add(customer="C10003", text="Call <!here> back", owner="sam.reed",
+                                   due=(date.today() + timedelta(days=2)).isoformat())
+    click = payloads.block_actions(ACTION_PROMISE_RESCHEDULE, promise.id, user=SAM, channel="D0DIGEST01",
+                                   message_ts=payloads.new_ts())
+    assert slack.post(click).status_code == 200
+    slack.wait()
+    modal = slack.api.app_state.views[-1]
+    assert modal["method"] == "views.open" and modal["view"]["callback_id"] == RESCHEDULE_MODAL
+
+    def submit(day: date) -> dict[str, Any]:
+        values = {
+            DUE_DATE_BLOCK: {"value": {"type": "datepicker", "selected_date": day.isoformat()}},
+            DUE_TIME_BLOCK: {"value": {"type": "timepicker", "selected_time": "09:30"}},
+            RESCHEDULE_REASON_BLOCK: payloads.text_value("Engineer ill"),
+        }
+        response = slack.post(payloads.view_submission(RESCHEDULE_MODAL, values, user=SAM,
+                                                       private_metadata=modal["view"]["private_metadata"]))
+        slack.wait()
+        return response.json() if response.text else {}
+
+    # A modal's errors are plain text: the time refused reads in the zone it was given in, named.
+    past = submit(date(2001, 1, 1))
+    assert past["errors"] == {DUE_DATE_BLOCK: "Mon 01 Jan 2001 09:30 (America/New_York) is in the past; "
+                                              "pick a later time"}
+    assert slack.api.posted(SAM) == []
+    day = date.today() + timedelta(days=5)
+    assert submit(day) == {}
+    due = datetime.combine(day, time(9, 30), tzinfo=ZoneInfo("America/New_York"))
+    assert (records.promises.get(promise.id).due_at, records.promises.get(promise.id).due_tz) == (
+        due, "America/New_York")
+    [told] = slack.api.posted(SAM)
+    assert told["text"].startswith("Rescheduled “Call &lt;!here&gt; back” to ")
+    [token] = DUE_TOKEN.finditer(told["text"])
+    assert int(token["epoch"]) == int(due.timestamp())
+    assert token["fallback"] == f"{due:%a %d %b %Y} 09:30 (America/New_York)"
+    assert told["text"].endswith(f" to {token.group(0)}.") and "UTC" not in told["text"]
+    assert unexpected_controls(told["text"]) == []

@@ -51,7 +51,7 @@ def test_thanks_button_values_round_trip_and_refuse_anything_else() -> None:
         raise AssertionError(f"{bad!r} was taken as a thanks value")
 
 
-def test_app_home_shows_due_times_in_the_zone_it_is_given() -> None:
+def test_app_home_shows_due_times_in_the_reader_s_zone_with_the_organisation_s_as_fallback() -> None:
     def given_in(promise_id: str, due_at: datetime, due_tz: str) -> PromiseView:
         return PromiseView(promise_id, "C00105", "Call back", "mark.ellison", due_at, due_tz, "open", None,
                            datetime(2026, 11, 1, tzinfo=UTC), None, None)
@@ -61,6 +61,8 @@ def test_app_home_shows_due_times_in_the_zone_it_is_given() -> None:
     blocks = promise_blocks(promises, total=2, now=datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
                             tz=ZoneInfo("Europe/London"), handle="mark.ellison")
     shown = "\n".join(b.to_dict().get("text", {}).get("text", "") for b in blocks)
-    assert "due Fri 20 Nov 2026 10:00 (Europe/London) · *overdue*" in shown
-    assert "due Thu 26 Nov 2026 14:00 (Europe/London)" in shown
+    # Slack shows the token in each reader's zone; its fallback reads in the organisation's, named.
+    assert ("due <!date^1795168800^{date_short_pretty} {time}|Fri 20 Nov 2026 10:00 (Europe/London)> · *overdue*"
+            in shown)
+    assert "due <!date^1795701600^{date_short_pretty} {time}|Thu 26 Nov 2026 14:00 (Europe/London)>" in shown
     assert "(UTC)" not in shown and "America/New_York" not in shown
