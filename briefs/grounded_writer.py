@@ -30,6 +30,7 @@ from briefs.tone import Tone
 from knowledge.chunking import sentence_ends, split_sentences
 from knowledge.embeddings import as_vectors
 from knowledge.retrieval import Source
+from records.due_times import show_due
 
 RELEVANT = 0.22  # cosine similarity below which a sentence or verbatim is not about the decision
 # A sentence must also come within this share of the best sentence's similarity: when the knowledge
@@ -484,7 +485,7 @@ def promises_section(evidence: Evidence) -> str:
         lines.append(
             # Not in curly quotes: those mark words found in a numbered source, and a promise is a record.
             f"• {promise.id} to {promise.customer_id}: {_clean(promise.text)} — {promise.owner}, "
-            f"{state} {promise.due_at.date().isoformat()}"
+            f"{state} {show_due(promise.due_at, promise.due_tz, UTC)}"
         )
     return "\n".join(lines)
 

@@ -1,6 +1,7 @@
 """Decision briefs on the sample pack with the real model: the grounded writer's contract."""
 
 import re
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -177,6 +178,10 @@ def test_named_customers_and_their_open_promises(services_with_records: Services
     assert f"• {promise.id} to {customer.id}: {' '.join(promise.text.split())} — {promise.owner}" in brief.sections[
         "promises"
     ]
+    # The due time in the zone the promise was given in, named: a bare UTC date can be a day off.
+    from records.due_times import show_due
+
+    assert show_due(promise.due_at, promise.due_tz, UTC) in brief.sections["promises"]
     assert quote_fidelity(brief) == 1.0
     assert not any("no customer records" in n for n in brief.notes)
 
