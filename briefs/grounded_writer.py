@@ -95,6 +95,8 @@ _CHANNEL_PHRASES = {
     "phone": "phone us", "call": "phone us", "email": "email us", "chat": "use chat", "survey": "answered a survey",
     "complaint": "filed a complaint", "store": "visit a store", "social": "post on social media",
     "app": "use the app", "web": "use the website", "letter": "write to us", "slack": "reached staff on Slack",
+    "technician-visit": "spoke to us at a technician's visit", "visit": "spoke to us at a visit",
+    "app-review": "reviewed the app", "review": "left a review",
 }
 
 
@@ -463,7 +465,7 @@ def risks_section(picked: Picked, cite: Citations) -> str:
         first = complaints[0]
         lines.append(f"• Today: {len(complaints)} of the {len(picked.considered)} most "
                      "relevant verbatims are complaints, e.g. "
-                     f"{_short_quote(first.best_sentence or first.source.text, RISK_QUOTE_WORDS)} "
+                     f"{_said_briefly(first, RISK_QUOTE_WORDS)} "
                      f"{cite(first.source)}")
     for quote in picked.risks:
         lines.append(f"• {_title(quote.source)}: {_quote(quote.text)} {cite(quote.source)}")
@@ -523,7 +525,7 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
     shown = picked.shown_feedback()
     if shown:
         top = shown[0]
-        bullets.append(f"Customers say: {_short_quote(top.best_sentence or top.source.text)} ({_tone_word(top.tone)}) "
+        bullets.append(f"Customers say: {_said_briefly(top)} ({_tone_word(top.tone)}) "
                        f"{cite(top.source)}")
     elif picked.definition or picked.research:
         top_quote = (picked.definition or picked.research)[0]
@@ -644,6 +646,15 @@ def _short_quote(text: str, words: int = BOTTOM_QUOTE_WORDS) -> str:
             kept.pop()
         head = " ".join(kept)
     return f"{_quote(head.rstrip(' ,;:—–'))}…"
+
+
+def _said_briefly(said: Said, words: int = BOTTOM_QUOTE_WORDS) -> str:
+    """A verbatim in a line: whole when it is short ("Missed visit, got £30 credit automatically. Fine, but
+    I'd rather have had the engineer."), else its sentence closest to the decision, cut to `words`."""
+    whole = _clean(said.source.text)
+    if len(whole.split()) <= words + WHOLE_SLACK_WORDS:
+        return _quote(whole)
+    return _short_quote(said.best_sentence or whole, words)
 
 
 def _within_words(bullets: list[str], limit: int) -> list[str]:
