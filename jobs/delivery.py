@@ -10,9 +10,12 @@ The order of things, and why:
    one, is shown inside the message: it is uploaded first, unshared, its file id recorded before the
    bytes go, and the message's image block names that file (jobs/chart_file.py). It appears only
    through the message, so it cannot appear twice. When Slack has not finished processing the upload
-   after a bounded wait, the message goes without it, the chart's figures (its alt text) as text in its
-   place, and a WARNING says so: a digest on time without its picture beats one held back for it.
-5. The row is marked sent.
+   after a bounded wait, or would not say whether it had (5xx, timeouts), the message goes without it,
+   the chart's figures (its alt text) as text in its place, and a WARNING says so: a digest on time
+   without its picture beats one held back for it.
+5. The row is marked sent. A chart left out is then deleted, best effort: it is the upload this attempt
+   made, and the message just posted does not show it, so no message can. A failure to delete is
+   logged and changes nothing recorded; a crash before it leaves the upload, shown nowhere.
 
 Slack's side is the shared poster's (outbound/poster.py): `chat.postMessage` is never retried blindly:
 after a 5xx or a dropped connection the history is checked first, since Slack may have acted before
@@ -30,17 +33,15 @@ from typing import Any, Literal
 
 from slack_sdk.errors import SlackApiError
 
-from jobs.chart_file import ChartNotReady, chart_file_id
+from jobs.chart_file import ChartNotReady, chart_file_id, delete_chart
 from outbound.blocks import Message
 from outbound.layouts.keep_rate import with_chart_file, without_chart
-from outbound.poster import AMBIGUOUS_ERRORS, UNREACHABLE, OncePoster, PostUncertain, describe
+from outbound.poster import UNREACHABLE, OncePoster, PostUncertain, describe, is_transient
 from records.deliveries import DeliveryLedger, DeliveryView
 
 log = logging.getLogger(__name__)
 
 Status = Literal["sent", "recovered", "already_sent", "busy", "pending", "failed"]
-# Slack errors that a later attempt can get past.
-TRANSIENT_ERRORS = AMBIGUOUS_ERRORS | {"ratelimited", "team_added_to_org"}
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,7 @@ class Deliverer:
         try:
             return self._send(row, now=now)
         except SlackApiError as exc:
-            error = describe(exc)
-            transient = exc.response.status_code >= 500 or exc.response.status_code == 429 or error in TRANSIENT_ERRORS
-            return self._failed(row, f"Slack answered {error}", transient=transient)
+            return self._failed(row, f"Slack answered {describe(exc)}", transient=is_transient(exc))
         except PostUncertain as exc:
             return self._failed(row, f"Slack did not confirm the message ({exc})", transient=True)
         except UNREACHABLE as exc:
@@ -146,6 +145,7 @@ class Deliverer:
             if found is not None:
                 ts, recovered = found.ts, True
                 self.ledger.mark_posted(row.key, channel=channel, ts=ts)
+        left_out: str | None = None  # the file id of a chart this attempt uploaded and did not show
         if ts is None:
             blocks = payload["blocks"]
             if row.chart_png:
@@ -153,9 +153,21 @@ class Deliverer:
                     blocks = with_chart_file(blocks, chart_file_id(self.poster, self.ledger, row))
                 except ChartNotReady as exc:
                     log.warning("delivery %s: %s; sending it without the chart, its figures as text", row.key, exc)
-                    blocks = without_chart(blocks)
+                    blocks, left_out = without_chart(blocks), exc.file_id
             ts = self.poster.post(channel=channel, text=payload["text"], blocks=blocks, key=row.key,
                                   since=since, tries=self.post_tries).ts
             self.ledger.mark_posted(row.key, channel=channel, ts=ts)
         self.ledger.mark_sent(row.key, now=now)
+        if left_out is not None:
+            self._delete_left_out(row.key, left_out)
         return Outcome(row.key, "recovered" if recovered else "sent", ts)
+
+    def _delete_left_out(self, key: str, file_id: str) -> None:
+        """Delete the chart the sent digest went without, so it does not linger in the workspace."""
+        try:
+            delete_chart(self.poster, file_id)
+        except Exception as exc:  # the digest is sent and recorded: nothing here may turn it into a failure
+            log.warning("delivery %s: could not delete the chart %s it went without (%s); the file stays in the "
+                        "workspace, shown in no message", key, file_id, describe(exc))
+            return
+        log.info("delivery %s: deleted the chart %s it went without", key, file_id)

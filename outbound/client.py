@@ -7,6 +7,8 @@ up the budget a later 500 needed), and all of them stop once Slack has kept fail
 SLACK_RETRY_SECONDS: then the error reaches the caller. Two calls are different: `chat.postMessage` and
 `files.completeUploadExternal` may have acted before a 5xx or a dropped connection, so they go through a
 post client that retries only rate limits, and the poster looks before trying again (outbound/poster.py).
+A read repeated on its caller's own schedule (is the digest's chart processed yet?) goes through a look
+client that waits seconds, not minutes: the next look is its retry (jobs/chart_file.py).
 """
 
 from __future__ import annotations
@@ -175,8 +177,20 @@ def with_patience(client: WebClient, seconds: float) -> WebClient:
 
 def make_post_client(client: WebClient) -> WebClient:
     """The same client (token, URL, timeout, TLS, proxy, patience) retrying only rate limits (a 429 did nothing)."""
+    return _rate_limits_only(client, seconds=retry_seconds(client), timeout=client.timeout)
+
+
+def make_look_client(client: WebClient, seconds: float) -> WebClient:
+    """The same client for a read its caller repeats on a schedule of its own (is the chart ready yet?): each
+    call waits at most `seconds` for an answer and out a rate limit, and a 5xx or a dropped connection is not
+    tried again here, since the caller's next look is the retry and its schedule bounds the whole wait."""
+    return _rate_limits_only(client, seconds=seconds, timeout=min(client.timeout, seconds))
+
+
+def _rate_limits_only(client: WebClient, *, seconds: float, timeout: float) -> WebClient:
+    # slack_sdk annotates the timeout as an int but hands it to urllib, which takes fractions of a second.
     return WebClient(
-        token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl, proxy=client.proxy,
-        headers=dict(client.headers),
-        retry_handlers=[PatientRateLimitRetry(give_up_after=retry_seconds(client))],
+        token=client.token, base_url=client.base_url, timeout=timeout, ssl=client.ssl,  # type: ignore[arg-type]
+        proxy=client.proxy, headers=dict(client.headers),
+        retry_handlers=[PatientRateLimitRetry(give_up_after=seconds)],
     )

@@ -45,6 +45,8 @@ CLOCK_SLACK_SECONDS = 120.0
 SEARCH_PAGES = 5
 # What a failed call to Slack raises besides SlackApiError (dropped connections, timeouts, bad answers).
 UNREACHABLE = (SlackRequestError, URLError, HTTPException, OSError)
+# Slack errors a later try can get past, besides any 5xx and 429.
+TRANSIENT_ERRORS = AMBIGUOUS_ERRORS | {"ratelimited", "team_added_to_org"}
 
 
 class PostUncertain(Exception):
@@ -76,6 +78,16 @@ def is_ambiguous(exc: BaseException) -> bool:
     if isinstance(exc, SlackApiError):
         return exc.response.status_code >= 500 or exc.response.get("error") in AMBIGUOUS_ERRORS
     return isinstance(exc, URLError | HTTPException | ConnectionError | TimeoutError)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Might the same call succeed later? A 5xx, a rate limit, Slack's passing errors, an unreachable Slack: yes.
+    An error that says the request is wrong (invalid_auth, missing_scope, user_not_found, …): no, and retrying
+    would only hide it."""
+    if isinstance(exc, SlackApiError):
+        status = exc.response.status_code
+        return status >= 500 or status == 429 or exc.response.get("error") in TRANSIENT_ERRORS
+    return isinstance(exc, UNREACHABLE)
 
 
 def new_key() -> str:

@@ -4,11 +4,11 @@
 2. `claim` takes a lease on it in one conditional UPDATE; a second scheduler gets nothing to do.
 3. After Slack accepts the message, `mark_posted` stores its ts.
 4. A chart's upload is reserved with Slack, and `mark_chart` stores its file id before the bytes are
-   sent and the file is shared into the message's thread.
+   sent; the file is shown only by the message that names it.
 5. `mark_sent` closes the row.
 A crash leaves the row pending with an expired lease; the next run claims it again and first looks
-in the DM for a message carrying the key before sending, and in the thread for the recorded chart
-before uploading it (see jobs/delivery.py).
+in the DM for a message carrying the key before sending, and reuses the recorded chart when Slack
+knows it as an image (see jobs/delivery.py and jobs/chart_file.py).
 """
 
 from __future__ import annotations
@@ -134,8 +134,8 @@ class DeliveryLedger:
         self._set(key, slack_channel=channel, slack_ts=ts)
 
     def mark_chart(self, key: str, file_id: str) -> None:
-        """The chart's upload is reserved under this file id; it is not shown until the upload completes.
-        A pending row with a chart file id may have its chart in the thread already: look before uploading."""
+        """The chart's upload is reserved under this file id; it is shown only by the message that names it.
+        A pending row with a chart file id may have its upload at Slack already: reuse it when it is an image."""
         self._set(key, chart_file_id=file_id)
 
     def mark_sent(self, key: str, *, now: datetime) -> None:

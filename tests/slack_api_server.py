@@ -2,13 +2,14 @@
 
 It answers the methods Advocate calls the way Slack does (`auth.test`, `conversations.open`,
 `chat.postMessage`, `chat.update`, `conversations.history`, `files.getUploadURLExternal`, the upload URL
-itself, `files.completeUploadExternal`, `files.info`), records every request with its parsed body, keeps the messages
-posted per channel (with their metadata, so `conversations.history` can return them), and can be told
-to fail the next calls of each method: 429 with Retry-After, 500, a dropped connection (closed with no
-answer), or either of the last two *after* posting (Slack took the message but the client never heard
-back). The upload URL fails as the method `upload`. Like Slack, a message whose image block names a
-`slack_file` that was not uploaded and completed is refused (`invalid_blocks`), and `files.info` can be
-made to report an upload as still processing (`processing_looks`).
+itself, `files.completeUploadExternal`, `files.info`, `files.delete`), records every request with its
+parsed body, keeps the messages posted per channel (with their metadata, so `conversations.history` can
+return them), and can be told to fail the next calls of each method: 429 with Retry-After, 500, a dropped
+connection (closed with no answer), or either of the last two *after* posting (Slack took the message but
+the client never heard back). The upload URL fails as the method `upload`. Like Slack, a message whose
+image block names a `slack_file` that was not uploaded and completed (or was deleted since) is refused
+(`invalid_blocks`), and `files.info` can be made to report an upload as still processing
+(`processing_looks`).
 
     server = SlackApiServer().start()
     client = WebClient(token="xoxb-test", base_url=server.url)
@@ -76,6 +77,7 @@ class Upload:
     title: str = ""
     shared_ts: str | None = None  # the ts of the file's message in the channel (conversations.replies shows it)
     completed: bool = False  # files.completeUploadExternal was called for it (with a channel or not)
+    deleted: bool = False  # files.delete was called for it
 
 
 @dataclass
@@ -295,10 +297,10 @@ class SlackApiServer:
             with self._lock:
                 self._state.uploads[file_id] = Upload(file_id, str(params.get("filename", "")))
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
-        if method == "files.completeUploadExternal":
-            return self._complete_upload(params)
-        if method == "files.info":
-            return self._file_info(params)
+        uploaded_file = {"files.completeUploadExternal": self._complete_upload, "files.info": self._file_info,
+                         "files.delete": self._delete_file}.get(method)
+        if uploaded_file is not None:
+            return uploaded_file(params)
         extra = self._answer_app_method(method, params)
         if extra is not None:
             return extra
@@ -358,7 +360,7 @@ class SlackApiServer:
 
     def _unknown_slack_files(self, blocks: list[dict[str, Any]]) -> list[str]:
         with self._lock:
-            completed = {u.file_id for u in self._state.uploads.values() if u.completed and u.data}
+            completed = {u.file_id for u in self._state.uploads.values() if u.completed and u.data and not u.deleted}
         return [f"invalid slack file [json-pointer:/blocks/{index}/slack_file]" for index, block in enumerate(blocks)
                 if block.get("type") == "image" and "slack_file" in block
                 and block["slack_file"].get("id") not in completed]
@@ -368,6 +370,8 @@ class SlackApiServer:
             upload = self._state.uploads.get(str(params.get("file", "")))
             if upload is None or not upload.completed:
                 return {"ok": False, "error": "file_not_found"}
+            if upload.deleted:
+                return {"ok": False, "error": "file_deleted"}
             self.file_info_looks += 1
             # Slack processes an upload after completing it: the first `processing_looks` answers lack a mimetype.
             ready = self.file_info_looks > self.processing_looks
@@ -375,6 +379,16 @@ class SlackApiServer:
             mimetype = kind if ready else ""
             return {"ok": True, "file": {"id": upload.file_id, "name": upload.filename, "title": upload.title,
                                          "mimetype": mimetype}}
+
+    def _delete_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            upload = self._state.uploads.get(str(params.get("file", "")))
+            if upload is None or not upload.completed:
+                return {"ok": False, "error": "file_not_found"}
+            if upload.deleted:
+                return {"ok": False, "error": "file_deleted"}
+            upload.deleted = True
+            return {"ok": True}
 
     def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
         files = params.get("files")

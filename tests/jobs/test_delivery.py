@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from slack_sdk.models.blocks import ImageBlock
 
 from advocate.services import Services, build_services
 from jobs import delivery_retry
+from jobs.delivery import Outcome
 from outbound.blocks import BlockList, Chart, Message
 from outbound.layouts.keep_rate import CHART_BLOCK_ID, CHART_FIGURES_BLOCK_ID, CHART_FILE_PLACEHOLDER
 from outbound.poster import METADATA_EVENT_TYPE
@@ -185,9 +187,9 @@ def chart_message() -> Message:
                    chart=Chart(png=PNG, filename="keep-rate-2026-W48.png", title="Keep rate, Tom's team"))
 
 
-def deliver_with_chart(svc: Services):  # type: ignore[no-untyped-def]
-    return svc.deliverer.deliver(kind="manager", recipient=HANDLE, period="2026-W48", slack_user_id=slack_id(HANDLE),
-                                 message=chart_message(), now=NOW)
+def deliver_with_chart(svc: Services, *, period: str = "2026-W48", now: datetime = NOW) -> Outcome:
+    return svc.deliverer.deliver(kind="manager", recipient=HANDLE, period=period, slack_user_id=slack_id(HANDLE),
+                                 message=chart_message(), now=now)
 
 
 def crash_on(monkeypatch: pytest.MonkeyPatch, target: object, name: str) -> None:
@@ -310,3 +312,117 @@ def test_slack_failing_to_complete_the_upload_still_shows_the_chart_once(
     assert deliver_with_chart(svc).status == "sent"  # completing an unshared upload again shows nothing twice
     shown_chart(slack_api)
     assert len(slack_api.posted()) == 1 and len(slack_api.uploads) == 1
+
+
+# -- a chart the digest went without: deleted once the digest is sent, never one a message shows -------------
+def never_processed(monkeypatch: pytest.MonkeyPatch, slack_api: SlackApiServer) -> None:
+    """Slack never reports the chart processed, and the looks are quick."""
+    monkeypatch.setattr("jobs.chart_file.READY_PAUSES", (0.01, 0.01))
+    slack_api.processing_looks = 10**6
+
+
+def methods(slack_api: SlackApiServer) -> list[str]:
+    return [c.method for c in slack_api.calls]
+
+
+@pytest.mark.parametrize("fault", [None, {"status": 500, "after_posting": True},
+                                   {"drop": True, "after_posting": True}],
+                         ids=["answered", "500 after deleting", "dropped after deleting"])
+def test_the_chart_a_digest_went_without_is_deleted_after_it_is_sent(
+    fault: dict[str, Any] | None, svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    never_processed(monkeypatch, slack_api)
+    if fault:  # Slack deleted it but the answer was lost: the retry hears file_deleted, which is as good
+        slack_api.fail_next("files.delete", **fault)
+    with caplog.at_level(logging.INFO, logger="jobs.delivery"):
+        outcome = deliver_with_chart(svc)
+    assert outcome.status == "sent"
+    [posted] = slack_api.posted(dm(HANDLE))
+    assert not [b for b in posted["blocks"] if b["type"] == "image"]
+    [upload] = slack_api.uploads
+    assert upload.deleted and (upload.channel, upload.thread_ts) == (None, None)
+    deletes = slack_api.calls_to("files.delete")
+    assert {c.params["file"] for c in deletes} == {upload.file_id} and len(deletes) == (2 if fault else 1)
+    # Only once the message without it is posted and recorded sent.
+    assert methods(slack_api).index("files.delete") > methods(slack_api).index("chat.postMessage")
+    assert f"delivery {outcome.key}: deleted the chart {upload.file_id} it went without" in caplog.text
+    assert "could not delete" not in caplog.text
+    row = svc.records.deliveries.get(outcome.key)
+    assert row is not None and row.status == "sent" and row.slack_ts == posted["ts"] and row.last_error is None
+    assert deliver_with_chart(svc).status == "already_sent"
+    assert len(slack_api.posted()) == 1 and len(slack_api.calls_to("files.delete")) == len(deletes)
+
+
+@pytest.mark.parametrize("fault", [{"status": 500, "times": 100}, {"drop": True, "times": 100},
+                                   {"status": 200, "error": "cant_delete_file"}],
+                         ids=["500 throughout", "dropped throughout", "refused"])
+def test_a_chart_slack_will_not_delete_neither_stops_nor_repeats_the_digest(
+    fault: dict[str, Any], svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    never_processed(monkeypatch, slack_api)
+    monkeypatch.setattr("jobs.chart_file.DELETE_SECONDS", 1.0)
+    slack_api.fail_next("files.delete", **fault)
+    with caplog.at_level(logging.INFO, logger="jobs.delivery"):
+        outcome = deliver_with_chart(svc)
+    assert outcome.status == "sent"
+    [upload] = slack_api.uploads
+    assert slack_api.calls_to("files.delete") and not upload.deleted
+    assert f"delivery {outcome.key}: could not delete the chart {upload.file_id} it went without (" in caplog.text
+    assert "xoxb" not in caplog.text
+    row = svc.records.deliveries.get(outcome.key)
+    assert row is not None and row.status == "sent" and row.last_error is None
+    # Nothing left to retry, nothing sent twice.
+    assert delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10)).outcomes == []
+    assert deliver_with_chart(svc).status == "already_sent"
+    [posted] = slack_api.posted()
+    assert not [b for b in posted["blocks"] if b["type"] == "image"]
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+
+
+def test_a_retry_after_a_crash_deletes_no_chart_a_posted_digest_shows(
+    svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Week 48: posted with its chart, and the process dies before recording it.
+    crash_on(monkeypatch, svc.records.deliveries, "mark_posted")
+    with pytest.raises(SimulatedCrash):
+        deliver_with_chart(svc)
+    monkeypatch.undo()
+    _, shown = shown_chart(slack_api)
+    # Then Slack stops answering files.info: the retry must find the message, not look at or delete its chart.
+    monkeypatch.setattr("jobs.chart_file.READY_PAUSES", (0.01, 0.01))
+    slack_api.fail_next("files.info", status=503, times=1000)
+    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
+    assert [o.status for o in report.outcomes] == ["recovered"]
+    assert slack_api.calls_to("files.delete") == [] and not shown.deleted
+    # Week 49 goes without its chart, and only its own upload is deleted.
+    assert deliver_with_chart(svc, period="2026-W49", now=NOW + timedelta(minutes=20)).status == "sent"
+    [left_out] = [u for u in slack_api.uploads if u.file_id != shown.file_id]
+    assert [c.params["file"] for c in slack_api.calls_to("files.delete")] == [left_out.file_id]
+    assert left_out.deleted and not shown.deleted
+    week48, week49 = slack_api.posted(dm(HANDLE))
+    assert week48["blocks"][-1]["slack_file"] == {"id": shown.file_id}
+    assert not [b for b in week49["blocks"] if b["type"] == "image"]
+
+
+def test_a_crash_after_posting_without_the_chart_posts_nothing_twice_and_deletes_nothing(
+    svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("jobs.chart_file.READY_PAUSES", (0.01, 0.01))
+    slack_api.fail_next("files.info", status=503, times=1000)
+    crash_on(monkeypatch, svc.records.deliveries, "mark_posted")
+    with pytest.raises(SimulatedCrash):
+        deliver_with_chart(svc)
+    monkeypatch.undo()
+    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
+    assert [o.status for o in report.outcomes] == ["recovered"]
+    [posted] = slack_api.posted(dm(HANDLE))
+    assert not [b for b in posted["blocks"] if b["type"] == "image"]
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    # A recovered message is known by its key only, not by what it shows: its attempt's upload is left,
+    # shown nowhere, rather than risk deleting a chart a message shows.
+    [upload] = slack_api.uploads
+    assert slack_api.calls_to("files.delete") == [] and not upload.deleted
+    row = svc.records.deliveries.get(report.outcomes[0].key)
+    assert row is not None and row.status == "sent" and row.slack_ts == posted["ts"]

@@ -85,6 +85,9 @@ def test_a_digest_whose_chart_slack_never_processes_goes_out_with_the_figures_as
                 "with 3 or more closed promises count."}
     preview = digests.preview(org.job_parts(), kind="manager", who="ruth.okafor", now=NOW)
     assert ruth["blocks"][:-1] == preview[0].payload()["blocks"][:-1], "the rest of the digest as previewed"
+    # The chart it went without is deleted, not left in the workspace.
+    [upload] = slack_api.uploads
+    assert upload.deleted and [c.params["file"] for c in slack_api.calls_to("files.delete")] == [upload.file_id]
 
 
 def test_preview_is_exactly_what_is_sent(org: Services, slack_api: SlackApiServer) -> None:

@@ -10,6 +10,7 @@ shared) — the case where a blind retry makes a duplicate.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -201,8 +202,9 @@ def test_a_digest_and_its_chart_arrive_once_whatever_one_call_meets(
     assert row.chart_file_id == chart.file_id
 
 
+# files.info failing throughout leaves the digest to go without its chart (the tests after this one).
 @pytest.mark.parametrize("svc", [0.5], indirect=True)
-@pytest.mark.parametrize("call", DIGEST_CALLS)
+@pytest.mark.parametrize("call", [c for c in DIGEST_CALLS if c != "files.info"])
 def test_a_digest_slack_keeps_failing_is_failed_in_the_ledger_with_the_reason(
     call: str, svc: Services, slack_api: SlackApiServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -219,3 +221,66 @@ def test_a_digest_slack_keeps_failing_is_failed_in_the_ledger_with_the_reason(
     assert f"delivery {first.key} failed after 2 attempt(s)" in caplog.text
     # Nothing was shown: the digest is posted only once its chart is ready, and the chart only through it.
     assert slack_api.posted(DM) == [] and all(u.channel is None for u in slack_api.uploads)
+
+
+# -- files.info: no answer throughout is a chart not ready; an answer that our request is wrong fails ----------
+def hang_then_answer_ready(slack_api: SlackApiServer, seconds: float) -> None:
+    """files.info answers only after `seconds` (then that the chart is an image): a look that times out."""
+    def slow(params: dict[str, Any]) -> dict[str, Any]:
+        time.sleep(seconds)
+        return {"ok": True, "file": {"id": params.get("file"), "mimetype": "image/png"}}
+
+    slack_api.handlers["files.info"] = slow
+
+
+@pytest.mark.parametrize("fault", ["503", "dropped connection", "timeout"])
+def test_a_digest_whose_chart_slack_never_answers_for_goes_without_it_and_the_upload_is_deleted(
+    fault: str, svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr("jobs.chart_file.READY_PAUSES", (0.05, 0.05))
+    monkeypatch.setattr("jobs.chart_file.LOOK_SECONDS", 0.3)
+    if fault == "timeout":
+        hang_then_answer_ready(slack_api, 2.0)
+    else:
+        slack_api.fail_next("files.info", **({"status": 503} if fault == "503" else {"drop": True}), times=1000)
+    now = datetime.now(UTC)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="jobs.delivery"):
+        outcome = svc.deliverer.deliver(kind="manager", recipient="tom", period="2026-W49", slack_user_id=USER,
+                                        message=digest(), now=now)
+    took = time.monotonic() - started
+    assert outcome.status == "sent"  # in the first attempt
+    # The looks are the retries: three, bounded by the pauses and each look's wait, not SLACK_RETRY_SECONDS each.
+    assert len(slack_api.calls_to("files.info")) == 3 and took < 2.0, took
+    [message] = slack_api.posted(DM)
+    assert [b["type"] for b in message["blocks"]] == ["section", "section"]
+    assert message["blocks"][-1]["text"]["text"] == "Keep rate: W48 80% (4 of 5)."
+    [upload] = slack_api.uploads
+    assert upload.completed and upload.channel is None and upload.deleted
+    assert [c.params["file"] for c in slack_api.calls_to("files.delete")] == [upload.file_id]
+    assert (f"delivery {outcome.key}: Slack did not answer whether the chart {upload.file_id} was processed ("
+            in caplog.text)
+    assert "sending it without the chart, its figures as text" in caplog.text and "xoxb" not in caplog.text
+    row = svc.records.deliveries.get(outcome.key)
+    assert row is not None and row.status == "sent" and row.slack_ts == message["ts"] and row.last_error is None
+    assert delivery_retry.send(svc.job_parts(), now=now + timedelta(minutes=10)).outcomes == []
+    assert len(slack_api.posted()) == 1
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "missing_scope", "not_authed"])
+def test_a_chart_look_slack_says_is_wrong_fails_the_digest_loudly(
+    error: str, svc: Services, slack_api: SlackApiServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack_api.fail_next("files.info", status=200, error=error, times=1000)
+    now = datetime.now(UTC)
+    with caplog.at_level(logging.ERROR, logger="jobs.delivery"):
+        outcome = svc.deliverer.deliver(kind="manager", recipient="tom", period="2026-W49", slack_user_id=USER,
+                                        message=digest(), now=now)
+    # Retrying cannot fix the request, and sending without the chart would hide that it is wrong.
+    assert outcome.status == "failed" and outcome.detail == f"Slack answered {error}"
+    assert len(slack_api.calls_to("files.info")) == 1
+    assert f"delivery {outcome.key} failed after 1 attempt(s): Slack answered {error}" in caplog.text
+    assert slack_api.posted(DM) == [] and slack_api.calls_to("files.delete") == []
+    [failed] = svc.records.deliveries.listing(statuses=["failed"])
+    assert failed.key == outcome.key and failed.last_error == f"Slack answered {error}"
