@@ -4,9 +4,11 @@ SLACK_RETRY_SECONDS.
 The client waits out rate limits (honouring Retry-After), retries 5xx answers and dropped connections.
 Each kind of failure keeps its own count (slack_sdk's handlers share one per request, so two 429s used
 up the budget a later 500 needed), and all of them stop once Slack has kept failing one call for
-SLACK_RETRY_SECONDS: then the error reaches the caller. Two calls are different: `chat.postMessage` and
-`files.completeUploadExternal` may have acted before a 5xx or a dropped connection, so they go through a
-post client that retries only rate limits, and the poster looks before trying again (outbound/poster.py).
+SLACK_RETRY_SECONDS: then the error reaches the caller. `chat.postMessage` is different: it may have acted
+before a 5xx or a dropped connection, so it goes through a post client that retries only rate limits, and
+the poster looks before trying again (outbound/poster.py). (`files.completeUploadExternal` would be
+different too if it shared a file into a channel; the app completes uploads with no channel, so the file
+is shown only by the message that names it, and completing twice is harmless.)
 A read repeated on its caller's own schedule (is the digest's chart processed yet?) goes through a look
 client that waits seconds, not minutes: the next look is its retry (jobs/chart_file.py).
 """
