@@ -172,7 +172,7 @@ def _looks_like_heading(paragraph: str) -> bool:
     line = paragraph.strip()
     return (
         "\n" not in line and 0 < len(line) <= 90 and not line.endswith((".", ",", ";", ":")) and len(line.split()) <= 14
-        and not _ATTRIBUTION.match(line) and not _CONTACT_FIELD.match(line)
+        and not _ATTRIBUTION.match(line)
     )
 
 
@@ -218,7 +218,7 @@ def _from_plain_text(text: str, *, line_blocks: bool, title: str = "") -> Loaded
         if not doc.title and index < TITLE_SEARCH_PARAGRAPHS and _looks_like_title(paragraph):
             doc.title = " ".join(paragraph.split())
             continue
-        if _looks_like_heading(paragraph):
+        if _looks_like_heading(paragraph) and not _CONTACT_FIELD.match(paragraph):
             heading = (paragraph,)
             continue
         doc.blocks.append(Block(" ".join(paragraph.split()), heading))

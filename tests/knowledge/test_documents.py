@@ -236,3 +236,9 @@ def test_no_reading_is_titled_by_its_file_name() -> None:
     for path in sorted(SEEDS.glob("*.txt")):
         title = load_document(path).title
         assert title and path.stem not in title.replace(" ", "_"), (path.name, title)
+
+
+def test_a_pdf_s_header_lines_keep_the_text_after_them() -> None:
+    doc = load_document(Path(__file__).parents[2] / "knowledge" / "sample" / "research" / "installation-windows.pdf")
+    assert doc.date == "2026-07-21"
+    assert any("Visits analysed: 11,200" in b.text for b in doc.blocks), "a header field must not swallow text"
