@@ -365,13 +365,20 @@ class SlackApiServer:
                 if block.get("type") == "image" and "slack_file" in block
                 and block["slack_file"].get("id") not in completed]
 
+    def _live_upload(self, params: dict[str, Any]) -> tuple[Upload | None, dict[str, Any] | None]:
+        """The completed, undeleted upload `params` names, or Slack's error for it (call under the lock)."""
+        upload = self._state.uploads.get(str(params.get("file", "")))
+        if upload is None or not upload.completed:
+            return None, {"ok": False, "error": "file_not_found"}
+        if upload.deleted:
+            return None, {"ok": False, "error": "file_deleted"}
+        return upload, None
+
     def _file_info(self, params: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            upload = self._state.uploads.get(str(params.get("file", "")))
-            if upload is None or not upload.completed:
-                return {"ok": False, "error": "file_not_found"}
-            if upload.deleted:
-                return {"ok": False, "error": "file_deleted"}
+            upload, error = self._live_upload(params)
+            if upload is None:
+                return error or {"ok": False, "error": "file_not_found"}
             self.file_info_looks += 1
             # Slack processes an upload after completing it: the first `processing_looks` answers lack a mimetype.
             ready = self.file_info_looks > self.processing_looks
@@ -382,11 +389,9 @@ class SlackApiServer:
 
     def _delete_file(self, params: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            upload = self._state.uploads.get(str(params.get("file", "")))
-            if upload is None or not upload.completed:
-                return {"ok": False, "error": "file_not_found"}
-            if upload.deleted:
-                return {"ok": False, "error": "file_deleted"}
+            upload, error = self._live_upload(params)
+            if upload is None:
+                return error or {"ok": False, "error": "file_not_found"}
             upload.deleted = True
             return {"ok": True}
 

@@ -9,7 +9,7 @@ import pytest
 from advocate.services import Services, build_services
 from advocate.settings import Settings
 from briefs.advisor import Advisor
-from briefs.brief import QUOTE, SECTION_TITLES, citation_numbers, citation_validity, quote_fidelity
+from briefs.brief import QUOTE, SECTION_TITLES, Brief, citation_numbers, citation_validity, quote_fidelity
 from knowledge.embeddings import SentenceTransformerEmbeddings
 
 pytestmark = pytest.mark.slow
@@ -289,15 +289,12 @@ def test_tone_model_reads_complaints_from_words(real_embedder) -> None:  # type:
 def test_research_found_but_not_quotable_is_not_called_nothing(
     tmp_path: Path, real_embedder: SentenceTransformerEmbeddings
 ) -> None:
-    svc = build_services(Settings(data_dir=tmp_path / "data"), embedder=real_embedder)
-    try:
-        note = tmp_path / "note.md"
-        note.write_text("# Warehouse notes\n\nThe forklift fleet was serviced in spring, and the racking in aisle "
-                        "four was replaced after the inspection.\n", encoding="utf-8")
-        assert svc.ingestor.ingest([note], kind="research").added == 1
-        brief = svc.advisor.brief("Should we tie account managers' bonuses to how likely clients are to refer us?")
-    finally:
-        svc.close()
+    brief = _brief_on_one_research_note(
+        tmp_path, real_embedder,
+        "# Warehouse notes\n\nThe forklift fleet was serviced in spring, and the racking in aisle four was "
+        "replaced after the inspection.\n",
+        "Should we tie account managers' bonuses to how likely clients are to refer us?",
+    )
     assert brief.not_quoted, "the passage is listed as found, not quoted"
     assert "Nothing in the knowledge base bears on this" not in brief.sections["bottom_line"]
     # The nearest passage is named (by its section) and numbered, so the first screen can show it, yet it
@@ -342,16 +339,27 @@ def test_who_is_affected_is_named_by_an_uncommon_decision_word_the_verbatims_use
 def test_research_that_states_a_risk_is_not_called_silent(
     tmp_path: Path, real_embedder: SentenceTransformerEmbeddings
 ) -> None:
-    svc = build_services(Settings(data_dir=tmp_path / "data"), embedder=real_embedder)
-    try:
-        note = tmp_path / "dealers.md"
-        note.write_text("# What car buyers expect online\n\nNearly half of car buyers leave a dealer whose website "
-                        "hides vehicle prices until after a test drive.\n", encoding="utf-8")
-        assert svc.ingestor.ingest([note], kind="research").added == 1
-        brief = svc.advisor.brief("Should our showrooms keep prices off the website until after a test drive?")
-    finally:
-        svc.close()
+    brief = _brief_on_one_research_note(
+        tmp_path, real_embedder,
+        "# What car buyers expect online\n\nNearly half of car buyers leave a dealer whose website hides vehicle "
+        "prices until after a test drive.\n",
+        "Should our showrooms keep prices off the website until after a test drive?",
+    )
     assert "Nearly half of car buyers" in brief.sections["risks"]
     research = brief.sections["research"]
     assert "speaks to this decision directly" not in research, research
     assert "quoted under Risks [1]" in research
+
+
+def _brief_on_one_research_note(
+    tmp_path: Path, embedder: SentenceTransformerEmbeddings, note_text: str, question: str
+) -> Brief:
+    """The brief on a knowledge base holding one research note."""
+    svc = build_services(Settings(data_dir=tmp_path / "data"), embedder=embedder)
+    try:
+        note = tmp_path / "note.md"
+        note.write_text(note_text, encoding="utf-8")
+        assert svc.ingestor.ingest([note], kind="research").added == 1
+        return svc.advisor.brief(question)
+    finally:
+        svc.close()
