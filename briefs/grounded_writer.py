@@ -418,17 +418,17 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2) -> list[
         for name, groups in groupings:
             if keys[name]:
                 groups.setdefault(keys[name], []).append(said)
-    named: list[tuple[str, list[Said]]] = []
-    if (mentioned := _mention_group(picked.evidence.word_shares, considered)) is not None:
-        named.append(mentioned)
+    by_kind: list[tuple[str, list[Said]]] = []
     for name, groups in groupings:
         if not groups or (len(groups) == 1 and name != "channel" and len(next(iter(groups.values()))) < 2):
             continue
         key, members = max(groups.items(), key=lambda item: len(item[1]))
-        named.append((_group_name(name, key), members))
-    if any(len(members) < total for _, members in named):
-        # "8 of the 8 came as complaints" singles nobody out when a narrower group does.
-        named = [(label, members) for label, members in named if len(members) < total]
+        by_kind.append((_group_name(name, key), members))
+    mentioned = _mention_group(picked.evidence.word_shares, considered)
+    if mentioned is not None or any(len(members) < total for _, members in by_kind):
+        # "8 of the 8 came as complaints" singles nobody out when the words or a narrower group do.
+        by_kind = [(label, members) for label, members in by_kind if len(members) < total]
+    named = [*([mentioned] if mentioned is not None else []), *by_kind]
     lines: list[str] = []
     for label, members in named[:limit]:
         tones = Counter(s.tone.label for s in members)

@@ -333,6 +333,8 @@ def test_who_is_affected_is_named_by_an_uncommon_decision_word_the_verbatims_use
     # "courtesy" is in 6 of 76 verbatims; "bill" is in most of them, so it names no one.
     assert re.search(r'Customers who mention "courtesy": [3-8] of the \d+ most relevant verbatims', affected), affected
     assert 'mention "bill"' not in affected
+    # Every verbatim came by email: once the word names who, "customers who email us: 8 of 8" says nothing.
+    assert "email us" not in affected, affected
     assert brief.sections["bottom_line"].startswith('• Who: Customers who mention "courtesy"')
 
 
