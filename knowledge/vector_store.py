@@ -7,6 +7,8 @@ model: Chroma is never asked to embed (its default would try to download a model
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +25,11 @@ from knowledge.lexical_index import LexicalIndex
 
 ADD_BATCH = 512  # as knowledge.ingest.BATCH_CHUNKS: one embedding call per index() batch
 OVERFETCH = 120  # how many unfiltered neighbours are read before a filtered query is needed
+# Kinds with at most this many chunks (the definition, culture, a modest research library) are searched
+# exactly, over vectors kept in memory, instead of by a filtered Chroma query: at 100k chunks Chroma scans
+# every chunk's metadata for a filter (about 54 ms), while listing a small kind's ids costs about 12 ms.
+EXACT_KINDS_MAX = 2_000
+EXACT_RETRY_S = 600.0  # kinds found too large for that are not listed again for this long
 DEFAULT_SYNC_THRESHOLD = 1000  # Chroma's hnsw sync_threshold when a collection does not say
 LOG_FLUSH_ID = "advocate-log-flush-"  # ids of the no-op deletes that make Chroma purge its log (never stored)
 
@@ -51,6 +58,19 @@ def matches(metadata: dict[str, Any], where: dict[str, Any]) -> bool:
             if op not in ("$eq", "$in", "$gte", "$lte"):
                 raise ValueError(f"unsupported filter operator {op}")
     return True
+
+
+def _nearest_first(hits: list[Hit], vector: np.ndarray) -> list[Hit]:
+    """Hits ordered by cosine similarity to `vector`, each scored with it (as Chroma's cosine space does)."""
+    usable = [h for h in hits if h.vector is not None]
+    if not usable:
+        return []
+    matrix = np.vstack([h.vector for h in usable]).astype(np.float32)
+    norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(vector)) or 1.0)
+    scores = (matrix @ np.asarray(vector, dtype=np.float32)) / np.where(norms > 0, norms, 1.0)
+    order = np.argsort(-scores, kind="stable")
+    return [Hit(id=usable[i].id, text=usable[i].text, metadata=usable[i].metadata, score=float(scores[i]),
+                vector=usable[i].vector) for i in order]
 
 
 def mean_direction(vectors: Iterable[np.ndarray | None]) -> np.ndarray | None:
@@ -106,6 +126,11 @@ class KnowledgeStore(VectorStore):
         # The EMBEDDING_MODEL setting, stored on the collection to detect a model change.
         self.model_label = model_label
         self._collection: Any = None
+        # Chunks of small kinds by (collection id, chunk id): a chunk id is the hash of its text and
+        # metadata, so a cached chunk is never stale; only the list of ids is read afresh each time.
+        self._small_kinds: dict[tuple[str, str], Hit] = {}
+        self._too_many: dict[tuple[str, ...], float] = {}  # kinds → until when they count as too large
+        self._small_lock = threading.Lock()
 
     @property
     def embeddings(self) -> Embeddings:
@@ -226,15 +251,43 @@ class KnowledgeStore(VectorStore):
             combined = {"$or": clauses}
         if combined is not None:
             pool_size = k * len(clauses)
-            pool = self._query(vector, k=pool_size, where=combined)
+            every = self._every_chunk_of(combined["kind"]["$in"]) if "kind" in combined else None
+            if every is not None:
+                pool, complete = _nearest_first(every, vector), True
+            else:
+                pool = self._query(vector, k=pool_size, where=combined)
+                complete = len(pool) < pool_size
             for n in short:
                 kept = [hit for hit in pool if matches(hit.metadata, wheres[n] or {})]
-                if len(pool) < pool_size or len(kept) >= wanted[n]:
+                if complete or len(kept) >= wanted[n]:
                     results[n] = kept[:k]
         for n, found in enumerate(results):
             if found is None:
                 results[n] = self._query(vector, k=k, where=wheres[n])
         return [found or [] for found in results]
+
+    def _every_chunk_of(self, kinds: Sequence[str]) -> list[Hit] | None:
+        """Every chunk of these kinds, from memory where already read; None when they hold more than
+        EXACT_KINDS_MAX chunks (then a filtered query is cheaper than reading them)."""
+        key = tuple(sorted(kinds))
+        if self._too_many.get(key, 0.0) > time.monotonic():
+            return None
+        ids = self.collection.get(where={"kind": {"$in": list(key)}}, limit=EXACT_KINDS_MAX + 1, include=[])["ids"]
+        if len(ids) > EXACT_KINDS_MAX:
+            self._too_many[key] = time.monotonic() + EXACT_RETRY_S
+            return None
+        space = str(self.collection.id)
+        with self._small_lock:
+            known = {cid: self._small_kinds[(space, cid)] for cid in ids if (space, cid) in self._small_kinds}
+        fresh = self.get([cid for cid in ids if cid not in known])
+        with self._small_lock:
+            for cid, hit in fresh.items():
+                self._small_kinds[(space, cid)] = hit
+            # Only what is listed now stays: deleted chunks go, and the memory stays bounded by what is stored.
+            listed = {(space, cid) for cid in ids}
+            for gone in [held for held in self._small_kinds if held[0] == space and held not in listed]:
+                del self._small_kinds[gone]
+        return [known.get(cid) or fresh[cid] for cid in ids if cid in known or cid in fresh]
 
     def _query(self, vector: np.ndarray, *, k: int, where: dict | None) -> list[Hit]:
         # No count() first: it costs a round trip per query, and Chroma answers an empty query with [].

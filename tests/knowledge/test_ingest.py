@@ -207,3 +207,56 @@ def test_filters_hold_when_the_unfiltered_net_misses(fake_services: Services, tm
         {"kind": "feedback", "score": 4}, {"$and": [{"kind": {"$in": ["feedback"]}}, {"score": {"$lte": 6}}]}
     )
     assert not matches({"kind": "feedback"}, {"score": {"$gte": 0}})
+
+
+def test_small_kinds_are_searched_exactly_and_never_stale(
+    fake_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    import knowledge.vector_store as vector_store
+
+    rows = "".join(f"F{n},2026-01-01,chat,C{n:05d},{n % 11},Row {n} about waiting\n"
+                   for n in range(vector_store.OVERFETCH + 80))
+    (tmp_path / "feedback").mkdir()
+    (tmp_path / "feedback" / "many.csv").write_text("id,date,channel,customer_id,score,verbatim\n" + rows)
+    research = tmp_path / "research"
+    research.mkdir()
+    for n in range(12):
+        (research / f"study{n}.md").write_text(f"# Study {n}\n\nFinding number {n} about engineers and visits.\n")
+    fake_services.ingestor.ingest([tmp_path / "feedback", research])
+    store = fake_services.store
+    filtered: list[dict] = []
+    query = store.collection.query
+
+    def counting_query(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("where"):
+            filtered.append(kwargs["where"])
+        return query(*args, **kwargs)
+
+    monkeypatch.setattr(store.collection, "query", counting_query)
+    question = "Row 3 about waiting"  # the research is not in the unfiltered net's first places: asked apart
+    vector = fake_services.retriever.embed_question(question)[0]
+    found = store.dense_search_each(vector, wheres=[{"kind": {"$in": ["research"]}}], k=5, enough=[50])[0]
+    assert not filtered, "a small kind needs no filtered Chroma query"
+    every = store.collection.get(where={"kind": "research"}, include=["embeddings"])
+    matrix = np.asarray(every["embeddings"])
+    scores = matrix @ vector / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(vector))  # cosine, as Chroma's
+    exact = [every["ids"][i] for i in np.argsort(-scores)[:5]]
+    assert [h.id for h in found] == exact
+    assert abs(found[0].score - float(np.max(scores))) < 1e-5
+
+    # A study rewritten and one deleted: the next search holds neither old passage.
+    (research / "study0.md").write_text("# Study 0\n\nA rewritten finding about parcels.\n")
+    (research / "study1.md").unlink()
+    fake_services.ingestor.ingest([tmp_path / "feedback", research], prune=True)
+    again = store.dense_search_each(vector, wheres=[{"kind": {"$in": ["research"]}}], k=20, enough=[50])[0]
+    texts = {h.text for h in again}
+    assert "A rewritten finding about parcels." in texts and len(again) == 11
+    assert not any("Finding number 0 " in t or "Finding number 1 " in t for t in texts)
+
+    # Kinds larger than the cap are asked of Chroma with a filter, as before.
+    monkeypatch.setattr(vector_store, "EXACT_KINDS_MAX", 5)
+    store._too_many.clear()
+    store.dense_search_each(vector, wheres=[{"kind": {"$in": ["research"]}}], k=5, enough=[50])
+    assert filtered and all(where == {"kind": {"$in": ["research"]}} for where in filtered)
