@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import chromadb
@@ -25,11 +25,15 @@ from knowledge.lexical_index import LexicalIndex
 
 ADD_BATCH = 512  # as knowledge.ingest.BATCH_CHUNKS: one embedding call per index() batch
 OVERFETCH = 120  # how many unfiltered neighbours are read before a filtered query is needed
+# A collection of at most this many chunks is searched exactly, over vectors kept in memory: Chroma's
+# approximate search returned a slightly different set from one process to the next, so a brief could
+# differ between two runs, and listing a small collection's ids costs about 4 ms.
+EXACT_COLLECTION_MAX = 2_000
 # Kinds with at most this many chunks (the definition, culture, a modest research library) are searched
-# exactly, over vectors kept in memory, instead of by a filtered Chroma query: at 100k chunks Chroma scans
-# every chunk's metadata for a filter (about 54 ms), while listing a small kind's ids costs about 12 ms.
+# exactly too, instead of by a filtered Chroma query: at 100k chunks Chroma scans every chunk's metadata
+# for a filter (about 54 ms), while listing a small kind's ids costs about 12 ms.
 EXACT_KINDS_MAX = 2_000
-EXACT_RETRY_S = 600.0  # kinds found too large for that are not listed again for this long
+EXACT_RETRY_S = 600.0  # a listing found too large is not tried again for this long
 DEFAULT_SYNC_THRESHOLD = 1000  # Chroma's hnsw sync_threshold when a collection does not say
 LOG_FLUSH_ID = "advocate-log-flush-"  # ids of the no-op deletes that make Chroma purge its log (never stored)
 
@@ -58,6 +62,34 @@ def matches(metadata: dict[str, Any], where: dict[str, Any]) -> bool:
             if op not in ("$eq", "$in", "$gte", "$lte"):
                 raise ValueError(f"unsupported filter operator {op}")
     return True
+
+
+@dataclass
+class _Held:
+    """The chunks one listing held for exact search, and which of them each filter keeps (worked out once
+    per filter while the listing is unchanged: a brief asks nine filters of the same chunks)."""
+
+    by_id: dict[str, Hit] = field(default_factory=dict)
+    hits: list[Hit] = field(default_factory=list)
+    kept_by: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def matching(self, where: dict) -> frozenset[str]:
+        key = repr(where)
+        kept = self.kept_by.get(key)
+        if kept is None:
+            kept = self.kept_by[key] = frozenset(hit.id for hit in self.hits if matches(hit.metadata, where))
+        return kept
+
+
+def _first_of(pool: list[Hit], kept: frozenset[str], k: int) -> list[Hit]:
+    """The first k hits of `pool` whose ids are in `kept`."""
+    found: list[Hit] = []
+    for hit in pool:
+        if hit.id in kept:
+            found.append(hit)
+            if len(found) == k:
+                break
+    return found
 
 
 def _nearest_first(hits: list[Hit], vector: np.ndarray) -> list[Hit]:
@@ -126,11 +158,12 @@ class KnowledgeStore(VectorStore):
         # The EMBEDDING_MODEL setting, stored on the collection to detect a model change.
         self.model_label = model_label
         self._collection: Any = None
-        # Chunks of small kinds by (collection id, chunk id): a chunk id is the hash of its text and
-        # metadata, so a cached chunk is never stale; only the list of ids is read afresh each time.
-        self._small_kinds: dict[tuple[str, str], Hit] = {}
-        self._too_many: dict[tuple[str, ...], float] = {}  # kinds → until when they count as too large
-        self._small_lock = threading.Lock()
+        # Chunks held for exact search, by (collection id, kinds listed; () for all) then chunk id: a chunk
+        # id is the hash of its text and metadata, so a held chunk is never stale; only the list of ids
+        # is read afresh each time.
+        self._held: dict[tuple[str, tuple[str, ...]], _Held] = {}
+        self._too_many: dict[tuple[str, ...], float] = {}  # listing → until when it counts as too large
+        self._held_lock = threading.Lock()
 
     @property
     def embeddings(self) -> Embeddings:
@@ -228,6 +261,10 @@ class KnowledgeStore(VectorStore):
         filter applied here; only a filter still short after that gets a query of its own.
         """
         wanted = list(enough) if enough is not None else [k] * len(wheres)
+        held = self._every_chunk_of(None)
+        if held is not None:  # a small collection: every filter answered exactly, in memory
+            pool = _nearest_first(held.hits, vector)
+            return [pool[:k] if not where else _first_of(pool, held.matching(where), k) for where in wheres]
         results: list[list[Hit] | None] = [None] * len(wheres)
         if all(not where for where in wheres):
             net = self._query(vector, k=k, where=None)
@@ -251,9 +288,9 @@ class KnowledgeStore(VectorStore):
             combined = {"$or": clauses}
         if combined is not None:
             pool_size = k * len(clauses)
-            every = self._every_chunk_of(combined["kind"]["$in"]) if "kind" in combined else None
-            if every is not None:
-                pool, complete = _nearest_first(every, vector), True
+            held = self._every_chunk_of(combined["kind"]["$in"]) if "kind" in combined else None
+            if held is not None:
+                pool, complete = _nearest_first(held.hits, vector), True
             else:
                 pool = self._query(vector, k=pool_size, where=combined)
                 complete = len(pool) < pool_size
@@ -266,28 +303,30 @@ class KnowledgeStore(VectorStore):
                 results[n] = self._query(vector, k=k, where=wheres[n])
         return [found or [] for found in results]
 
-    def _every_chunk_of(self, kinds: Sequence[str]) -> list[Hit] | None:
-        """Every chunk of these kinds, from memory where already read; None when they hold more than
-        EXACT_KINDS_MAX chunks (then a filtered query is cheaper than reading them)."""
-        key = tuple(sorted(kinds))
+    def _every_chunk_of(self, kinds: Sequence[str] | None) -> _Held | None:
+        """Every chunk of these kinds (None: of the collection), from memory where already read; None when
+        there are more than the exact search's cap (then Chroma's own search is cheaper than reading them)."""
+        key = tuple(sorted(kinds)) if kinds is not None else ()
+        cap = EXACT_KINDS_MAX if key else EXACT_COLLECTION_MAX
         if self._too_many.get(key, 0.0) > time.monotonic():
             return None
-        ids = self.collection.get(where={"kind": {"$in": list(key)}}, limit=EXACT_KINDS_MAX + 1, include=[])["ids"]
-        if len(ids) > EXACT_KINDS_MAX:
+        where = {"kind": {"$in": list(key)}} if key else None
+        ids = self.collection.get(where=where, limit=cap + 1, include=[])["ids"]
+        if len(ids) > cap:
             self._too_many[key] = time.monotonic() + EXACT_RETRY_S
             return None
-        space = str(self.collection.id)
-        with self._small_lock:
-            known = {cid: self._small_kinds[(space, cid)] for cid in ids if (space, cid) in self._small_kinds}
+        space = (str(self.collection.id), key)
+        with self._held_lock:
+            held = self._held.get(space) or _Held()
+            known = {cid: held.by_id[cid] for cid in ids if cid in held.by_id}
         fresh = self.get([cid for cid in ids if cid not in known])
-        with self._small_lock:
-            for cid, hit in fresh.items():
-                self._small_kinds[(space, cid)] = hit
-            # Only what is listed now stays: deleted chunks go, and the memory stays bounded by what is stored.
-            listed = {(space, cid) for cid in ids}
-            for gone in [held for held in self._small_kinds if held[0] == space and held not in listed]:
-                del self._small_kinds[gone]
-        return [known.get(cid) or fresh[cid] for cid in ids if cid in known or cid in fresh]
+        if fresh or len(known) != len(held.by_id):
+            # Only what is listed now is kept: deleted chunks go, and memory stays bounded by the cap.
+            listed = {**known, **fresh}
+            held = _Held(by_id=listed, hits=[listed[cid] for cid in ids if cid in listed])
+            with self._held_lock:
+                self._held[space] = held
+        return held
 
     def _query(self, vector: np.ndarray, *, k: int, where: dict | None) -> list[Hit]:
         # No count() first: it costs a round trip per query, and Chroma answers an empty query with [].
