@@ -7,14 +7,19 @@ customer's feedback on the customer card) starts without the rest of the knowled
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import chromadb.errors
 from chromadb.config import Settings as ChromaSettings
+
+log = logging.getLogger(__name__)
 
 
 class StoreMismatch(Exception):
@@ -43,6 +48,7 @@ def open_chroma(*, chroma_url: str, path: str) -> chromadb.ClientAPI:
 SEARCH_EF = 500
 DEFAULT_EF = 100
 WIDE_SEARCH_MAX_CHUNKS = 20_000
+MODIFY_PAUSES = (0.2, 0.5, 1.0, 2.0)  # seconds between tries at setting the breadth while the database is locked
 
 
 def open_collection(client: chromadb.ClientAPI, name: str, *, model_label: str) -> Any:
@@ -59,7 +65,7 @@ def open_collection(client: chromadb.ClientAPI, name: str, *, model_label: str) 
     breadth = SEARCH_EF if collection.count() <= WIDE_SEARCH_MAX_CHUNKS else DEFAULT_EF
     if int(hnsw.get("ef_search") or 0) != breadth:
         # Made before this setting, by another tool, or grown past (or back under) the limit.
-        collection.modify(configuration={"hnsw": {"ef_search": breadth}})
+        _set_breadth(collection, breadth, name=name)
     stored = (collection.metadata or {}).get("embedding_model")
     if stored and stored != model_label:
         raise StoreMismatch(
@@ -67,6 +73,24 @@ def open_collection(client: chromadb.ClientAPI, name: str, *, model_label: str) 
             "configured: run `advocate reindex` to rebuild it with the configured model, or set EMBEDDING_MODEL back"
         )
     return collection
+
+
+def _set_breadth(collection: Any, breadth: int, *, name: str) -> None:
+    """Set the search breadth, waiting out a write another process or Chroma's own background work holds
+    (SQLite's "database is locked"); if it stays locked, the collection opens at the breadth it has, as
+    the breadth changes how widely a search looks, never what the store holds."""
+    for pause in (*MODIFY_PAUSES, None):
+        try:
+            collection.modify(configuration={"hnsw": {"ef_search": breadth}})
+            return
+        except chromadb.errors.InternalError as exc:
+            if "locked" not in str(exc):
+                raise
+            if pause is None:
+                log.warning("the knowledge collection '%s' stays at its search breadth: Chroma's database "
+                            "was locked by another writer", name)
+                return
+            time.sleep(pause)
 
 
 # Chroma's own SQLite file in a persistent directory (its catalogue, metadata, full-text index and log).

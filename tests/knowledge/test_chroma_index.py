@@ -58,3 +58,33 @@ def test_a_large_collection_keeps_chromas_breadth_for_speed(tmp_path: Path, monk
     assert _hnsw(collection)["ef_search"] == SEARCH_EF
     collection.add(ids=[f"c{n}" for n in range(6)], embeddings=np.eye(6, 8, dtype=np.float32))
     assert _hnsw(open_collection(client, "knowledge", model_label="model-a"))["ef_search"] == DEFAULT_EF
+
+
+def test_a_locked_database_delays_the_breadth_and_never_stops_the_store_opening(
+    tmp_path: Path, monkeypatch, caplog  # type: ignore[no-untyped-def]
+) -> None:
+    import chromadb.errors
+
+    monkeypatch.setattr(chroma, "MODIFY_PAUSES", (0.0, 0.0))
+    client = open_chroma(chroma_url="", path=str(tmp_path))
+    collection = open_collection(client, "knowledge", model_label="model-a")
+    collection.add(ids=[f"c{n}" for n in range(6)], embeddings=np.eye(6, 8, dtype=np.float32))
+    monkeypatch.setattr(chroma, "WIDE_SEARCH_MAX_CHUNKS", 5)
+    real_modify = type(collection).modify
+    failures = iter(["database is locked"] * 2)
+
+    def locked_twice(self, **kwargs):  # type: ignore[no-untyped-def]
+        # SQLite's answer while another writer (an ingest, Chroma's own compaction) holds the file.
+        if (message := next(failures, None)) is not None:
+            raise chromadb.errors.InternalError(f"Database error: error returned from database: (code: 5) {message}")
+        return real_modify(self, **kwargs)
+
+    monkeypatch.setattr(type(collection), "modify", locked_twice)
+    assert _hnsw(open_collection(client, "knowledge", model_label="model-a"))["ef_search"] == DEFAULT_EF
+
+    failures = iter(["database is locked"] * 10)
+    with caplog.at_level("WARNING", logger="knowledge.chroma"):
+        monkeypatch.setattr(chroma, "WIDE_SEARCH_MAX_CHUNKS", 20_000)
+        opened = open_collection(client, "knowledge", model_label="model-a")
+    assert opened.count() == 6, "a lock that outlasts the tries still opens the store"
+    assert "locked by another writer" in caplog.text
