@@ -25,13 +25,9 @@ from knowledge.lexical_index import LexicalIndex
 
 ADD_BATCH = 512  # as knowledge.ingest.BATCH_CHUNKS: one embedding call per index() batch
 OVERFETCH = 120  # how many unfiltered neighbours are read before a filtered query is needed
-# A collection of at most this many chunks is searched exactly, over vectors kept in memory: Chroma's
-# approximate search returned a slightly different set from one process to the next, so a brief could
-# differ between two runs, and listing a small collection's ids costs about 4 ms.
-EXACT_COLLECTION_MAX = 2_000
 # Kinds with at most this many chunks (the definition, culture, a modest research library) are searched
-# exactly too, instead of by a filtered Chroma query: at 100k chunks Chroma scans every chunk's metadata
-# for a filter (about 54 ms), while listing a small kind's ids costs about 12 ms.
+# exactly, over vectors kept in memory, instead of by a filtered Chroma query: at 100k chunks Chroma scans
+# every chunk's metadata for a filter (about 54 ms), while listing a small kind's ids costs about 12 ms.
 EXACT_KINDS_MAX = 2_000
 EXACT_RETRY_S = 600.0  # a listing found too large is not tried again for this long
 DEFAULT_SYNC_THRESHOLD = 1000  # Chroma's hnsw sync_threshold when a collection does not say
@@ -66,30 +62,10 @@ def matches(metadata: dict[str, Any], where: dict[str, Any]) -> bool:
 
 @dataclass
 class _Held:
-    """The chunks one listing held for exact search, and which of them each filter keeps (worked out once
-    per filter while the listing is unchanged: a brief asks nine filters of the same chunks)."""
+    """The chunks one listing of kinds held for exact search."""
 
     by_id: dict[str, Hit] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
-    kept_by: dict[str, frozenset[str]] = field(default_factory=dict)
-
-    def matching(self, where: dict) -> frozenset[str]:
-        key = repr(where)
-        kept = self.kept_by.get(key)
-        if kept is None:
-            kept = self.kept_by[key] = frozenset(hit.id for hit in self.hits if matches(hit.metadata, where))
-        return kept
-
-
-def _first_of(pool: list[Hit], kept: frozenset[str], k: int) -> list[Hit]:
-    """The first k hits of `pool` whose ids are in `kept`."""
-    found: list[Hit] = []
-    for hit in pool:
-        if hit.id in kept:
-            found.append(hit)
-            if len(found) == k:
-                break
-    return found
 
 
 def _nearest_first(hits: list[Hit], vector: np.ndarray) -> list[Hit]:
@@ -158,9 +134,9 @@ class KnowledgeStore(VectorStore):
         # The EMBEDDING_MODEL setting, stored on the collection to detect a model change.
         self.model_label = model_label
         self._collection: Any = None
-        # Chunks held for exact search, by (collection id, kinds listed; () for all) then chunk id: a chunk
-        # id is the hash of its text and metadata, so a held chunk is never stale; only the list of ids
-        # is read afresh each time.
+        # Chunks held for exact search, by (collection id, kinds listed) then chunk id: a chunk id is the
+        # hash of its text and metadata, so a held chunk is never stale; only the list of ids is read
+        # afresh each time.
         self._held: dict[tuple[str, tuple[str, ...]], _Held] = {}
         self._too_many: dict[tuple[str, ...], float] = {}  # listing → until when it counts as too large
         self._held_lock = threading.Lock()
@@ -261,10 +237,6 @@ class KnowledgeStore(VectorStore):
         filter applied here; only a filter still short after that gets a query of its own.
         """
         wanted = list(enough) if enough is not None else [k] * len(wheres)
-        held = self._every_chunk_of(None)
-        if held is not None:  # a small collection: every filter answered exactly, in memory
-            pool = _nearest_first(held.hits, vector)
-            return [pool[:k] if not where else _first_of(pool, held.matching(where), k) for where in wheres]
         results: list[list[Hit] | None] = [None] * len(wheres)
         if all(not where for where in wheres):
             net = self._query(vector, k=k, where=None)
@@ -303,16 +275,14 @@ class KnowledgeStore(VectorStore):
                 results[n] = self._query(vector, k=k, where=wheres[n])
         return [found or [] for found in results]
 
-    def _every_chunk_of(self, kinds: Sequence[str] | None) -> _Held | None:
-        """Every chunk of these kinds (None: of the collection), from memory where already read; None when
-        there are more than the exact search's cap (then Chroma's own search is cheaper than reading them)."""
-        key = tuple(sorted(kinds)) if kinds is not None else ()
-        cap = EXACT_KINDS_MAX if key else EXACT_COLLECTION_MAX
+    def _every_chunk_of(self, kinds: Sequence[str]) -> _Held | None:
+        """Every chunk of these kinds, from memory where already read; None when there are more than
+        EXACT_KINDS_MAX (then Chroma's filtered query is cheaper than reading them)."""
+        key = tuple(sorted(kinds))
         if self._too_many.get(key, 0.0) > time.monotonic():
             return None
-        where = {"kind": {"$in": list(key)}} if key else None
-        ids = self.collection.get(where=where, limit=cap + 1, include=[])["ids"]
-        if len(ids) > cap:
+        ids = self.collection.get(where={"kind": {"$in": list(key)}}, limit=EXACT_KINDS_MAX + 1, include=[])["ids"]
+        if len(ids) > EXACT_KINDS_MAX:
             self._too_many[key] = time.monotonic() + EXACT_RETRY_S
             return None
         space = (str(self.collection.id), key)
