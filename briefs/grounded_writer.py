@@ -162,9 +162,8 @@ class Citations:
         self._cited: set[str] = set()
 
     def __call__(self, source: Source) -> str:
-        self._sources.setdefault(source.id, source)
         self._cited.add(source.id)
-        return f"\u27e6{source.id}\u27e7"
+        return self.refer(source)
 
     def refer(self, source: Source) -> str:
         """Point to a source without quoting it: it keeps its "found, not quoted" mark in the list."""

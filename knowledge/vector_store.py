@@ -62,23 +62,30 @@ def matches(metadata: dict[str, Any], where: dict[str, Any]) -> bool:
 
 @dataclass
 class _Held:
-    """The chunks one listing of kinds held for exact search."""
+    """The chunks one listing of kinds held for exact search, with their unit vectors stacked once (a brief
+    searches them once per question vector)."""
 
     by_id: dict[str, Hit] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
+    unit: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
+    @classmethod
+    def of(cls, by_id: dict[str, Hit], ids: Sequence[str]) -> _Held:
+        hits = [by_id[cid] for cid in ids if cid in by_id and by_id[cid].vector is not None]
+        if not hits:
+            return cls(by_id=by_id)
+        matrix = np.vstack([h.vector for h in hits]).astype(np.float32)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return cls(by_id=by_id, hits=hits, unit=matrix / np.where(norms > 0, norms, 1.0))
 
-def _nearest_first(hits: list[Hit], vector: np.ndarray) -> list[Hit]:
-    """Hits ordered by cosine similarity to `vector`, each scored with it (as Chroma's cosine space does)."""
-    usable = [h for h in hits if h.vector is not None]
-    if not usable:
-        return []
-    matrix = np.vstack([h.vector for h in usable]).astype(np.float32)
-    norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(vector)) or 1.0)
-    scores = (matrix @ np.asarray(vector, dtype=np.float32)) / np.where(norms > 0, norms, 1.0)
-    order = np.argsort(-scores, kind="stable")
-    return [Hit(id=usable[i].id, text=usable[i].text, metadata=usable[i].metadata, score=float(scores[i]),
-                vector=usable[i].vector) for i in order]
+    def nearest_first(self, vector: np.ndarray) -> list[Hit]:
+        """The held chunks by cosine similarity to `vector`, each scored with it (as Chroma's cosine space does)."""
+        if not self.hits:
+            return []
+        query = np.asarray(vector, dtype=np.float32)
+        scores = self.unit @ (query / (float(np.linalg.norm(query)) or 1.0))
+        return [Hit(id=self.hits[i].id, text=self.hits[i].text, metadata=self.hits[i].metadata,
+                    score=float(scores[i]), vector=self.hits[i].vector) for i in np.argsort(-scores, kind="stable")]
 
 
 def mean_direction(vectors: Iterable[np.ndarray | None]) -> np.ndarray | None:
@@ -262,7 +269,7 @@ class KnowledgeStore(VectorStore):
             pool_size = k * len(clauses)
             held = self._every_chunk_of(combined["kind"]["$in"]) if "kind" in combined else None
             if held is not None:
-                pool, complete = _nearest_first(held.hits, vector), True
+                pool, complete = held.nearest_first(vector), True
             else:
                 pool = self._query(vector, k=pool_size, where=combined)
                 complete = len(pool) < pool_size
@@ -293,7 +300,7 @@ class KnowledgeStore(VectorStore):
         if fresh or len(known) != len(held.by_id):
             # Only what is listed now is kept: deleted chunks go, and memory stays bounded by the cap.
             listed = {**known, **fresh}
-            held = _Held(by_id=listed, hits=[listed[cid] for cid in ids if cid in listed])
+            held = _Held.of(listed, ids)
             with self._held_lock:
                 self._held[space] = held
         return held
