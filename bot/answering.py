@@ -28,7 +28,7 @@ from slack_sdk.errors import SlackApiError
 from bot.access import GUEST_REFUSAL, SHARED_CHANNEL_REFUSAL, AccessPolicy, Person, Place
 from bot.roster import AdvocateChoice, AdvocateRotation
 from bot.workers import BriefWorkers
-from briefs.advisor import MAX_QUESTION_CHARS, Advisor
+from briefs.advisor import MAX_QUESTION_CHARS, Advisor, NothingToDecide
 from briefs.functions import Function, guess_function
 from outbound.layouts.brief_message import RenderedMessage, render_brief
 from outbound.layouts.brief_view import BriefView
@@ -45,6 +45,8 @@ APOLOGY = ("Sorry — I couldn't put this brief together. Please try again in a 
            "give an admin this reference: `{ref}`.")
 UNDELIVERED = ("I wrote the brief, but Slack kept refusing to show it, so it is not on record. Please ask again "
                "in a few minutes; if it keeps happening, give an admin this reference: `{ref}`.")
+NOTHING_TO_DECIDE = ("I couldn't find a decision to brief here: the message names nothing being decided. "
+                     "Say what is being decided, e.g. `@Advocate we plan to close the phone line at weekends`.")
 NOT_IN_CHANNEL = ("I can't post in this conversation. Invite me with `/invite @Advocate`, "
                   "or ask me in a direct message.")
 THREAD_CONTEXT_MESSAGES = 30
@@ -194,6 +196,10 @@ class Answerer:
         assert ask.thread_ts is not None
         try:
             written = self._write(ask, person, place, placeholder_ts)
+        except NothingToDecide:
+            log.info("nothing to decide in the message asked about in %s (%s)", ask.channel, ask.how)
+            self._apologise(ask, placeholder_ts, NOTHING_TO_DECIDE)
+            return
         except Exception:
             reference = uuid.uuid4().hex[:10]
             log.exception("brief failed, reference %s (asked by %s in %s via %s)", reference, ask.user,

@@ -21,6 +21,7 @@ from briefs.functions import Function, FunctionGuess, guess_function
 from briefs.lenses import LensMatch, LensMatcher
 from briefs.mentions import MIN_MENTIONS, words_in_several
 from briefs.tone import Tone, ToneModel, tone_of_score
+from knowledge.lexical_index import query_terms
 from knowledge.retrieval import Retriever, SearchRequest, Source, decision_core
 from knowledge.vector_store import mean_direction
 
@@ -32,6 +33,19 @@ MIDDLE = (7, 8)
 _CUSTOMER_ID = re.compile(r"\b[A-Z]{1,3}\d{4,}\b")
 MAX_QUESTION_CHARS = 4000
 MAX_PROMISES = 5
+# Greetings, thanks and calls for attention. A message made only of these and of stop words ("hi",
+# "thanks!", "any thoughts?", "test") names nothing to decide: briefing it would quote whatever the
+# knowledge base holds nearest to a greeting.
+SMALL_TALK = frozenset(
+    """hi hello hey hiya howdy yo morning afternoon evening good thanks thank thx ty cheers please pls ok okay
+    cool great nice yes yeah yep no nope sure test testing ping there all team folks everyone guys advocate
+    bot help thoughts thought opinion opinions view views input weigh anyone anything something again""".split()
+)
+_EMOJI = re.compile(r":[a-z0-9_+'-]+:", re.IGNORECASE)
+
+
+class NothingToDecide(ValueError):
+    """Neither the question nor its thread names a decision."""
 
 
 class CustomerRecords(Protocol):
@@ -114,6 +128,12 @@ class Evidence:
         return ordered
 
 
+def names_a_decision(text: str) -> bool:
+    """Whether the text holds a word that could name what is being decided: not only greetings, thanks,
+    emoji and stop words."""
+    return any(word not in SMALL_TALK for word in query_terms(_EMOJI.sub(" ", text)))
+
+
 def one_line(question: str, thread: Sequence[str] | None = None, limit: int = 200) -> str:
     """The decision in one line: the thread's opening message, else the question, without framing."""
     base = thread[0] if thread else question
@@ -157,8 +177,10 @@ class Advisor:
         visibilities: Sequence[str] = ("internal",),
     ) -> Evidence:
         question = " ".join(question.split())
-        if not question and not thread:
-            raise ValueError("the decision is empty: say what is being decided")
+        if not names_a_decision(question):
+            question = ""  # "@Advocate any thoughts?" in a thread asks about the thread's decision
+        if not question and not any(names_a_decision(text) for text in thread or []):
+            raise NothingToDecide("the decision is empty: say what is being decided")
         context = " ".join([*(thread or [])[-8:], question]).strip()
         if len(context) > MAX_QUESTION_CHARS:
             context = context[-MAX_QUESTION_CHARS:]  # the latest words of a long thread matter most

@@ -144,7 +144,7 @@ def ask(
 ) -> None:
     """Brief a decision: how does it affect customers? (--passages: just what the knowledge base holds.)"""
     from advocate.services import ModelSetupError
-    from briefs.advisor import MAX_QUESTION_CHARS
+    from briefs.advisor import MAX_QUESTION_CHARS, names_a_decision
     from briefs.lenses import LensLibraryError
     from knowledge.chroma import StoreMismatch
     from knowledge.embeddings import EmbeddingModelError
@@ -155,6 +155,9 @@ def ask(
     if len(question) > MAX_QUESTION_CHARS:
         raise fail(f"the question is {len(question)} characters; keep it under {MAX_QUESTION_CHARS:,} "
                    "(summarise the decision)", EXIT_BAD_INPUT)
+    if not names_a_decision(question):
+        raise fail(f"“{question.strip()}” names no decision; say what is being decided, e.g. "
+                   'advocate ask "We plan to close the phone line at weekends"', EXIT_BAD_INPUT)
     for name in kind or []:
         if name not in KINDS:
             raise fail(f"--kind {name!r} is not a kind; use one of {', '.join(KINDS)}", EXIT_BAD_INPUT)

@@ -19,6 +19,7 @@ from bot.flows.advocates import roster_command
 from bot.flows.customers import customer_reply
 from bot.flows.promises import open_promise_modal
 from bot.runtime import BotRuntime, runtime
+from briefs.advisor import names_a_decision
 from outbound.layouts.help import help_reply
 from outbound.text import escape, to_plain, trim, user_mention
 
@@ -59,8 +60,11 @@ def handle_command(ack: Ack, body: dict[str, Any], command: dict[str, Any], resp
     elif len(words) == 1:
         ack(**_help(rt, problem=f"I don't know the command “{trim(words[0], 40)}”."))
         return
-    ack()
     question = to_plain(text)
+    if not names_a_decision(question):
+        ack(**_help(rt, problem=f"“{trim(question, 40)}” names no decision: say what is being decided."))
+        return
+    ack()
     user = str(command["user_id"])
     rt.answerer.ask(Ask(
         how="command", user=user, channel=str(command["channel_id"]), question=question, thread_ts=None,

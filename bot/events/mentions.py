@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.answering import Ask, is_decision_message
 from bot.runtime import runtime
+from briefs.advisor import names_a_decision
 from outbound.text import to_plain
 
 EMPTY_MENTION = ("Tell me the decision and I'll brief you on how it affects customers, e.g. "
@@ -33,7 +34,7 @@ def handle_app_mention(ack: Ack, body: dict[str, Any], event: dict[str, Any], co
         team_id=body.get("team_id"), enterprise_id=body.get("enterprise_id"),
         event_says_shared=body.get("is_ext_shared_channel"),
     )
-    if not question and not in_thread:
+    if not names_a_decision(question) and not in_thread:
         rt.answerer.ephemeral(ask, EMPTY_MENTION)
         return
     rt.answerer.ask(ask)

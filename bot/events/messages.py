@@ -15,6 +15,7 @@ from bot.answering import Ask, is_decision_message, is_follow_up_question
 from bot.file_ingest import wants_ingest
 from bot.flows.files import ingest_files
 from bot.runtime import BotRuntime, runtime
+from briefs.advisor import names_a_decision
 from outbound.text import mentions, mentions_other_people, to_plain
 
 EMPTY_DM = ("Tell me what is being decided and I'll brief you on how it affects customers. "
@@ -70,7 +71,7 @@ def _direct_message(rt: BotRuntime, body: dict[str, Any], event: dict[str, Any],
         ask = _ask(rt, body, event, how="follow_up", question=question)
     if not rt.first_delivery(body):
         return
-    if not question:
+    if not names_a_decision(question):
         rt.answerer.ephemeral(ask, EMPTY_DM)
         return
     rt.answerer.ask(ask)
@@ -81,7 +82,8 @@ def _channel_message(rt: BotRuntime, body: dict[str, Any], event: dict[str, Any]
     thread_ts = event.get("thread_ts")
     question = to_plain(raw, drop_user=rt.identity.user_id)
     if not thread_ts or thread_ts == ts:
-        if channel in rt.settings.decision_channel_ids and is_decision_message(question):
+        if (channel in rt.settings.decision_channel_ids and is_decision_message(question)
+                and names_a_decision(question)):
             if rt.first_delivery(body):
                 rt.answerer.ask(_ask(rt, body, event, how="decision_channel", question=question))
         return

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.answering import Ask
 from bot.runtime import runtime
+from briefs.advisor import names_a_decision
 from outbound.layouts.modals import ASK_MODAL, QUESTION_BLOCK, submitted
 from outbound.text import escape, to_plain, trim
 
@@ -16,7 +17,7 @@ from outbound.text import escape, to_plain, trim
 def handle_ask_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
                           logger: Logger) -> None:
     question = to_plain(submitted(view, QUESTION_BLOCK))
-    if not question:
+    if not names_a_decision(question):
         ack(response_action="errors", errors={QUESTION_BLOCK: "Say what is being decided."})
         return
     ack()

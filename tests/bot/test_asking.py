@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.answering import APOLOGY, PLACEHOLDER
+from bot.answering import APOLOGY, NOTHING_TO_DECIDE, PLACEHOLDER
 from outbound.layouts.brief_message import full_brief_modal
 from outbound.layouts.brief_view import BriefView
 from tests.bot import payloads
@@ -161,6 +161,42 @@ def test_empty_mention_gets_help_not_silence(slack: Slack) -> None:
     [note] = slack.api.ephemeral(ASKER)
     assert "Tell me the decision" in note["text"]
     assert not slack.api.calls_to("chat.postMessage")
+
+
+def test_small_talk_names_no_decision_and_gets_help_not_a_brief(slack: Slack) -> None:
+    mention(slack, "hi there, thanks! :wave:")
+    ts = payloads.new_ts()
+    slack.api.add_message(DM, "hello?", user=ASKER, ts=ts)
+    slack.event(payloads.message("hello?", user=ASKER, channel=DM, channel_type="im", ts=ts))
+    command = slack.post(payloads.slash_command("ask any thoughts?", user=ASKER, channel=GENERAL,
+                                                response_url=slack.api.response_url())).json()
+    ts = payloads.new_ts()
+    slack.api.add_message(DECISIONS, "Decision: ok", user=ASKER, ts=ts)
+    slack.event(payloads.message("Decision: ok", user=ASKER, channel=DECISIONS, ts=ts))
+    slack.wait()
+    assert not slack.api.calls_to("chat.postMessage")
+    notes = sorted(note["text"][:29] for note in slack.api.ephemeral(ASKER))
+    assert notes == ["Tell me the decision and I'll", "Tell me what is being decided"]
+    assert "“any thoughts?” names no decision" in "\n".join(texts(command["blocks"]))
+
+    # In a decision's thread, "@Advocate any thoughts?" asks about the thread's decision.
+    parent = payloads.new_ts()
+    slack.api.add_message(GENERAL, f"Proposal: {CHATBOT}", user="U0AUTHOR01", ts=parent)
+    mention(slack, "any thoughts?", thread_ts=parent)
+    # A reaction on a greeting that opens no thread: the placeholder says why there is no brief.
+    greeting = payloads.new_ts()
+    slack.api.add_message(GENERAL, "Morning all!", user="U0AUTHOR01", ts=greeting)
+    slack.event(payloads.reaction_added("busts_in_silhouette", user=ASKER, channel=GENERAL, ts=greeting,
+                                        item_user="U0AUTHOR01"))
+    slack.wait()
+    [brief] = briefs(slack.api, GENERAL)
+    assert brief["thread_ts"] == parent
+    [record] = slack.services.records.slack.recent_briefs(ASKER)
+    assert record.question == "any thoughts?"
+    [placeholder] = [c for c in slack.api.calls_to("chat.postMessage") if c.params.get("thread_ts") == greeting]
+    assert placeholder.params["text"] == PLACEHOLDER
+    [update] = [c for c in slack.api.calls_to("chat.update") if c.params["ts"] != brief["ts"]]
+    assert update.params["text"] == NOTHING_TO_DECIDE
 
 
 def test_guest_and_slack_connect_users_get_a_polite_ephemeral_refusal(slack: Slack) -> None:

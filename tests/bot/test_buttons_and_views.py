@@ -179,6 +179,8 @@ def test_app_home_shows_own_view_and_asks_through_a_modal(slack: Slack) -> None:
     assert slack.api.app_state.views[-1]["view"]["callback_id"] == ASK_MODAL
     empty = slack.post(payloads.view_submission(ASK_MODAL, {"question": payloads.text_value(" ")}, user=ADVOCATE))
     assert empty.json()["errors"] == {"question": "Say what is being decided."}
+    hello = slack.post(payloads.view_submission(ASK_MODAL, {"question": payloads.text_value("Hello!")}, user=ADVOCATE))
+    assert hello.json()["errors"] == {"question": "Say what is being decided."}
     slack.post(payloads.view_submission(ASK_MODAL, {"question": payloads.text_value(CHATBOT)}, user=ADVOCATE))
     slack.wait()
     # The brief arrives in the app's DM with them (conversations.open gives its id).

@@ -8,7 +8,7 @@ import pytest
 
 from advocate.services import Services, build_services
 from advocate.settings import Settings
-from briefs.advisor import Advisor
+from briefs.advisor import Advisor, NothingToDecide, names_a_decision
 from briefs.brief import QUOTE, SECTION_TITLES, Brief, citation_numbers, citation_validity, quote_fidelity
 from knowledge.embeddings import SentenceTransformerEmbeddings
 
@@ -75,9 +75,24 @@ def test_thread_function_and_named_customers(sample_services: Services) -> None:
     assert "Customer C00322 is named" in brief.sections["affected"]
     assert brief.sections["advocate"].startswith("The Operations customer advocate")
     with pytest.raises(ValueError, match="unknown function 'legal'"):
-        sample_services.advisor.brief("anything", function="legal")
+        sample_services.advisor.brief("close the shop on Sundays", function="legal")
     with pytest.raises(ValueError, match="the decision is empty"):
         sample_services.advisor.brief("   ")
+    with pytest.raises(NothingToDecide):
+        sample_services.advisor.brief("thanks!", thread=["hi all", ":wave:"])
+    in_thread = sample_services.advisor.brief("@Advocate any thoughts?",
+                                              thread=["Decision: close the phone line at weekends"])
+    assert in_thread.sections["decision"] == "Close the phone line at weekends"
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("hello", False), ("Thanks!", False), ("hi team :wave:", False), ("any thoughts?", False),
+    ("what do you think?", False), ("test", False), ("?", False), ("", False),
+    ("price rise?", True), ("close the phone line", True), ("hello, we plan to drop paper bills", True),
+    ("C00123?", True),
+])
+def test_small_talk_names_no_decision(text: str, names: bool) -> None:
+    assert names_a_decision(text) is names
 
 
 def test_empty_knowledge_base_says_so_and_still_asks_questions(real_services: Services) -> None:

@@ -37,6 +37,8 @@ def test_ingest_bad_arguments(tmp_path: Path) -> None:
 def test_empty_and_huge_questions_are_refused() -> None:
     empty = invoke("ask", "   ")
     assert empty.exit_code == 2 and "the question is empty" in empty.stderr
+    hello = invoke("ask", "Hello there!")
+    assert hello.exit_code == 2 and "“Hello there!” names no decision" in hello.stderr
     huge = invoke("ask", "x" * 5000)
     assert huge.exit_code == 2 and "keep it under 4,000" in huge.stderr
 
