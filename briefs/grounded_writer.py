@@ -84,6 +84,9 @@ _RISK_STATEMENT = re.compile(
 )
 _CLAUSE_END = re.compile(r"[,;:—–]\s")
 _CLOSING = "\"”’')]"  # closing quotation marks and brackets a sentence may end with
+# How a list item that is one clause of a longer sentence ends ("…account managers; and"): quoted
+# without it, the item reads as the whole statement it is.
+_LIST_JOIN = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.IGNORECASE)
 # Words a cut quote must not end on: they promise words that the cut left out.
 _DANGLING = frozenset(
     """a an the and or but nor so that which who whom whose when where while if because as than then to of
@@ -560,7 +563,7 @@ def quotable_sentences(source: Source) -> list[str]:
     return [
         sentence
         for piece in _pieces(source)
-        for sentence in split_sentences(_clean(piece))
+        for sentence in (_LIST_JOIN.sub("", whole) for whole in split_sentences(_clean(piece)))
         if 25 <= len(sentence) <= 400
         and not sentence.rstrip(_CLOSING).endswith((":", "?"))
         and not (furniture and furniture.match(sentence))

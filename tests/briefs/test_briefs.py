@@ -267,6 +267,21 @@ def test_asides_and_questions_to_the_reader_are_never_quoted(sample_services: Se
     assert quotable == ["Customers who are promised a callback and do not get one stop trusting every later promise."]
 
 
+def test_a_list_item_is_quoted_without_the_joiner_that_ties_it_to_the_next() -> None:
+    from briefs.grounded_writer import quotable_sentences
+    from knowledge.retrieval import Source
+
+    text = ("Bonuses tied to the score change behaviour:\n\n"
+            "  1. Managers press customers to give a ten on every survey they send; and\n\n"
+            "  2. Staff hand out credits to keep the score up, or\n\n"
+            "  3. Customers learn that a low score is the way to get a discount.")
+    quotable = quotable_sentences(Source(id="x", kind="research", source="", title="", text=text, score=0.0))
+    assert quotable == ["Managers press customers to give a ten on every survey they send",
+                        "Staff hand out credits to keep the score up",
+                        "Customers learn that a low score is the way to get a discount."]
+    assert all(quote in " ".join(text.split()) for quote in quotable)
+
+
 def test_a_named_function_owns_the_decision() -> None:
     from briefs.functions import guess_function, load_functions
     from prompts import PROMPTS_DIR
