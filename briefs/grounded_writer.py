@@ -54,6 +54,10 @@ MAX_QUESTIONS = 4
 QUESTIONS_PER_LENS = (2, 1, 1)  # every lens the brief names asks at least one question
 # Verbatims are whole experiences, judged as a whole: a looser band than sentences.
 FEEDBACK_RELATIVE = 0.5
+# Unless the closest verbatim comes this close, no customer spoke to the decision: a question about
+# the weather would otherwise be answered with whatever complaints sit nearest to it. Set below every
+# on-topic question's closest verbatim in the evaluation sets (lowest 0.294): docs/briefs.md.
+FEEDBACK_FLOOR = 0.28
 FURTHER_READING = 5  # research passages listed as sources, quoted or not, in retrieval order
 NEAREST_NAMED = 2  # research passages the bottom line names when it can quote none
 FEEDBACK_CONSIDERED = 8  # the most relevant verbatims counted for "who is affected"
@@ -265,7 +269,8 @@ class GroundedWriter:
                     picked.research.append(found)
                 else:
                     used.discard(found.text)
-        picked.transcript = [q for q in (best_of(s) for s in evidence.transcripts) if q][:1]
+        spoken = (best_of(s) for s in evidence.transcripts)
+        picked.transcript = [q for q in spoken if q and q.score >= FEEDBACK_FLOOR][:1]
         picked.feedback = self._rank_feedback(evidence)
         # A long verbatim is quoted from its sentence closest to the decision, not from its opening
         # (which is often "I have been a customer since…"); a short one is quoted whole.
@@ -303,6 +308,8 @@ class GroundedWriter:
         fresh = iter(as_vectors(self.embedder, missing)) if missing else iter(())
         vectors = np.vstack([s.vector if s.vector is not None else next(fresh) for s in items])
         scores = np.asarray(vectors @ evidence.vector, dtype=float)
+        if float(scores.max()) < FEEDBACK_FLOOR:
+            return []
         floor = max(self.relevant, FEEDBACK_RELATIVE * float(scores.max()))
         said = [
             Said(float(score), source, evidence.tone(source))

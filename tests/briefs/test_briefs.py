@@ -95,6 +95,17 @@ def test_small_talk_names_no_decision(text: str, names: bool) -> None:
     assert names_a_decision(text) is names
 
 
+def test_a_question_no_customer_spoke_to_quotes_no_customer(sample_services: Services) -> None:
+    off_topic = sample_services.advisor.brief("What's the weather in Paris tomorrow?")
+    assert "Customers say" not in off_topic.sections["bottom_line"]
+    assert "verbatims" not in off_topic.sections["affected"]
+    assert not [s for s in off_topic.sources if s.kind == "feedback"]
+    # A question whose closest verbatim is barely above the floor still hears it.
+    milestone = sample_services.advisor.brief("Someone's about to hit twenty years with us next month. "
+                                              "What are we meant to do?")
+    assert "20 years" in milestone.sections["customers_said"]
+
+
 def test_empty_knowledge_base_says_so_and_still_asks_questions(real_services: Services) -> None:
     brief = real_services.advisor.brief("We plan to close the shop on Sundays")
     assert brief.sources == []
