@@ -45,7 +45,7 @@ def test_empty_and_huge_questions_are_refused() -> None:
 
 def test_bad_setting_stops_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHROMA_URL", "chroma.internal:8000")
-    result = invoke("ask", "anything")
+    result = invoke("ask", "close the shop on Sundays")
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "error: setting CHROMA_URL is invalid: expected http://host:port of a Chroma server, or leave it unset"
