@@ -683,9 +683,14 @@ def _title(source: Source) -> str:
 
 
 def _section_name(source: Source) -> str:
-    """The passage's own section heading, else its document's title. Curly quotes in it become straight:
+    """The passage's own section heading, else its document's title; a heading of a word or two
+    ("Process", "People") says little alone, so it comes with the title. Curly quotes become straight:
     in a brief they mark words found in the source's text, and a heading is not in it."""
-    name = source.heading.rsplit(" › ", 1)[-1].strip() or _title(source)
+    heading = source.heading.rsplit(" › ", 1)[-1].strip()
+    title = _title(source)
+    name = heading or title
+    if heading and len(heading.split()) <= 2 and title and title != heading:
+        name = f"{heading}, in {title}"
     return name.replace("“", '"').replace("”", '"')
 
 

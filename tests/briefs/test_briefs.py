@@ -345,6 +345,18 @@ def test_research_found_but_not_quotable_is_not_called_nothing(
     assert "“" not in brief.sections["bottom_line"]
 
 
+def test_a_nearest_passage_under_a_one_word_heading_is_named_with_its_document(
+    tmp_path: Path, real_embedder: SentenceTransformerEmbeddings
+) -> None:
+    brief = _brief_on_one_research_note(
+        tmp_path, real_embedder,
+        "# Site operations review\n\n## Process\n\nThe forklift fleet was serviced in spring, and the racking "
+        "in aisle four was replaced after the inspection.\n",
+        "Should we tie account managers' bonuses to how likely clients are to refer us?",
+    )
+    assert "Nearest found, not quoted: Process, in Site operations review [1]" in brief.sections["bottom_line"]
+
+
 def test_who_is_affected_is_named_by_an_uncommon_decision_word_the_verbatims_use(
     tmp_path: Path, real_embedder: SentenceTransformerEmbeddings
 ) -> None:
