@@ -42,6 +42,8 @@ SMALL_TALK = frozenset(
     bot help thoughts thought opinion opinions view views input weigh anyone anything something again""".split()
 )
 _EMOJI = re.compile(r":[a-z0-9_+'-]+:", re.IGNORECASE)
+# A link alone names nothing either: the brief cannot open it, and its words are a site's, not a decision.
+_LINK = re.compile(r"<?(?:https?://|mailto:|www\.)[^\s>]+>?", re.IGNORECASE)
 
 
 class NothingToDecide(ValueError):
@@ -130,8 +132,8 @@ class Evidence:
 
 def names_a_decision(text: str) -> bool:
     """Whether the text holds a word that could name what is being decided: not only greetings, thanks,
-    emoji and stop words."""
-    return any(word not in SMALL_TALK for word in query_terms(_EMOJI.sub(" ", text)))
+    emoji, links and stop words."""
+    return any(word not in SMALL_TALK for word in query_terms(_EMOJI.sub(" ", _LINK.sub(" ", text))))
 
 
 def one_line(question: str, thread: Sequence[str] | None = None, limit: int = 200) -> str:

@@ -89,7 +89,9 @@ def test_thread_function_and_named_customers(sample_services: Services) -> None:
     ("hello", False), ("Thanks!", False), ("hi team :wave:", False), ("any thoughts?", False),
     ("what do you think?", False), ("test", False), ("?", False), ("", False),
     ("price rise?", True), ("close the phone line", True), ("hello, we plan to drop paper bills", True),
-    ("C00123?", True),
+    ("C00123?", True), ("https://docs.example.com/pricing-review-2026", False),
+    ("thoughts on the Q3 pricing plan (https://docs.example.com/q3)?", True),
+    ("see https://docs.example.com/x: we plan to drop paper bills", True),
 ])
 def test_small_talk_names_no_decision(text: str, names: bool) -> None:
     assert names_a_decision(text) is names
