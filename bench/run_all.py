@@ -25,6 +25,7 @@ BENCHMARKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("cold_start", "cold_start", ()),
     ("cli_startup", "cli_startup", ()),
     ("records_bench", "records_bench", ()),
+    ("vacuum_stall", "vacuum_stall", ()),
     ("slack_bench", "slack_bench", ()),
 )
 

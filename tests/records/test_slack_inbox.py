@@ -68,3 +68,36 @@ def test_a_burst_is_accepted_in_one_go_each_id_once(engine: Engine) -> None:
     assert [when is not None for when in accepted] == [True, False, True, False]
     found = ledger.unfinished_events(owners_like="h/%", stale_before=now_utc() - timedelta(hours=1))
     assert sorted(e.event_id for e in found) == ["Ev0A", "Ev0B", "Ev0WAITING"]
+
+
+def test_forgets_vacuum_gives_way_to_a_long_read_and_lets_acknowledgements_through(postgres_url: str) -> None:
+    import threading
+
+    from sqlalchemy import text
+
+    from advocate.services import make_engine
+    from records.forgotten import clear_freed_space
+
+    engine = make_engine(postgres_url)
+    ledger = Records(engine=engine, timezone=LONDON).slack
+    ledger.accept_event("Ev0WAITING", body=BODY, owner="host-a/1")
+    reader = engine.connect()
+    reader.execute(text("SELECT count(*) FROM slack_inbox"))  # a backup's long read: its lock stays held
+    left: list[list[str]] = []
+    vacuum = threading.Thread(target=lambda: left.append(
+        clear_freed_space(engine, tables=("slack_inbox", "promises"))))
+    vacuum.start()
+    try:
+        # Queued behind the vacuum's lock request, an acknowledgement's write still gets through.
+        assert ledger.accept_event("Ev0ARRIVED", body=BODY, owner="host-a/1") is not None
+        vacuum.join(timeout=60)
+    finally:
+        reader.rollback()
+        reader.close()
+    assert not vacuum.is_alive()
+    [notes] = left
+    # The inbox is left for the operator, named; the table nobody held was rewritten.
+    assert len(notes) == 1 and "on slack_inbox:" in notes[0] and "promises" not in notes[0]
+    assert {e.event_id for e in ledger.unfinished_events(owners_like="%", stale_before=now_utc())} == {
+        "Ev0WAITING", "Ev0ARRIVED"}
+    engine.dispose()
