@@ -50,7 +50,9 @@ def add_inline(text: Text, mrkdwn: str, style: Style | None = None) -> None:
         kind = match.lastgroup
         if kind == "angle":
             shown, url = link_text(match.group("angle"))
-            if url is None:
+            if match.group("angle").startswith("!date^"):
+                text.append(shown, style)  # Slack shows a date as ordinary text (in the reader's zone)
+            elif url is None:
                 text.append(shown, Style.chain(style or Style(), Style(bold=True)))
             else:
                 text.append(shown, Style.chain(style or Style(), Style(underline=True, link=url)))

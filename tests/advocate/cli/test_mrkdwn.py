@@ -43,6 +43,13 @@ def test_mentions_escapes_and_quotes() -> None:
     assert to_rich("<!here> now").plain == "@here now"
 
 
+def test_a_date_token_shows_its_fallback_as_ordinary_text() -> None:
+    text = to_rich("*Due* <!date^1765290600^{date_short} {time}|9 Dec 2025, 14:30 (Europe/London)> to Ruth")
+    assert text.plain == "Due 9 Dec 2025, 14:30 (Europe/London) to Ruth"
+    assert styles_of(text, "9 Dec 2025") == []
+    assert "bold" in styles_of(text, "Due")
+
+
 def test_a_message_is_laid_out_without_markup() -> None:
     payload = {"text": "fallback", "blocks": [
         {"type": "header", "text": {"type": "plain_text", "text": "Your week &amp; customers"}},
