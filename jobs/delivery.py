@@ -14,7 +14,8 @@ The order of things, and why:
    the chart's figures (its alt text) as text in its place, and a WARNING says so: a digest on time
    without its picture beats one held back for it.
 5. The row is marked sent. A chart left out is then deleted, best effort: it is the upload this attempt
-   made, and the message just posted does not show it, so no message can. A failure to delete is
+   made, and the message just posted does not show it, so no message can. So is an earlier attempt's
+   upload this one replaced (no message carried the key, so none shows it). A failure to delete is
    logged and changes nothing recorded; a crash before it leaves the upload, shown nowhere.
 
 Slack's side is the shared poster's (outbound/poster.py): `chat.postMessage` is never retried blindly:
@@ -145,29 +146,35 @@ class Deliverer:
             if found is not None:
                 ts, recovered = found.ts, True
                 self.ledger.mark_posted(row.key, channel=channel, ts=ts)
-        left_out: str | None = None  # the file id of a chart this attempt uploaded and did not show
+        unshown: list[str] = []  # uploads this attempt knows no message shows: deleted once the digest is sent
         if ts is None:
             blocks = payload["blocks"]
             if row.chart_png:
                 try:
-                    blocks = with_chart_file(blocks, chart_file_id(self.poster, self.ledger, row))
+                    used = chart_file_id(self.poster, self.ledger, row)
+                    blocks = with_chart_file(blocks, used)
                 except ChartNotReady as exc:
                     log.warning("delivery %s: %s; sending it without the chart, its figures as text", row.key, exc)
-                    blocks, left_out = without_chart(blocks), exc.file_id
+                    blocks, used = without_chart(blocks), exc.file_id
+                    unshown.append(used)
+                # An earlier attempt's upload replaced by a fresh one: no message carries this key, so none
+                # shows it.
+                if row.chart_file_id is not None and row.chart_file_id != used:
+                    unshown.append(row.chart_file_id)
             ts = self.poster.post(channel=channel, text=payload["text"], blocks=blocks, key=row.key,
                                   since=since, tries=self.post_tries).ts
             self.ledger.mark_posted(row.key, channel=channel, ts=ts)
         self.ledger.mark_sent(row.key, now=now)
-        if left_out is not None:
-            self._delete_left_out(row.key, left_out)
+        for file_id in unshown:
+            self._delete_unshown(row.key, file_id)
         return Outcome(row.key, "recovered" if recovered else "sent", ts)
 
-    def _delete_left_out(self, key: str, file_id: str) -> None:
-        """Delete the chart the sent digest went without, so it does not linger in the workspace."""
+    def _delete_unshown(self, key: str, file_id: str) -> None:
+        """Delete a chart upload the sent digest does not show, so it does not linger in the workspace."""
         try:
             delete_chart(self.poster, file_id)
         except Exception as exc:  # the digest is sent and recorded: nothing here may turn it into a failure
-            log.warning("delivery %s: could not delete the chart %s it went without (%s); the file stays in the "
+            log.warning("delivery %s: could not delete the chart %s it does not show (%s); the file stays in the "
                         "workspace, shown in no message", key, file_id, describe(exc))
             return
-        log.info("delivery %s: deleted the chart %s it went without", key, file_id)
+        log.info("delivery %s: deleted the chart %s it does not show", key, file_id)

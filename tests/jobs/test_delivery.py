@@ -269,6 +269,29 @@ def test_a_crash_before_the_chart_bytes_went_uploads_it_afresh_once(
     assert chart.data == PNG and chart.file_id != reserved.chart_file_id
     assert svc.records.deliveries.get(key).chart_file_id == chart.file_id  # type: ignore[union-attr]
     assert len(slack_api.posted()) == 1
+    # The upload it replaced is deleted once the digest is sent; the one shown is not.
+    assert [c.params["file"] for c in slack_api.calls_to("files.delete")] == [reserved.chart_file_id]
+    assert methods(slack_api).index("files.delete") > methods(slack_api).index("chat.postMessage")
+    assert not chart.deleted
+
+
+def test_an_earlier_upload_slack_never_processed_is_replaced_and_deleted(
+    svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_on(monkeypatch, svc.poster, "post")  # uploaded, then the process dies before posting
+    slack_api.processing_looks = 10**6
+    monkeypatch.setattr("jobs.chart_file.READY_PAUSES", (0.01,))
+    with pytest.raises(SimulatedCrash):
+        deliver_with_chart(svc)
+    monkeypatch.undo()
+    [first] = slack_api.uploads
+    slack_api.processing_looks = 0  # Slack is quick again, but still never finished the first upload
+    slack_api.fail_next("files.info", status=200, error="file_not_found")
+    report = delivery_retry.send(svc.job_parts(), now=NOW + timedelta(minutes=10))
+    assert [o.status for o in report.outcomes] == ["sent"]
+    _, chart = shown_chart(slack_api)
+    assert chart.file_id != first.file_id and not chart.deleted
+    assert first.deleted and [c.params["file"] for c in slack_api.calls_to("files.delete")] == [first.file_id]
 
 
 def test_a_chart_slack_is_still_processing_is_waited_for(svc: Services, slack_api: SlackApiServer) -> None:
@@ -346,7 +369,7 @@ def test_the_chart_a_digest_went_without_is_deleted_after_it_is_sent(
     assert {c.params["file"] for c in deletes} == {upload.file_id} and len(deletes) == (2 if fault else 1)
     # Only once the message without it is posted and recorded sent.
     assert methods(slack_api).index("files.delete") > methods(slack_api).index("chat.postMessage")
-    assert f"delivery {outcome.key}: deleted the chart {upload.file_id} it went without" in caplog.text
+    assert f"delivery {outcome.key}: deleted the chart {upload.file_id} it does not show" in caplog.text
     assert "could not delete" not in caplog.text
     row = svc.records.deliveries.get(outcome.key)
     assert row is not None and row.status == "sent" and row.slack_ts == posted["ts"] and row.last_error is None
@@ -369,7 +392,7 @@ def test_a_chart_slack_will_not_delete_neither_stops_nor_repeats_the_digest(
     assert outcome.status == "sent"
     [upload] = slack_api.uploads
     assert slack_api.calls_to("files.delete") and not upload.deleted
-    assert f"delivery {outcome.key}: could not delete the chart {upload.file_id} it went without (" in caplog.text
+    assert f"delivery {outcome.key}: could not delete the chart {upload.file_id} it does not show (" in caplog.text
     assert "xoxb" not in caplog.text
     row = svc.records.deliveries.get(outcome.key)
     assert row is not None and row.status == "sent" and row.last_error is None
