@@ -22,9 +22,11 @@ delivered again. A taken-up event must not be answered twice when the first run 
 An event taken up `MAX_RESUMES` times without finishing (it stops the process every time) is dropped
 with a warning.
 
+Socket Mode deliveries take the same path (bot/socket_mode.py): recorded, then acknowledged over the
+socket, then handed to Bolt.
+
 Limits: a crash after the brief was delivered but before the row is removed (milliseconds) has the brief
-written again into the same message, and recorded a second time in `slack_briefs`. Socket Mode deliveries
-are acknowledged by Bolt itself and are not recorded here.
+written again into the same message, and recorded a second time in `slack_briefs`.
 """
 
 from __future__ import annotations
@@ -137,6 +139,11 @@ class Inbox:
         an event still being handled). Raises when the records database cannot take it: then Slack must
         not hear it was received, and delivers it again later."""
         return await self._writer.accept(event_id, body)
+
+    def accept_now(self, event_id: str, body: str) -> datetime | None:
+        """`accept` for a caller on a thread of its own (Socket Mode's): written at once, in its own
+        transaction."""
+        return self.ledger.accept_events([(event_id, body)], owner=self.owner)[0]
 
     def start(self, event_id: str, request: BoltRequest, accepted_at: datetime) -> None:
         """Hand an accepted event (its request, built from the verified body) to Bolt, unless the app is not

@@ -12,6 +12,8 @@ writer thread of its own, a burst in one transaction), then acknowledged on the 
 Bolt afterwards: Slack wants only a 200 for it, and while briefs keep both cores busy a trip through Bolt's
 middleware before answering would cost tens of milliseconds. Everything else (slash commands, buttons,
 modal submissions, url_verification) is answered by Bolt, whose answer carries what Slack shows.
+
+Socket Mode records Events API deliveries in the same inbox before acknowledging them (bot/socket_mode.py).
 """
 
 from __future__ import annotations
@@ -355,9 +357,9 @@ def run_http(app: App, bot: BotRuntime, *, host: str, port: int) -> None:
                 access_log=False, log_config=None)
 
 
-def run_socket_mode(app: App, *, app_token: str) -> None:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+def run_socket_mode(app: App, bot: BotRuntime, *, app_token: str) -> None:
+    from bot.socket_mode import DurableSocketModeHandler
 
-    handler = SocketModeHandler(app, app_token=app_token)
+    handler = DurableSocketModeHandler(app, inbox=bot.inbox, app_token=app_token)
     log.warning("Advocate connected to Slack in Socket Mode")
     handler.start()

@@ -60,7 +60,7 @@ def serve(
         if http:
             run_http(bolt_app, bot, host=host, port=port)
         else:
-            run_socket_mode(bolt_app, app_token=svc.settings.slack_app_token.get_secret_value())
+            run_socket_mode(bolt_app, bot, app_token=svc.settings.slack_app_token.get_secret_value())
     finally:
         bot.close()
 

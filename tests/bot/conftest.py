@@ -101,11 +101,11 @@ class Slack:
     def socket(self, payload: dict[str, Any], *, kind: str = "events_api", retry_attempt: int | None = None
                ) -> SocketModeResponse:
         """A Socket Mode envelope through Bolt's socket-mode handler (no websocket: the client is a recorder)."""
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.socket_mode import DurableSocketModeHandler
 
-        handler = SocketModeHandler(self.app, app_token="xapp-1-A0ADVOCATE-1-test")
+        handler = DurableSocketModeHandler(self.app, inbox=self.bot.inbox, app_token="xapp-1-A0ADVOCATE-1-test")
         try:
-            recorder = _SocketRecorder()
+            recorder = SocketRecorder()
             request = SocketModeRequest(type=kind, envelope_id=f"env-{len(self.socket_responses)}",
                                         payload=payload, retry_attempt=retry_attempt,
                                         retry_reason="timeout" if retry_attempt else None)
@@ -120,7 +120,9 @@ class Slack:
         assert self.bot.wait_idle(timeout), "listeners or brief workers still busy"
 
 
-class _SocketRecorder:
+class SocketRecorder:
+    """A Socket Mode client that only records the acknowledgements sent over it."""
+
     def __init__(self) -> None:
         self.logger = logging.getLogger("tests.socket")
         self.responses: list[SocketModeResponse] = []

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+from slack_sdk.socket_mode.request import SocketModeRequest
+
+from bot.app import build_app
+from bot.socket_mode import DurableSocketModeHandler
 from tests.bot import payloads
-from tests.bot.conftest import ASKER, GENERAL, Slack, briefs
+from tests.bot.conftest import ASKER, GENERAL, Slack, SocketRecorder, briefs
 from tests.bot.test_asking import BOT, CHATBOT
+from tests.bot.test_inbox import inbox_rows
 from tests.slack_checks import texts
 
 
@@ -54,6 +60,7 @@ def test_socket_mode_app_needs_no_signing_secret(tmp_path, slack_api, fake_embed
         except SlackSetupError as exc:
             assert "SLACK_SIGNING_SECRET is not set" in str(exc)
         app, bot = build_app(services.bot_parts(), verify_requests=False)
+        bot.open(app)  # as `advocate serve` does before it connects
         slack = Slack(app=app, bot=bot, api=slack_api, services=services, http_app=None)  # type: ignore[arg-type]
         try:
             ts = payloads.new_ts()
@@ -66,3 +73,46 @@ def test_socket_mode_app_needs_no_signing_secret(tmp_path, slack_api, fake_embed
             bot.close()
     finally:
         services.close()
+
+
+def test_a_socket_mode_event_is_on_record_before_it_is_acknowledged_and_answered_once_ready(slack: Slack) -> None:
+    app, bot = build_app(slack.services.bot_parts(), verify_requests=False)  # a process starting: not open yet
+    starting = Slack(app=app, bot=bot, api=slack.api, services=slack.services, http_app=None)  # type: ignore[arg-type]
+    try:
+        ts = payloads.new_ts()
+        slack.api.add_message(GENERAL, f"<@{BOT}> {CHATBOT}", user=ASKER, ts=ts)
+        envelope = payloads.event_callback(payloads.app_mention(f"<@{BOT}> {CHATBOT}", user=ASKER, channel=GENERAL,
+                                                                ts=ts))
+        assert starting.socket(envelope).envelope_id == "env-0"
+        starting.socket(envelope, retry_attempt=1)  # Slack sends it again meanwhile
+        starting.wait()
+        # Acknowledged twice, on record once, waiting: a process stopped now would answer it on its next start.
+        assert (briefs(slack.api, GENERAL), inbox_rows(slack)) == ([], 1)
+        assert bot.open(app) == 1
+        starting.wait()
+        [brief] = briefs(slack.api, GENERAL)
+        assert brief["thread_ts"] == ts and inbox_rows(slack) == 0
+    finally:
+        bot.close()
+
+
+def test_a_socket_mode_event_that_cannot_be_recorded_is_not_acknowledged(
+    slack: Slack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def records_down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("the records database does not answer")
+
+    monkeypatch.setattr(slack.bot.inbox.ledger, "accept_events", records_down)
+    ts = payloads.new_ts()
+    envelope = payloads.event_callback(payloads.app_mention(f"<@{BOT}> {CHATBOT}", user=ASKER, channel=GENERAL,
+                                                            ts=ts))
+    handler = DurableSocketModeHandler(slack.app, inbox=slack.bot.inbox, app_token="xapp-1-A0ADVOCATE-1-test")
+    recorder = SocketRecorder()
+    try:
+        handler.handle(recorder, SocketModeRequest(type="events_api", envelope_id="env-down", payload=envelope))  # type: ignore[arg-type]
+    finally:
+        handler.close()
+    slack.wait()
+    # No acknowledgement: Slack sends the envelope again, and nothing was answered meanwhile.
+    assert recorder.responses == [] and briefs(slack.api, GENERAL) == []
+    assert f"could not record event {envelope['event_id']} (ConnectionError)" in caplog.text
