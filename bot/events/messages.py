@@ -71,7 +71,7 @@ def _direct_message(rt: BotRuntime, body: dict[str, Any], event: dict[str, Any],
         ask = _ask(rt, body, event, how="follow_up", question=question)
     if not rt.first_delivery(body):
         return
-    if not names_a_decision(question):
+    if not in_thread and not names_a_decision(question):  # in a thread, "any thoughts?" asks about its decision
         rt.answerer.ephemeral(ask, EMPTY_DM)
         return
     rt.answerer.ask(ask)

@@ -230,6 +230,15 @@ def test_direct_message_is_answered_in_its_thread_unmasked(slack: Slack) -> None
     [brief] = briefs(slack.api, DM)
     assert brief["thread_ts"] == ts
     assert "07700 900123" in everything(brief)  # a DM is not a channel: nothing to mask
+    # "any thoughts?" in that thread names no decision of its own: it asks about the thread's.
+    reply_ts = payloads.new_ts()
+    slack.api.add_message(DM, "any thoughts?", user=ASKER, ts=reply_ts, thread_ts=ts)
+    slack.event(payloads.message("any thoughts?", user=ASKER, channel=DM, channel_type="im", ts=reply_ts,
+                                 thread_ts=ts))
+    slack.wait()
+    first, follow_up = briefs(slack.api, DM)
+    assert follow_up["thread_ts"] == ts and not slack.api.ephemeral(ASKER)
+    assert follow_up["blocks"][0]["text"]["text"].startswith("Customer impact: Replace callbacks with a chatbot")
 
 
 @ON_BOTH_STORES
