@@ -88,6 +88,7 @@ def test_forgets_vacuum_gives_way_to_a_long_read_and_lets_acknowledgements_throu
         clear_freed_space(engine, tables=("slack_inbox", "promises"))))
     vacuum.start()
     try:
+        _until_the_vacuum_waits_for_its_lock(engine)
         # Queued behind the vacuum's lock request, an acknowledgement's write still gets through.
         assert ledger.accept_event("Ev0ARRIVED", body=BODY, owner="host-a/1") is not None
         vacuum.join(timeout=60)
@@ -101,3 +102,18 @@ def test_forgets_vacuum_gives_way_to_a_long_read_and_lets_acknowledgements_throu
     assert {e.event_id for e in ledger.unfinished_events(owners_like="%", stale_before=now_utc())} == {
         "Ev0WAITING", "Ev0ARRIVED"}
     engine.dispose()
+
+
+def _until_the_vacuum_waits_for_its_lock(engine: Engine) -> None:
+    import time
+
+    from sqlalchemy import text
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            if connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                       "AND query ILIKE 'VACUUM%'")).scalar_one():
+                return
+        time.sleep(0.02)
+    raise AssertionError("the vacuum never queued for its lock")
