@@ -19,6 +19,8 @@ import chromadb
 import chromadb.errors
 from chromadb.config import Settings as ChromaSettings
 
+from knowledge.hnsw_files import clear_unused_slots
+
 log = logging.getLogger(__name__)
 
 
@@ -98,26 +100,35 @@ CHROMA_SQLITE = "chroma.sqlite3"
 
 
 def clear_freed_space(client: chromadb.ClientAPI) -> list[str]:
-    """Rewrite an embedded Chroma's SQLite file so that deleted rows leave no bytes behind; for a Chroma
-    server, what its operator must run instead. Returns those instructions (none when done here).
-
-    Deleting marks rows' pages free without overwriting them, and its full-text index keeps deleted
-    texts' tokens in old segments: 'optimize' merges those away, VACUUM rebuilds the file from live rows.
-    """
+    """Rewrite an embedded Chroma's files so that deleted rows and process memory leave no bytes behind; for
+    a Chroma server, what its operator must run instead. Returns those instructions (none when done here)."""
     settings = client.get_settings()
     if not settings.is_persistent or not settings.persist_directory:
         return _server_vacuum_note()
-    path = Path(settings.persist_directory) / CHROMA_SQLITE
-    if not path.is_file():
-        return []
-    with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as connection:
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "embedding_fulltext_search" in tables:
-            connection.execute("INSERT INTO embedding_fulltext_search(embedding_fulltext_search) VALUES ('optimize')")
-        connection.execute("VACUUM")
-    return []
+    return clear_directory(Path(settings.persist_directory))
+
+
+def clear_directory(root: Path) -> list[str]:
+    """Clear a Chroma directory (embedded, or a stopped server's): its SQLite file is rebuilt from live rows
+    and its vector indexes' unused slots are zeroed. Returns what could not be done, if anything.
+
+    Deleting marks rows' pages free without overwriting them, and its full-text index keeps deleted
+    texts' tokens in old segments: 'optimize' merges those away, VACUUM rebuilds the file from live rows.
+    The index files' unused slots hold process memory (knowledge/hnsw_files.py).
+    """
+    path = root / CHROMA_SQLITE
+    if path.is_file():
+        with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as connection:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "embedding_fulltext_search" in tables:
+                connection.execute(
+                    "INSERT INTO embedding_fulltext_search(embedding_fulltext_search) VALUES ('optimize')"
+                )
+            connection.execute("VACUUM")
+    return clear_unused_slots(root).problems
 
 
 def _server_vacuum_note() -> list[str]:
-    return ["the Chroma server's log is purged, but its chroma.sqlite3 keeps freed pages until it is vacuumed: "
-            "on the server's host, stop it and run `chroma vacuum --path DIR --force` (DIR: its --path)"]
+    return ["the Chroma server's log is purged, but its chroma.sqlite3 keeps freed pages and its vector index "
+            "files may hold process memory: on the server's host, stop it, run `advocate clear-chroma-dir DIR` "
+            "(DIR: its --path) and start it again"]

@@ -1,4 +1,4 @@
-"""`advocate export|import-export|forget-customer|reindex|doctor|migrate`: running an installation.
+"""`advocate export|import-export|forget-customer|clear-chroma-dir|reindex|doctor|migrate`: running an installation.
 
 The work itself is in operations/ (and records/migrate.py); these commands parse the arguments, call it
 with the parts it needs and print what it did.
@@ -6,6 +6,7 @@ with the parts it needs and print what it did.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -185,6 +186,28 @@ def ask_to_forget() -> None:
         confirmed = False
     if not confirmed:
         raise fail("not confirmed: nothing was changed (pass --yes to skip the question)", 1)
+
+
+@app.command("clear-chroma-dir")
+def clear_chroma_dir(
+    directory: Annotated[Path, typer.Argument(help="A Chroma server's --path folder (the server stopped).")],
+) -> None:
+    """Clear a stopped Chroma server's folder after forget-customer: freed pages and index slack."""
+    from knowledge.chroma import CHROMA_SQLITE, clear_directory
+
+    if not (directory / CHROMA_SQLITE).is_file():
+        raise fail(f"{directory} holds no {CHROMA_SQLITE}: give the folder the Chroma server runs with (its --path)",
+                   EXIT_BAD_INPUT)
+    try:
+        problems = clear_directory(directory)
+    except sqlite3.OperationalError as exc:
+        raise fail(f"cannot rewrite {directory / CHROMA_SQLITE} ({exc}): stop the Chroma server first, then run "
+                   "this again") from None
+    for problem in problems:
+        note(problem)
+    if problems:
+        raise typer.Exit(1)
+    say(f"cleared {directory}: freed pages and the vector indexes' unused slots hold nothing now")
 
 
 # -- reindex -----------------------------------------------------------------------------------------------
