@@ -638,16 +638,21 @@ def _verbatim_excerpt(text: str, around: str = "") -> str:
 
 
 def _short_quote(text: str, words: int = BOTTOM_QUOTE_WORDS) -> str:
-    """A quote of at most `words` words, cut at a clause or word boundary; the cut is marked outside the
-    quotation marks, so what is inside them is exactly the source's words."""
-    sentence = _first_sentence(text)
-    tokens = sentence.split()
+    """A quote of at most `words` words of the first sentence, cut at a clause or word boundary; the cut
+    is marked outside the quotation marks, so what is inside them is exactly the source's words."""
+    return _cut_to_words(_first_sentence(text), words)
+
+
+def _cut_to_words(passage: str, words: int) -> str:
+    """`passage` quoted whole when it is at most about `words` words long, else cut at its last sentence or
+    clause end past half the limit, or between words (never after a dangling word), marked with "…"."""
+    tokens = passage.split()
     if len(tokens) <= words + WHOLE_SLACK_WORDS:
-        return _quote(sentence)
+        return _quote(passage)
     head = " ".join(tokens[:words])
-    clause = [m.start() for m in _CLAUSE_END.finditer(head)]
-    if clause and clause[-1] > len(head) // 2:
-        head = head[: clause[-1]]
+    ends = [m.start() for m in _CLAUSE_END.finditer(head)] + sentence_ends(head)
+    if ends and max(ends) > len(head) // 2:
+        head = head[: max(ends)]
     else:
         # A cut between words must not leave the reader on "when I called to" or "we act on the".
         kept = head.split()
@@ -659,11 +664,14 @@ def _short_quote(text: str, words: int = BOTTOM_QUOTE_WORDS) -> str:
 
 def _said_briefly(said: Said, words: int = BOTTOM_QUOTE_WORDS) -> str:
     """A verbatim in a line: whole when it is short ("Missed visit, got £30 credit automatically. Fine, but
-    I'd rather have had the engineer."), else its sentence closest to the decision, cut to `words`."""
+    I'd rather have had the engineer."), else from its sentence closest to the decision, running on into
+    the next while the words last: one sentence alone can turn a customer's meaning round ("I dreaded
+    sorting the account." from a thank-you)."""
     whole = _clean(said.source.text)
     if len(whole.split()) <= words + WHOLE_SLACK_WORDS:
         return _quote(whole)
-    return _short_quote(said.best_sentence or whole, words)
+    start = whole.find(_clean(said.best_sentence)) if said.best_sentence else -1
+    return _cut_to_words(whole[max(start, 0):], words)
 
 
 def _within_words(bullets: list[str], limit: int) -> list[str]:

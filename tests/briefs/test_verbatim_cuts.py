@@ -6,8 +6,18 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefs.grounded_writer import BOTTOM_QUOTE_WORDS, VERBATIM_CHARS, _short_quote, _verbatim, _verbatim_excerpt
+from briefs.grounded_writer import (
+    BOTTOM_QUOTE_WORDS,
+    VERBATIM_CHARS,
+    Said,
+    _said_briefly,
+    _short_quote,
+    _verbatim,
+    _verbatim_excerpt,
+)
+from briefs.tone import Tone
 from knowledge.chunking import sentence_ends
+from knowledge.retrieval import Source
 
 
 def test_sentence_ends_keep_closing_quotation_marks() -> None:
@@ -117,3 +127,17 @@ def test_a_short_quote_is_cut_at_a_clause_when_one_is_late_enough() -> None:
                 "and then the bill arrived with a charge for the visit that never happened at all.")
     inside = _inside_quotes(_short_quote(sentence))
     assert inside == "Because the engineer never came and nobody phoned to explain, we stayed in all week"
+
+
+def test_a_verbatim_in_a_line_runs_on_from_its_closest_sentence_so_its_meaning_is_not_turned_round() -> None:
+    text = ("After the move I was dreading setting the new account up. Priya sorted the direct debit, the router "
+            "and the first bill in a single call and rang back the next day to check. Brilliant.")
+    closest = "After the move I was dreading setting the new account up."
+    said = Said(score=0.6, source=Source(id="f", kind="feedback", source="", title="", text=text, score=0.6),
+                tone=Tone("praise", inferred=False), best_sentence=closest)
+    inside = _inside_quotes(_said_briefly(said))
+    assert inside == f"{closest} Priya sorted the direct debit"
+    assert inside in text and len(inside.split()) <= BOTTOM_QUOTE_WORDS
+    # From a later closest sentence, the quote starts there.
+    later = Said(score=0.6, source=said.source, tone=said.tone, best_sentence="Brilliant.")
+    assert _said_briefly(later) == "“Brilliant.”"
