@@ -256,10 +256,13 @@ class GroundedWriter:
         for source in [*evidence.definition, *evidence.culture]:
             if len(picked.definition) < MAX_DEFINITION and (found := best_of(source)):
                 picked.definition.append(found)
-        # The risk first: a sentence that states a harm is worth more under "Risks" than under research.
+        # The risk first: a sentence that states a harm is worth more under "Risks" than under research. It
+        # must be as close to the decision as research that is quoted: the organisation's own principles
+        # use the same words ("nobody should have to threaten to leave"), and the cue words alone made
+        # them risks to decisions they did not bear on.
         risky = [q for q in sorted(quotes, key=lambda q: -q.score)
                  if q.text not in used and q.source.kind != "transcript" and _RISK_STATEMENT.search(q.text)
-                 and (q.source.kind in OWN_KINDS or q.score >= RESEARCH_FLOOR)]
+                 and q.score >= RESEARCH_FLOOR]
         picked.risks = risky[:MAX_RISKS]
         used.update(q.text for q in picked.risks)
         # Research in retrieval order: the passage retrieval ranked best is quoted first.

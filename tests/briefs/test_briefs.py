@@ -254,6 +254,19 @@ def test_the_main_risk_is_a_harm_not_a_sentence_that_names_complaints(sample_ser
     assert "complain about" in risk and len(re.findall(r"\[\d+\]", risk)) == 2, risk
 
 
+def test_a_principle_that_uses_a_risk_word_is_no_risk_to_a_decision_it_barely_bears_on(
+    sample_services: Services,
+) -> None:
+    # The definition says a customer who does not leave is not the same as one glad to stay; "leave"
+    # made it the main risk of booking engineers through the chat assistant.
+    question = "Proposal: customers must chat with Lark before they can book an engineer visit."
+    evidence = sample_services.advisor.gather(question)
+    picked = sample_services.advisor.writer.pick(evidence)
+    assert all(q.source.kind not in ("definition", "culture") for q in picked.risks), picked.risks
+    brief = sample_services.advisor.writer.write(evidence)
+    assert "does not leave" not in brief.sections["risks"] + brief.sections["bottom_line"]
+
+
 def test_sources_follow_retrieval_and_show_no_server_paths(sample_services: Services) -> None:
     from briefs.brief import source_label
 
