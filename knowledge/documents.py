@@ -305,6 +305,9 @@ def _damaged_file(kind: str, advice: str, *, logger: str = "") -> Iterator[None]
             quiet.setLevel(level)
 
 
+_SENTENCE_END = (".", "?", "!", '"', "”")
+
+
 def _reflow_pdf_lines(text: str) -> str:
     """PDF text comes as broken lines; rebuild paragraphs: a short line that does not end a sentence
     stands alone (a heading), otherwise lines run on until a line ends a sentence and the next is
@@ -321,8 +324,15 @@ def _reflow_pdf_lines(text: str) -> str:
         if _looks_like_heading(line) and not current and len(line) < 70:
             out.append(line)
             continue
+        if current and current[-1].endswith(_SENTENCE_END) and _looks_like_heading(line) and len(line) < 50 \
+                and line[:1].isupper():
+            # After a sentence that ends its line, a short capitalised line without a full stop heads what
+            # follows: a wrapped line of running text fills the width, so only a paragraph's last line is short.
+            out.extend([" ".join(current), line])
+            current = []
+            continue
         current.append(line)
-        if line.endswith((".", "?", "!", '"', "”")) and len(line) < 60:
+        if line.endswith(_SENTENCE_END) and len(line) < 60:
             out.append(" ".join(current))
             current = []
     if current:

@@ -242,3 +242,22 @@ def test_a_pdf_s_header_lines_keep_the_text_after_them() -> None:
     doc = load_document(Path(__file__).parents[2] / "knowledge" / "sample" / "research" / "installation-windows.pdf")
     assert doc.date == "2026-07-21"
     assert any("Visits analysed: 11,200" in b.text for b in doc.blocks), "a header field must not swallow text"
+
+
+def test_a_pdf_heading_after_a_full_line_ending_a_sentence_heads_what_follows(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    document = FPDF()
+    document.add_page()
+    document.set_font("Helvetica", size=10)
+    # Text wrapped to the page width, its last sentence ending exactly at the end of a full line, then a
+    # heading with no gap before it: only a line break separates them in the extracted text.
+    ending = "Missed visits cluster on Mondays, when fault volumes jump and technicians are moved to repairs."
+    for text in ("Visits were missed most in winter. " * 3 + ending, "What it costs customers",
+                 "Most households took time off work to wait in, and a third of those lost pay for it. " * 2):
+        document.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    document.output(str(tmp_path / "w.pdf"))
+    doc = load_document(tmp_path / "w.pdf")
+    costs = next(b for b in doc.blocks if b.text.startswith("Most households took time off"))
+    assert costs.headings[-1] == "What it costs customers"
+    assert all("What it costs customers" not in b.text for b in doc.blocks)
