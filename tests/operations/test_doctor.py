@@ -280,7 +280,7 @@ def test_what_the_knowledge_base_holds_and_what_is_missing_or_old(
     assert outcome.exit_code == 0, outcome.stdout
     knowledge = outcome.detail("knowledge")
     assert outcome.status("knowledge") == OK and knowledge.startswith(f"{chunks} chunks: research ")
-    assert "research 82 (newest 2026-10-12)" in knowledge and "feedback 404 (newest 2026-11-15)" in knowledge
+    assert "research 83 (newest 2026-10-12)" in knowledge and "feedback 404 (newest 2026-11-15)" in knowledge
     assert outcome.status("definition") == WARNING and "no customer definition" in outcome.detail("definition")
     old = outcome.detail("old sources")
     assert outcome.status("old sources") == WARNING
