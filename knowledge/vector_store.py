@@ -25,9 +25,13 @@ from knowledge.lexical_index import LexicalIndex
 
 ADD_BATCH = 512  # as knowledge.ingest.BATCH_CHUNKS: one embedding call per index() batch
 OVERFETCH = 120  # how many unfiltered neighbours are read before a filtered query is needed
+# A collection of at most this many chunks is searched exactly, over vectors kept in memory: Chroma's
+# approximate search returned a slightly different set from one process to the next, so a brief could
+# differ between two runs, and listing a small collection's ids costs about 4 ms.
+EXACT_COLLECTION_MAX = 2_000
 # Kinds with at most this many chunks (the definition, culture, a modest research library) are searched
-# exactly, over vectors kept in memory, instead of by a filtered Chroma query: at 100k chunks Chroma scans
-# every chunk's metadata for a filter (about 54 ms), while listing a small kind's ids costs about 12 ms.
+# exactly too, instead of by a filtered Chroma query: at 100k chunks Chroma scans every chunk's metadata
+# for a filter (about 54 ms), while listing a small kind's ids costs about 12 ms.
 EXACT_KINDS_MAX = 2_000
 EXACT_RETRY_S = 600.0  # a listing found too large is not tried again for this long
 DEFAULT_SYNC_THRESHOLD = 1000  # Chroma's hnsw sync_threshold when a collection does not say
@@ -88,6 +92,17 @@ class _Held:
                     score=float(scores[i]), vector=self.hits[i].vector) for i in np.argsort(-scores, kind="stable")]
 
 
+def _first_matching(pool: list[Hit], where: dict, k: int) -> list[Hit]:
+    """The first k hits of `pool` that the filter keeps."""
+    found: list[Hit] = []
+    for hit in pool:
+        if matches(hit.metadata, where):
+            found.append(hit)
+            if len(found) == k:
+                break
+    return found
+
+
 def mean_direction(vectors: Iterable[np.ndarray | None]) -> np.ndarray | None:
     """The normalised mean of some vectors (None when there are none)."""
     present = [v for v in vectors if v is not None]
@@ -141,9 +156,9 @@ class KnowledgeStore(VectorStore):
         # The EMBEDDING_MODEL setting, stored on the collection to detect a model change.
         self.model_label = model_label
         self._collection: Any = None
-        # Chunks held for exact search, by (collection id, kinds listed) then chunk id: a chunk id is the
-        # hash of its text and metadata, so a held chunk is never stale; only the list of ids is read
-        # afresh each time.
+        # Chunks held for exact search, by (collection id, kinds listed; () for all) then chunk id: a chunk
+        # id is the hash of its text and metadata, so a held chunk is never stale; only the list of ids
+        # is read afresh each time.
         self._held: dict[tuple[str, tuple[str, ...]], _Held] = {}
         self._too_many: dict[tuple[str, ...], float] = {}  # listing → until when it counts as too large
         self._held_lock = threading.Lock()
@@ -244,6 +259,10 @@ class KnowledgeStore(VectorStore):
         filter applied here; only a filter still short after that gets a query of its own.
         """
         wanted = list(enough) if enough is not None else [k] * len(wheres)
+        held = self._every_chunk_of(None)
+        if held is not None:  # a small collection: every filter answered exactly, in memory
+            pool = held.nearest_first(vector)
+            return [pool[:k] if not where else _first_matching(pool, where, k) for where in wheres]
         results: list[list[Hit] | None] = [None] * len(wheres)
         if all(not where for where in wheres):
             net = self._query(vector, k=k, where=None)
@@ -282,14 +301,16 @@ class KnowledgeStore(VectorStore):
                 results[n] = self._query(vector, k=k, where=wheres[n])
         return [found or [] for found in results]
 
-    def _every_chunk_of(self, kinds: Sequence[str]) -> _Held | None:
-        """Every chunk of these kinds, from memory where already read; None when there are more than
-        EXACT_KINDS_MAX (then Chroma's filtered query is cheaper than reading them)."""
-        key = tuple(sorted(kinds))
+    def _every_chunk_of(self, kinds: Sequence[str] | None) -> _Held | None:
+        """Every chunk of these kinds (None: of the collection), from memory where already read; None when
+        there are more than the exact search's cap (then Chroma's own search is cheaper than reading them)."""
+        key = tuple(sorted(kinds)) if kinds is not None else ()
+        cap = EXACT_KINDS_MAX if key else EXACT_COLLECTION_MAX
         if self._too_many.get(key, 0.0) > time.monotonic():
             return None
-        ids = self.collection.get(where={"kind": {"$in": list(key)}}, limit=EXACT_KINDS_MAX + 1, include=[])["ids"]
-        if len(ids) > EXACT_KINDS_MAX:
+        where = {"kind": {"$in": list(key)}} if key else None
+        ids = self.collection.get(where=where, limit=cap + 1, include=[])["ids"]
+        if len(ids) > cap:
             self._too_many[key] = time.monotonic() + EXACT_RETRY_S
             return None
         space = (str(self.collection.id), key)

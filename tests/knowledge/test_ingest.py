@@ -216,6 +216,7 @@ def test_small_kinds_are_searched_exactly_and_never_stale(
 
     import knowledge.vector_store as vector_store
 
+    monkeypatch.setattr(vector_store, "EXACT_COLLECTION_MAX", 100)  # the collection itself is too large
     rows = "".join(f"F{n},2026-01-01,chat,C{n:05d},{n % 11},Row {n} about waiting\n"
                    for n in range(vector_store.OVERFETCH + 80))
     (tmp_path / "feedback").mkdir()
@@ -260,3 +261,35 @@ def test_small_kinds_are_searched_exactly_and_never_stale(
     store._too_many.clear()
     store.dense_search_each(vector, wheres=[{"kind": {"$in": ["research"]}}], k=5, enough=[50])
     assert filtered and all(where == {"kind": {"$in": ["research"]}} for where in filtered)
+
+
+def test_a_small_collection_is_searched_exactly_with_every_filter(
+    fake_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    rows = "".join(f"F{n},2026-01-01,chat,C{n:05d},{n % 11},Row {n} about waiting\n" for n in range(300))
+    (tmp_path / "many.csv").write_text("id,date,channel,customer_id,score,verbatim\n" + rows)
+    fake_services.ingestor.ingest([tmp_path / "many.csv"])
+    store = fake_services.store
+    asked: list[object] = []
+    query = store.collection.query
+
+    def counting_query(*args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(kwargs.get("where"))
+        return query(*args, **kwargs)
+
+    monkeypatch.setattr(store.collection, "query", counting_query)
+    vector = fake_services.retriever.embed_question("Row 7 about waiting")[0]
+    praise = {"$and": [{"kind": {"$in": ["feedback"]}}, {"score": {"$gte": 9}}]}
+    nearest, top_praise = store.dense_search_each(vector, wheres=[None, praise], k=10)
+    assert not asked, "a small collection is never asked of Chroma's approximate index"
+    every = store.collection.get(include=["embeddings", "metadatas"])
+    matrix = np.asarray(every["embeddings"])
+    scores = matrix @ vector / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(vector))
+    order = [every["ids"][i] for i in np.argsort(-scores, kind="stable")]
+    assert [h.id for h in nearest] == order[:10]
+    metadata_of = dict(zip(every["ids"], every["metadatas"], strict=True))
+    assert [h.id for h in top_praise] == [cid for cid in order if metadata_of[cid]["score"] >= 9][:10]
+    # The same answer every time: nothing approximate is left to vary between processes.
+    assert [h.id for h in store.dense_search_each(vector, wheres=[None], k=10)[0]] == order[:10]
