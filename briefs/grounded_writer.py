@@ -78,6 +78,12 @@ _ASIDE = re.compile(
     r"my |we[’']?ll |this (?:article|post|piece))",
     re.IGNORECASE,
 )
+# The document's own record (who agreed it, when it is reviewed, its version): nothing to weigh.
+_RECORD_KEEPING = re.compile(
+    r"^(?:(?:agreed|approved|signed off|endorsed|adopted|ratified) (?:by|on|at)\b|"
+    r"(?:last )?(?:reviewed|updated|revised|amended) (?:by|on|in|every)\b|version \d)",
+    re.IGNORECASE,
+)
 # A sentence that itself states a harm to customers or to the relationship.
 _RISK_STATEMENT = re.compile(
     r"\b(?:lose|losing|lost|leave|leaving|defect\w*|churn\w*|erod\w*|damag\w*|undermin\w*|drift\w*|"
@@ -568,7 +574,7 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
 # -- text helpers -----------------------------------------------------------------------------------------
 def quotable_sentences(source: Source) -> list[str]:
     """The sentences of a document passage a brief may quote: whole, not a label, a list's lead-in, a
-    question to the reader or an aside."""
+    question to the reader, an aside or the document's own record (who agreed it, when)."""
     furniture = _LABEL if source.kind != "transcript" else None
     return [
         sentence
@@ -577,7 +583,7 @@ def quotable_sentences(source: Source) -> list[str]:
         if 25 <= len(sentence) <= 400
         and not sentence.rstrip(_CLOSING).endswith((":", "?"))
         and not (furniture and furniture.match(sentence))
-        and not (source.kind != "transcript" and _ASIDE.match(sentence))
+        and not (source.kind != "transcript" and (_ASIDE.match(sentence) or _RECORD_KEEPING.match(sentence)))
     ]
 
 

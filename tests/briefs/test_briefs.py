@@ -293,6 +293,18 @@ def test_asides_and_questions_to_the_reader_are_never_quoted(sample_services: Se
     assert quotable == ["Customers who are promised a callback and do not get one stop trusting every later promise."]
 
 
+def test_the_documents_own_record_is_never_quoted() -> None:
+    from briefs.grounded_writer import quotable_sentences
+    from knowledge.retrieval import Source
+
+    # "Agreed by the leadership team…" was the definition quote of a brief on sponsoring a football club.
+    text = ("Approved by the board on 3 March 2025 and reviewed every spring. "
+            "Last updated in June by the service team. "
+            "Approved refunds reached customers within five days in nine cases out of ten.")
+    quotable = quotable_sentences(Source(id="d", kind="definition", source="", title="", text=text, score=0.0))
+    assert quotable == ["Approved refunds reached customers within five days in nine cases out of ten."]
+
+
 def test_a_list_item_is_quoted_without_the_joiner_that_ties_it_to_the_next() -> None:
     from briefs.grounded_writer import quotable_sentences
     from knowledge.retrieval import Source
