@@ -36,7 +36,7 @@ from slack_sdk.errors import SlackApiError
 
 from jobs.chart_file import ChartNotReady, chart_file_id, delete_chart
 from outbound.blocks import Message
-from outbound.layouts.keep_rate import with_chart_file, without_chart
+from outbound.layouts.keep_rate import went_without_chart, with_chart_file, without_chart
 from outbound.poster import UNREACHABLE, OncePoster, PostUncertain, describe, is_transient
 from records.deliveries import DeliveryLedger, DeliveryView
 
@@ -140,13 +140,16 @@ class Deliverer:
         since = row.created_at.timestamp()
         ts = row.slack_ts
         recovered = False
+        unshown: list[str] = []  # uploads this attempt knows no message shows: deleted once the digest is sent
         if ts is None and row.attempts > 1:
             # An earlier attempt got this far; it may have posted before it stopped.
             found = self.poster.find(channel, row.key, since=since)
             if found is not None:
                 ts, recovered = found.ts, True
                 self.ledger.mark_posted(row.key, channel=channel, ts=ts)
-        unshown: list[str] = []  # uploads this attempt knows no message shows: deleted once the digest is sent
+                if row.chart_file_id is not None and went_without_chart(found.block_ids, found.images):
+                    # It went with the chart's figures in words: no message shows the upload.
+                    unshown.append(row.chart_file_id)
         if ts is None:
             blocks = payload["blocks"]
             if row.chart_png:

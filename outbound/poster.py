@@ -62,6 +62,9 @@ class Posted:
     channel: str  # the conversation id (a DM's own id, even when posted to a user id)
     ts: str
     recovered: bool = False  # Slack had posted before its answer was lost; found by its key
+    # What a message found by its key shows: the ids of its blocks, and how many of them are images.
+    block_ids: frozenset[str] = frozenset()
+    images: int = 0
 
 
 def describe(exc: BaseException) -> str:
@@ -202,7 +205,10 @@ class OncePoster:
             if (metadata.get("event_type") == METADATA_EVENT_TYPE
                     and (metadata.get("event_payload") or {}).get(METADATA_KEY) == key):
                 log.info("found the post in %s that Slack had taken before its answer was lost", channel)
-                return Posted(channel=channel, ts=str(message["ts"]), recovered=True)
+                blocks = [b for b in message.get("blocks") or [] if isinstance(b, dict)]
+                return Posted(channel=channel, ts=str(message["ts"]), recovered=True,
+                              block_ids=frozenset(str(b["block_id"]) for b in blocks if b.get("block_id")),
+                              images=sum(1 for b in blocks if b.get("type") == "image"))
         return None
 
     def open_dm(self, user: str) -> str:

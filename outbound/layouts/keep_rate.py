@@ -71,6 +71,12 @@ def with_chart_file(blocks: list[dict[str, Any]], file_id: str) -> list[dict[str
             for block in blocks]
 
 
+def went_without_chart(block_ids: frozenset[str], images: int) -> bool:
+    """Whether a message posted earlier is one sent without its chart: it carries the chart's figures in
+    words and shows no image. Anything less certain counts as showing the chart."""
+    return CHART_FIGURES_BLOCK_ID in block_ids and images == 0
+
+
 def without_chart(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The blocks with the chart's image block replaced by its figures in words (its alt text, as plain text,
     so that names and percentages show as written): for a message sent when the chart cannot be shown."""

@@ -429,7 +429,7 @@ def test_a_retry_after_a_crash_deletes_no_chart_a_posted_digest_shows(
     assert not [b for b in week49["blocks"] if b["type"] == "image"]
 
 
-def test_a_crash_after_posting_without_the_chart_posts_nothing_twice_and_deletes_nothing(
+def test_a_crash_after_posting_without_the_chart_posts_nothing_twice_and_deletes_the_unshown_upload(
     svc: Services, slack_api: SlackApiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("jobs.chart_file.READY_PAUSES", (0.01, 0.01))
@@ -443,9 +443,9 @@ def test_a_crash_after_posting_without_the_chart_posts_nothing_twice_and_deletes
     [posted] = slack_api.posted(dm(HANDLE))
     assert not [b for b in posted["blocks"] if b["type"] == "image"]
     assert len(slack_api.calls_to("chat.postMessage")) == 1
-    # A recovered message is known by its key only, not by what it shows: its attempt's upload is left,
-    # shown nowhere, rather than risk deleting a chart a message shows.
+    # The message found by its key carries the chart's figures in words and no image: the upload that
+    # attempt made is shown nowhere, so it is deleted once the digest is recorded as sent.
     [upload] = slack_api.uploads
-    assert slack_api.calls_to("files.delete") == [] and not upload.deleted
+    assert len(slack_api.calls_to("files.delete")) == 1 and upload.deleted
     row = svc.records.deliveries.get(report.outcomes[0].key)
     assert row is not None and row.status == "sent" and row.slack_ts == posted["ts"]

@@ -108,3 +108,18 @@ def test_a_definite_refusal_is_raised_at_once(poster: OncePoster, slack_api: Sla
     with pytest.raises(SlackApiError):
         poster.post(channel=CHANNEL, text="Refused")
     assert len(slack_api.calls_to("chat.postMessage")) == 1 and searches(slack_api) == 0
+
+
+def test_a_post_found_by_its_key_says_what_it_shows(poster: OncePoster, slack_api: SlackApiServer) -> None:
+    from outbound.layouts.keep_rate import CHART_FIGURES_BLOCK_ID, went_without_chart
+
+    started = time.time()
+    figures = {"type": "section", "block_id": CHART_FIGURES_BLOCK_ID,
+               "text": {"type": "plain_text", "text": "Week 44 80% (8 of 10)"}}
+    poster.post(channel=CHANNEL, text="Digest", key="words", blocks=[figures])
+    found = poster.find(CHANNEL, "words", since=started)
+    assert found is not None and found.block_ids == {CHART_FIGURES_BLOCK_ID} and found.images == 0
+    assert went_without_chart(found.block_ids, found.images)
+    # An image anywhere, or no figures block, counts as showing the chart: nothing is deleted on a guess.
+    assert not went_without_chart(frozenset({CHART_FIGURES_BLOCK_ID}), 1)
+    assert not went_without_chart(frozenset(), 0)
