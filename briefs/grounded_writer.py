@@ -75,7 +75,10 @@ _ASIDE = re.compile(
     r"^(?:instead,\s+)?(?:let[’']?s|let us|so,|of course|in short|in other words|to sum up|"
     r"as (?:i|we) (?:said|mentioned)|imagine|consider this|here'?s|think about|talk about|"
     r"i (?:think|believe|see|am|was|have|had)\b|"
-    r"my |we[’']?ll |this (?:article|post|piece))",
+    r"my |we[’']?ll |this (?:article|post|piece)|"
+    # What a study set out to learn, not what it found.
+    r"we (?:wanted|set out|aimed) to (?:know|understand|find out|learn|see|test|measure)\b|"
+    r"this (?:study|report|review|survey) (?:looks|looked|asks|asked|sets out|set out|examines|examined)\b)",
     re.IGNORECASE,
 )
 # The document's own record (who agreed it, when it is reviewed, its version): nothing to weigh.

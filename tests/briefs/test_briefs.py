@@ -288,7 +288,9 @@ def test_asides_and_questions_to_the_reader_are_never_quoted(sample_services: Se
 
     text = ("Let’s leave aside the theory of callback metrics for now. "
             "Customers who are promised a callback and do not get one stop trusting every later promise. "
-            "What would you do if nobody rang you back? I see this in every contact centre I visit.")
+            "What would you do if nobody rang you back? I see this in every contact centre I visit. "
+            "We wanted to know how many callbacks we promise and how many we keep. "
+            "This study looked at six months of callback records.")
     quotable = quotable_sentences(Source(id="x", kind="research", source="", title="", text=text, score=0.0))
     assert quotable == ["Customers who are promised a callback and do not get one stop trusting every later promise."]
 
