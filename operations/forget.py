@@ -12,9 +12,9 @@ are read first (their verbatims are what gets masked); then one records transact
 forgotten list, deletes their rows, masks the logs, deletes the Slack events waiting in the inbox that
 name or quote them (records/forgotten.py says why those are deleted, not masked) and drops their
 record-manager rows; then their chunks leave the vector store and the lexical index; last, the files are
-rewritten so that no byte of theirs stays on disk (Chroma's write-ahead log and freed pages, the keyword
-index's old segments, the records database's freed pages and `-wal` file, PostgreSQL's dead row versions:
-`clear_traces`). Run the same command again after any failure: for someone already forgotten it clears
+rewritten so that no byte of theirs stays on disk (Chroma's write-ahead log and freed pages, the unused
+slots of its vector index files, the keyword index's old segments, the records database's freed pages
+and `-wal` file, PostgreSQL's dead row versions: `clear_traces`). Run the same command again after any failure: for someone already forgotten it clears
 the files again.
 """
 
@@ -191,8 +191,8 @@ class CustomerForgetter:
         return report
 
     def clear_traces(self) -> list[str]:
-        """Leave no bytes of deleted rows in the files: Chroma's write-ahead log and freed pages, the keyword
-        index's old segments, the records database's freed pages, `-wal` file or dead row versions.
+        """Leave no bytes of deleted rows in the files: Chroma's write-ahead log and freed pages, its vector
+        index files' unused slots (process memory), the keyword index's old segments, the records database's freed pages, `-wal` file or dead row versions.
         Returns what the operator must still do (a Chroma server's files are out of reach here).
 
         Safe to repeat; `forget-customer` on someone already forgotten runs it again, which is how an
@@ -312,6 +312,7 @@ def report_text(report: ForgetReport) -> str:
 def freed_space_lines(notes: list[str]) -> list[str]:
     """What clearing the files did, and what is left for the operator."""
     if not notes:
-        return ["  freed space: cleared (Chroma's log and database, the keyword index, the records database)"]
+        return ["  freed space: cleared (Chroma's log, database and vector index files, the keyword index, the records "
+                "database)"]
     return ["  freed space: cleared here, except (until then their words stay on disk):",
             *(f"    {note}" for note in notes)]
