@@ -14,8 +14,8 @@ name or quote them (records/forgotten.py says why those are deleted, not masked)
 record-manager rows; then their chunks leave the vector store and the lexical index; last, the files are
 rewritten so that no byte of theirs stays on disk (Chroma's write-ahead log and freed pages, the unused
 slots of its vector index files, the keyword index's old segments, the records database's freed pages
-and `-wal` file, PostgreSQL's dead row versions: `clear_traces`). Run the same command again after any failure: for someone already forgotten it clears
-the files again.
+and `-wal` file, PostgreSQL's dead row versions: `clear_traces`). Run the same command again after any
+failure: for someone already forgotten it clears the files again.
 """
 
 from __future__ import annotations
@@ -192,7 +192,8 @@ class CustomerForgetter:
 
     def clear_traces(self) -> list[str]:
         """Leave no bytes of deleted rows in the files: Chroma's write-ahead log and freed pages, its vector
-        index files' unused slots (process memory), the keyword index's old segments, the records database's freed pages, `-wal` file or dead row versions.
+        index files' unused slots (process memory), the keyword index's old segments, the records database's
+        freed pages, `-wal` file or dead row versions.
         Returns what the operator must still do (a Chroma server's files are out of reach here).
 
         Safe to repeat; `forget-customer` on someone already forgotten runs it again, which is how an
