@@ -61,6 +61,27 @@ def inbox_rows(database_url: str) -> int:
         engine.dispose()
 
 
+def ingest_small_pack(env: dict[str, str], *, workdir: Path, pack: Path) -> None:
+    """The small definition and feedback pack, ingested by the CLI as an operator would before serving."""
+    (pack / "definition").mkdir(parents=True)
+    (pack / "feedback").mkdir(parents=True)
+    (pack / "definition" / "customer-centricity.md").write_text(DEFINITION, encoding="utf-8")
+    (pack / "feedback" / "feedback.csv").write_text(FEEDBACK_CSV, encoding="utf-8")
+    ingested = run_advocate(["ingest", str(pack / "definition"), str(pack / "feedback")], env=env, workdir=workdir)
+    assert ingested.returncode == 0, ingested.stderr[-2000:]
+
+
+def answered_once(slack_api: SlackApiServer, *, thread_ts: str) -> list[Any]:
+    """The thread holds one message, the brief, posted once: the placeholder found after the restart and
+    turned into the brief. Returns the calls that posted into the thread."""
+    in_thread = [m for m in slack_api.posted(GENERAL) if m.get("thread_ts") == thread_ts]
+    assert len(in_thread) == 1, [m["text"][:80] for m in in_thread]
+    assert len(briefs(slack_api, GENERAL)) == 1
+    posts = [c for c in slack_api.calls_to("chat.postMessage") if c.params.get("thread_ts") == thread_ts]
+    assert len(posts) == 1  # the restarted process found the placeholder instead of posting another
+    return posts
+
+
 def test_a_question_acknowledged_before_a_kill_9_is_answered_once_after_the_restart(
     slack_api: SlackApiServer, database_url: str, tmp_path: Path,
 ) -> None:
@@ -68,13 +89,7 @@ def test_a_question_acknowledged_before_a_kill_9_is_answered_once_after_the_rest
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.url, "ADVOCATE_ADMINS": ADMIN,
            "ADVOCATE_BRIEF_WORKERS": "1", "PYTHONUNBUFFERED": "1"}
     workdir = tmp_path / "bot"
-    pack = tmp_path / "pack"
-    (pack / "definition").mkdir(parents=True)
-    (pack / "feedback").mkdir(parents=True)
-    (pack / "definition" / "customer-centricity.md").write_text(DEFINITION, encoding="utf-8")
-    (pack / "feedback" / "feedback.csv").write_text(FEEDBACK_CSV, encoding="utf-8")
-    ingested = run_advocate(["ingest", str(pack / "definition"), str(pack / "feedback")], env=env, workdir=workdir)
-    assert ingested.returncode == 0, ingested.stderr[-2000:]
+    ingest_small_pack(env, workdir=workdir, pack=tmp_path / "pack")
 
     ts = payloads.new_ts()
     slack_api.add_message(GENERAL, f"<@{BOT}> {QUESTION}", user=ASKER, ts=ts)
@@ -108,11 +123,7 @@ def test_a_question_acknowledged_before_a_kill_9_is_answered_once_after_the_rest
     finally:
         second.stop()
 
-    in_thread = [m for m in slack_api.posted(GENERAL) if m.get("thread_ts") == ts]
-    assert len(in_thread) == 1, [m["text"][:80] for m in in_thread]  # the placeholder, now the brief
-    assert len(briefs(slack_api, GENERAL)) == 1
-    posts = [c for c in slack_api.calls_to("chat.postMessage") if c.params.get("thread_ts") == ts]
-    assert len(posts) == 1  # the restarted process found the placeholder instead of posting another
+    posts = answered_once(slack_api, thread_ts=ts)
     metadata = posts[0].params["metadata"]
     metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
     assert metadata["event_payload"]["delivery_key"] == f"{envelope['event_id']}#1"

@@ -19,9 +19,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
 from tests.bot import payloads
-from tests.bot.conftest import ADMIN, ASKER, DEFINITION, FEEDBACK_CSV, GENERAL, briefs
-from tests.multiprocess.conftest import AdvocateProcess, run_advocate
-from tests.multiprocess.test_crash_resume import HeldPlaceholder, inbox_rows
+from tests.bot.conftest import ADMIN, ASKER, GENERAL, briefs
+from tests.multiprocess.conftest import AdvocateProcess
+from tests.multiprocess.test_crash_resume import HeldPlaceholder, answered_once, inbox_rows, ingest_small_pack
 from tests.multiprocess.test_shared_stores import BOT, QUESTION, settle, wait_for
 from tests.slack_api_server import SlackApiServer
 
@@ -83,13 +83,7 @@ def test_a_question_acknowledged_over_the_socket_before_a_kill_9_is_answered_onc
            "SLACK_APP_TOKEN": "xapp-1-A0LOCAL01-1-socketresume", "SLACK_API_URL": slack_api.url,
            "ADVOCATE_ADMINS": ADMIN, "ADVOCATE_BRIEF_WORKERS": "1", "PYTHONUNBUFFERED": "1"}
     workdir = tmp_path / "bot"
-    pack = tmp_path / "pack"
-    (pack / "definition").mkdir(parents=True)
-    (pack / "feedback").mkdir(parents=True)
-    (pack / "definition" / "customer-centricity.md").write_text(DEFINITION, encoding="utf-8")
-    (pack / "feedback" / "feedback.csv").write_text(FEEDBACK_CSV, encoding="utf-8")
-    ingested = run_advocate(["ingest", str(pack / "definition"), str(pack / "feedback")], env=env, workdir=workdir)
-    assert ingested.returncode == 0, ingested.stderr[-2000:]
+    ingest_small_pack(env, workdir=workdir, pack=tmp_path / "pack")
 
     ts = payloads.new_ts()
     slack_api.add_message(GENERAL, f"<@{BOT}> {QUESTION}", user=ASKER, ts=ts)
@@ -122,10 +116,7 @@ def test_a_question_acknowledged_over_the_socket_before_a_kill_9_is_answered_onc
         second.stop()
         socket_mode.close()
 
-    in_thread = [m for m in slack_api.posted(GENERAL) if m.get("thread_ts") == ts]
-    assert len(in_thread) == 1, [m["text"][:80] for m in in_thread]  # the placeholder, now the brief
-    posts = [c for c in slack_api.calls_to("chat.postMessage") if c.params.get("thread_ts") == ts]
-    assert len(posts) == 1  # the restarted process found the placeholder instead of posting another
+    answered_once(slack_api, thread_ts=ts)
     assert inbox_rows(database_url) == 0
     assert "acknowledged but not finished before a restart" in second.log(last=10_000)
     assert sum(1 for m in socket_mode.received if m.get("envelope_id") == "envelope-1") == 1
