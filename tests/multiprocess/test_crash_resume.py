@@ -21,7 +21,7 @@ from sqlalchemy import text
 from advocate.services import make_engine
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, DEFINITION, FEEDBACK_CSV, GENERAL, SECRET, briefs
-from tests.multiprocess.conftest import BotProcess, run_advocate
+from tests.multiprocess.conftest import AdvocateProcess, BotProcess, run_advocate
 from tests.multiprocess.test_shared_stores import BOT, QUESTION, settle, wait_for
 from tests.slack_api_server import SlackApiServer
 
@@ -50,6 +50,13 @@ class HeldPlaceholder:
 
     def release(self) -> None:
         self._released.set()
+
+    def kill_once_posted(self, bot: AdvocateProcess) -> None:
+        """SIGKILL the process (no shutdown code runs) once Slack has taken its placeholder post."""
+        assert self.posted.wait(timeout=120), f"no placeholder was posted:\n{bot.log()}"
+        assert bot.process is not None
+        bot.process.kill()
+        bot.process.wait(timeout=30)
 
 
 def inbox_rows(database_url: str) -> int:
@@ -102,10 +109,7 @@ def test_a_question_acknowledged_before_a_kill_9_is_answered_once_after_the_rest
     try:
         first.wait_ready()
         assert first.post(body, payloads.signed_headers(body, SECRET, content_type=content_type)) == 200
-        assert held.posted.wait(timeout=120), f"no placeholder was posted:\n{first.log()}"
-        assert first.process is not None
-        first.process.kill()  # SIGKILL: no shutdown code runs
-        first.process.wait(timeout=30)
+        held.kill_once_posted(first)
     finally:
         held.release()
         first.stop()
