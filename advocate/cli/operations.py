@@ -192,7 +192,7 @@ def ask_to_forget() -> None:
 def clear_chroma_dir(
     directory: Annotated[Path, typer.Argument(help="A Chroma server's --path folder (the server stopped).")],
 ) -> None:
-    """Clear a stopped Chroma server's folder after forget-customer: freed pages and index slack."""
+    """Clear a stopped Chroma server's folder after forget-customer: freed pages, index files' unused slots."""
     from knowledge.chroma import CHROMA_SQLITE, clear_directory
 
     if not (directory / CHROMA_SQLITE).is_file():
@@ -203,6 +203,9 @@ def clear_chroma_dir(
     except sqlite3.OperationalError as exc:
         raise fail(f"cannot rewrite {directory / CHROMA_SQLITE} ({exc}): stop the Chroma server first, then run "
                    "this again") from None
+    except OSError as exc:
+        raise fail(f"cannot write {exc.filename} ({exc.strerror}): run this as the user the Chroma server runs "
+                   "as") from None
     for problem in problems:
         note(problem)
     if problems:
