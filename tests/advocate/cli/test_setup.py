@@ -30,10 +30,10 @@ def test_by_flags_sets_up_an_empty_data_dir_with_the_sample_pack(
     assert "Set up Advocate" not in result.stderr
     lines = result.stdout.splitlines()
     assert "definition: added 17, updated 0, skipped 0, deleted 0, rejected 0" in lines
-    assert "research: added 82, updated 0, skipped 0, deleted 0, rejected 0" in lines
+    assert "research: added 83, updated 0, skipped 0, deleted 0, rejected 0" in lines
     assert "feedback: added 404, updated 0, skipped 0, deleted 0, rejected 0" in lines
     assert "customers: added 2200, updated 0, unchanged 0, rejected 0" in lines
-    assert "A sample brief from what is now in the knowledge base (503 chunks)" in result.stderr
+    assert "A sample brief from what is now in the knowledge base (504 chunks)" in result.stderr
     assert "What our definition says" in result.stdout and "Sources" in result.stdout
     assert "Next steps" in result.stdout and "manifest.json" in result.stdout and ".env" in result.stdout
     assert "advocate advocates add SLACK_USER_ID FUNCTION" in result.stdout
