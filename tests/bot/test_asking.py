@@ -30,6 +30,11 @@ def mention(slack: Slack, text: str, *, user: str = ASKER, channel: str = GENERA
     return ts, envelope
 
 
+def react(slack: Slack, ts: str, *, user: str = ASKER, emoji: str = "busts_in_silhouette") -> None:
+    """`user` reacts to the message at `ts` in #general (written by U0AUTHOR01) with `emoji`."""
+    slack.event(payloads.reaction_added(emoji, user=user, channel=GENERAL, ts=ts, item_user="U0AUTHOR01"))
+
+
 def everything(message: dict[str, Any]) -> str:
     return "\n".join([*texts(message["blocks"]), message["text"]])
 
@@ -186,8 +191,7 @@ def test_small_talk_names_no_decision_and_gets_help_not_a_brief(slack: Slack) ->
     # A reaction on a greeting that opens no thread: the placeholder says why there is no brief.
     greeting = payloads.new_ts()
     slack.api.add_message(GENERAL, "Morning all!", user="U0AUTHOR01", ts=greeting)
-    slack.event(payloads.reaction_added("busts_in_silhouette", user=ASKER, channel=GENERAL, ts=greeting,
-                                        item_user="U0AUTHOR01"))
+    react(slack, greeting)
     slack.wait()
     [brief] = briefs(slack.api, GENERAL)
     assert brief["thread_ts"] == parent
@@ -316,12 +320,10 @@ def test_reaction_asks_about_that_message_once(slack: Slack) -> None:
     slack.api.add_message(GENERAL, CHATBOT, user="U0AUTHOR01", ts=reply_ts, thread_ts=parent)
     # Two people react at once (Slack delivers both; they are handled side by side), and a third later.
     for user in (ASKER, "U0SECOND01"):
-        slack.event(payloads.reaction_added("busts_in_silhouette", user=user, channel=GENERAL, ts=reply_ts,
-                                            item_user="U0AUTHOR01"))
-    slack.event(payloads.reaction_added("tada", user=ASKER, channel=GENERAL, ts=parent, item_user="U0AUTHOR01"))
+        react(slack, reply_ts, user=user)
+    react(slack, parent, emoji="tada")
     slack.wait()
-    slack.event(payloads.reaction_added("busts_in_silhouette", user="U0THIRD001", channel=GENERAL, ts=reply_ts,
-                                        item_user="U0AUTHOR01"))
+    react(slack, reply_ts, user="U0THIRD001")
     slack.wait()
     [brief] = briefs(slack.api, GENERAL)
     assert brief["thread_ts"] == parent  # the thread of the message reacted to
@@ -335,14 +337,12 @@ def test_a_guest_reacting_first_is_refused_and_leaves_the_brief_to_a_member(slac
     slack.api.set_user("U0GUEST001", is_restricted=True)
     ts = payloads.new_ts()
     slack.api.add_message(GENERAL, CHATBOT, user="U0AUTHOR01", ts=ts)
-    slack.event(payloads.reaction_added("busts_in_silhouette", user="U0GUEST001", channel=GENERAL, ts=ts,
-                                        item_user="U0AUTHOR01"))
+    react(slack, ts, user="U0GUEST001")
     slack.wait()
     [note] = slack.api.ephemeral("U0GUEST001")
     assert note["text"].startswith("Sorry — I can only help members of this organisation")
     assert not briefs(slack.api, GENERAL) and not slack.api.calls_to("conversations.replies")  # nothing read
-    slack.event(payloads.reaction_added("busts_in_silhouette", user=ASKER, channel=GENERAL, ts=ts,
-                                        item_user="U0AUTHOR01"))
+    react(slack, ts)
     slack.wait()
     [brief] = briefs(slack.api, GENERAL)
     assert brief["thread_ts"] == ts

@@ -282,29 +282,26 @@ def test_sources_follow_retrieval_and_show_no_server_paths(sample_services: Serv
         assert "/" not in source_label(source).split(" — ")[-1] or "://" in source_label(source)
 
 
-def test_asides_and_questions_to_the_reader_are_never_quoted(sample_services: Services, tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("kind", "text", "kept"), [
+    # Asides, questions to the reader and what a study set out to learn carry no point to weigh.
+    ("research", "Let’s leave aside the theory of callback metrics for now. "
+                 "Customers who are promised a callback and do not get one stop trusting every later promise. "
+                 "What would you do if nobody rang you back? I see this in every contact centre I visit. "
+                 "We wanted to know how many callbacks we promise and how many we keep. "
+                 "This study looked at six months of callback records.",
+     "Customers who are promised a callback and do not get one stop trusting every later promise."),
+    # The document's own record: "Agreed by the leadership team…" was the definition quote of a brief on
+    # sponsoring a football club.
+    ("definition", "Approved by the board on 3 March 2025 and reviewed every spring. "
+                   "Last updated in June by the service team. "
+                   "Approved refunds reached customers within five days in nine cases out of ten.",
+     "Approved refunds reached customers within five days in nine cases out of ten."),
+])
+def test_only_sentences_with_a_point_to_weigh_are_quotable(kind: str, text: str, kept: str) -> None:
     from briefs.grounded_writer import quotable_sentences
     from knowledge.retrieval import Source
 
-    text = ("Let’s leave aside the theory of callback metrics for now. "
-            "Customers who are promised a callback and do not get one stop trusting every later promise. "
-            "What would you do if nobody rang you back? I see this in every contact centre I visit. "
-            "We wanted to know how many callbacks we promise and how many we keep. "
-            "This study looked at six months of callback records.")
-    quotable = quotable_sentences(Source(id="x", kind="research", source="", title="", text=text, score=0.0))
-    assert quotable == ["Customers who are promised a callback and do not get one stop trusting every later promise."]
-
-
-def test_the_documents_own_record_is_never_quoted() -> None:
-    from briefs.grounded_writer import quotable_sentences
-    from knowledge.retrieval import Source
-
-    # "Agreed by the leadership team…" was the definition quote of a brief on sponsoring a football club.
-    text = ("Approved by the board on 3 March 2025 and reviewed every spring. "
-            "Last updated in June by the service team. "
-            "Approved refunds reached customers within five days in nine cases out of ten.")
-    quotable = quotable_sentences(Source(id="d", kind="definition", source="", title="", text=text, score=0.0))
-    assert quotable == ["Approved refunds reached customers within five days in nine cases out of ten."]
+    assert quotable_sentences(Source(id="x", kind=kind, source="", title="", text=text, score=0.0)) == [kept]
 
 
 def test_a_list_item_is_quoted_without_the_joiner_that_ties_it_to_the_next() -> None:
