@@ -107,7 +107,7 @@ def tally_evidence(brief: Brief, case: Case, labels: EvidenceLabels | None, tall
                 tally.judged += 1
                 tally.good += label.relevant and (role is None or label.role == role)
                 shows_relevant_research |= label.relevant and section == "research"
-    if case.relevant:
+    if case.kind == "rows":
         for section, tally_name in VERBATIM_SECTIONS.items():
             _tally_verbatims(brief, section, case.relevant, tallies.setdefault(tally_name, SectionTally()))
     return shows_relevant_research
@@ -166,6 +166,7 @@ def evaluate_briefs(
     retrieved, briefed = summarise(retrieval), summarise(through_brief)
     return {
         "cases": len(cases),
+        "answerable": retrieved["cases"],  # cases with an answer to find: the hits' denominator
         "retrieval_hit_rate": retrieved["hit_rate"],
         "retrieval_hits": retrieved["hits"],
         "brief_source_hit_rate": briefed["hit_rate"],

@@ -50,6 +50,9 @@ MAX_RISKS = 1
 MAX_COMPLAINTS = 3
 MAX_PRAISE = 2
 MAX_NEUTRAL = 1
+# At most this many verbatims in all, most relevant first within those quotas: on the sample pack the
+# fifth and sixth bore on their decision about one time in five (docs/briefs.md).
+MAX_VERBATIMS = 4
 MAX_QUESTIONS = 4
 QUESTIONS_PER_LENS = (2, 1, 1)  # every lens the brief names asks at least one question
 # Verbatims are whole experiences, judged as a whole: a looser band than sentences.
@@ -163,7 +166,11 @@ class Picked:
             if wanted.get(said.tone.label, 0) > 0:
                 wanted[said.tone.label] -= 1
                 shown.append(said)
-        return shown
+        # The closest complaint and the closest praise are always among them, so both are heard.
+        first_of_each = [next(s for s in shown if s.tone.label == tone)
+                         for tone in ("complaint", "praise") if any(s.tone.label == tone for s in shown)]
+        others = [s for s in shown if s not in first_of_each][:MAX_VERBATIMS - len(first_of_each)]
+        return [s for s in shown if s in first_of_each or s in others]
 
 
 class Citations:
@@ -322,7 +329,9 @@ class GroundedWriter:
         scores = np.asarray(vectors @ evidence.vector, dtype=float)
         if float(scores.max()) < FEEDBACK_FLOOR:
             return []
-        floor = max(self.relevant, FEEDBACK_RELATIVE * float(scores.max()))
+        # Every verbatim must reach the floor that the closest one must reach: one below it bears on the
+        # decision no more than the closest of an off-topic question's.
+        floor = max(FEEDBACK_FLOOR, FEEDBACK_RELATIVE * float(scores.max()))
         said = [
             Said(float(score), source, evidence.tone(source))
             for score, source in zip(scores, items, strict=True)

@@ -162,8 +162,28 @@ def _strip_md(text: str) -> str:
 
 # "– Garrett Hardin, Filters Against Folly": the source of a quotation, not the start of a section.
 _ATTRIBUTION = re.compile(r"^[–—―-]\s*\w")
+# "Written by Paul Weston": who wrote the text, neither a section nor a passage of it.
+_BYLINE = re.compile(r"^(?i:(?:written|posted|published)\s+)?(?i:by)\s+[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){1,3}$")
 
 
+# "September 11, 2017", "11 Sept 2017", "2017-09-11" alone on a line: when the text was published, not
+# a section. It becomes the document's date when none is declared.
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_DATELINE = re.compile(
+    r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:"
+    r"(?P<month1>[a-z]{3,9})\.?\s+(?P<day1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year1>\d{4})|"
+    r"(?P<day2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month2>[a-z]{3,9})\.?,?\s+(?P<year2>\d{4})|"
+    r"(?P<iso>\d{4}-\d{2}-\d{2}))$",
+    re.IGNORECASE,
+)
+# Where a saved web page's article ends and its comment form, reader comments or links to other
+# articles begin: what follows is not the author's text, so it is not the document's.
+_PAGE_END = re.compile(
+    r"^(?:\d+\s+comments?|(?:submit|leave|post|add) an? (?:comment|reply)|leave a reply|"
+    r"you (?:may|might) also like\W*|related (?:posts|articles|reading)|comments are closed\.?)$",
+    re.IGNORECASE,
+)
 # "LinkedIn: paulbweston", "Email: sales@example.com": a contact field, not the start of a section.
 _CONTACT_FIELD = re.compile(r"^\w[\w .-]{0,24}:\s*(?:\S*(?:@|://)\S*|[^\sA-Z]+|\+?[\d(][\d\s()-]{5,})$")
 
@@ -172,8 +192,23 @@ def _looks_like_heading(paragraph: str) -> bool:
     line = paragraph.strip()
     return (
         "\n" not in line and 0 < len(line) <= 90 and not line.endswith((".", ",", ";", ":")) and len(line.split()) <= 14
-        and not _ATTRIBUTION.match(line)
+        and not _ATTRIBUTION.match(line) and "@" not in line and "://" not in line
     )
+
+
+def _dateline(paragraph: str) -> str | None:
+    """The ISO date a line that is only a date names ("September 11, 2017"), else None."""
+    found = _DATELINE.match(" ".join(paragraph.split()))
+    if not found:
+        return None
+    if found["iso"]:
+        return found["iso"]
+    month_name = (found["month1"] or found["month2"]).lower()
+    month = next((i for i, name in enumerate(_MONTHS, start=1) if name.startswith(month_name)), 0)
+    day, year = int(found["day1"] or found["day2"]), int(found["year1"] or found["year2"])
+    if not month or not 1 <= day <= 31:
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _looks_like_title(line: str) -> bool:
@@ -215,6 +250,13 @@ def _from_plain_text(text: str, *, line_blocks: bool, title: str = "") -> Loaded
             paragraphs[0] = rest.strip()
     heading: tuple[str, ...] = ()
     for index, paragraph in enumerate(paragraphs):
+        if _PAGE_END.match(" ".join(paragraph.split())):
+            break
+        if (date := _dateline(paragraph)) is not None:
+            doc.date = doc.date or date
+            continue
+        if _BYLINE.match(" ".join(paragraph.split())):
+            continue
         if not doc.title and index < TITLE_SEARCH_PARAGRAPHS and _looks_like_title(paragraph):
             doc.title = " ".join(paragraph.split())
             continue

@@ -6,7 +6,9 @@ A case names what answers it in one of three ways:
 - `{"q": ..., "file": "name.txt", "span": [start, end], "more_spans": [[s, e]]}`: characters of a
   document that is not part of the project (the readings): the span is read from that file at run
   time, so no sentence of someone else's text is copied into the cases;
-- `{"q": ..., "relevant": ["fcc2015-0042", ...]}`: feedback rows, by their row id.
+- `{"q": ..., "relevant": ["fcc2015-0042", ...]}`: feedback rows, by their row id; with
+  `"judged_not_relevant": [...]` the list may be empty (a decision no customer spoke to). Such a
+  case has nothing for retrieval to find and is left out of its hits; a brief's verbatims are still judged.
 
 The returned passages are read in rank order up to BUDGET characters. A span counts as found when at
 least half of it (by characters, whole sentences) is inside that text; a row counts when its passage
@@ -59,10 +61,19 @@ class Case:
     span_sentences: list[str] = field(default_factory=list)
     # Row ids of the feedback that answers the question.
     relevant: list[str] = field(default_factory=list)
+    # Row ids judged and found not to bear on it: a decision may have no relevant feedback at all.
+    judged_not_relevant: list[str] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
-        return "rows" if self.relevant else "span" if self.span_sentences else "substrings"
+        if self.relevant or self.judged_not_relevant:
+            return "rows"
+        return "span" if self.span_sentences else "substrings"
+
+    @property
+    def answerable(self) -> bool:
+        """Whether the knowledge base holds an answer: retrieval is scored only on cases that have one."""
+        return bool(self.expect or self.span_sentences or self.relevant)
 
 
 @dataclass
@@ -100,8 +111,9 @@ def load_cases(path: Path, *, documents: Path | None = None, split: str | None =
             case.expect = [str(e) for e in obj["expect"]]
         elif "span" in obj:
             case.span_sentences = _span_sentences(obj, folder, texts, where)
-        elif isinstance(obj.get("relevant"), list) and obj["relevant"]:
+        elif isinstance(obj.get("relevant"), list) and (obj["relevant"] or obj.get("judged_not_relevant")):
             case.relevant = [str(r) for r in obj["relevant"]]
+            case.judged_not_relevant = [str(r) for r in obj.get("judged_not_relevant") or []]
         else:
             raise ValueError(f"{where}: a case needs \"expect\" (substrings), \"span\" (with \"file\") or \"relevant\"")
         if split is None or case.split == split:
@@ -161,10 +173,14 @@ def evaluate(
 
 
 def summarise(results: list[CaseResult]) -> dict:
+    """Hits over the cases that have an answer to find; the others are counted apart."""
+    unanswerable = sum(not r.case.answerable for r in results)
+    results = [r for r in results if r.case.answerable]
     hits = sum(r.hit for r in results)
     count = len(results) or 1
     return {
         "cases": len(results),
+        "unanswerable": unanswerable,
         "hits": hits,
         "hit_rate": hits / count,
         "mrr": sum(1 / r.rank for r in results if r.rank) / count,

@@ -250,7 +250,8 @@ def eval_retrieval(
     for part, results in report.items():
         for name, result in results.items():
             say(f"{part:<5} {name:<13} hits {result['hits']}/{result['cases']}  hit rate {result['hit_rate']:.3f}  "
-                f"MRR {result['mrr']:.3f}  (budget {BUDGET} characters)")
+                f"MRR {result['mrr']:.3f}  (budget {BUDGET} characters)"
+                + (f"  ({result['unanswerable']} with nothing to find left out)" if result["unanswerable"] else ""))
         for miss in results.get("shipped", results["dense"])["misses"]:
             note(f"  {part} miss: {miss}")
 
@@ -284,8 +285,8 @@ def eval_briefs(
         return
     for part, result in report.items():
         lens = result["lens_hit_at_3"]
-        say(f"{part:<5} cases {result['cases']}  retrieval {result['retrieval_hits']}/{result['cases']}  "
-            f"through the brief {result['brief_source_hits']}/{result['cases']}  "
+        say(f"{part:<5} cases {result['cases']}  retrieval {result['retrieval_hits']}/{result['answerable']}  "
+            f"through the brief {result['brief_source_hits']}/{result['answerable']}  "
             f"lens hit@3 {'n/a' if lens is None else format(lens, '.3f')}  "
             f"citations {result['citation_validity']:.3f}  quotes {result['quote_fidelity']:.3f}  "
             f"brief p50 {result['brief_p50_ms']} ms")

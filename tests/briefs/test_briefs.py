@@ -102,10 +102,32 @@ def test_a_question_no_customer_spoke_to_quotes_no_customer(sample_services: Ser
     assert "Customers say" not in off_topic.sections["bottom_line"]
     assert "verbatims" not in off_topic.sections["affected"]
     assert not [s for s in off_topic.sources if s.kind == "feedback"]
-    # A question whose closest verbatim is barely above the floor still hears it.
+    # A question whose closest verbatims are barely above the floor still hears them.
     milestone = sample_services.advisor.brief("Someone's about to hit twenty years with us next month. "
                                               "What are we meant to do?")
-    assert "20 years" in milestone.sections["customers_said"]
+    assert "Twenty-two years I've paid you" in milestone.sections["customers_said"]
+    assert "been with you since 2009" in milestone.sections["customers_said"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [CHATBOT, "Do directors really need back-to-the-floor days this year? Diaries are packed."],
+)
+def test_a_few_verbatims_are_shown_and_each_reaches_the_floor(sample_services: Services, question: str) -> None:
+    from briefs.grounded_writer import FEEDBACK_FLOOR, MAX_VERBATIMS
+    from knowledge.embeddings import as_vectors
+
+    evidence = sample_services.advisor.gather(question)
+    shown = sample_services.advisor.writer.pick(evidence).shown_feedback()
+    # Six verbatims were shown for both: the fifth and sixth rarely bore on the decision, and the
+    # directors' question had four below the floor its closest verbatim must reach.
+    assert 1 <= len(shown) <= MAX_VERBATIMS
+    closeness = as_vectors(sample_services.embedder, [s.source.text for s in shown]) @ evidence.vector
+    below = [(round(float(c), 3), s.source.text)
+             for c, s in zip(closeness, shown, strict=True) if c < FEEDBACK_FLOOR - 1e-6]
+    assert not below, below
+    said = sample_services.advisor.writer.write(evidence).sections["customers_said"]
+    assert len([line for line in said.splitlines() if "customer C" in line]) == len(shown)
 
 
 def test_empty_knowledge_base_says_so_and_still_asks_questions(real_services: Services) -> None:

@@ -63,6 +63,40 @@ def test_contact_lines_are_not_headings(tmp_path: Path) -> None:
     assert doc.blocks[1].text == "LinkedIn: paulbweston"
 
 
+def test_a_web_pages_byline_dateline_and_comment_form_are_not_its_text(tmp_path: Path) -> None:
+    path = tmp_path / "article.txt"
+    path.write_text(
+        "+44 1234 567890 hello@example.com\n\nWhen are we customer centric?\n\nWritten by Dana Okafor\n\n"
+        "September 11, 2017\n\nScores mean little without action.\n\nKeep promises\n\nCall back when you said.\n\n"
+        "By the numbers\n\nNine in ten remember a missed callback.\n\n"
+        "You may also like…\n\n0 Comments\n\nSubmit a Comment\n\nWe welcome your enquiry, call us today.\n",
+        encoding="utf-8",
+    )
+    doc = load_document(path)
+    assert doc.title == "When are we customer centric?"
+    assert doc.date == "2017-09-11"
+    assert [(b.headings, b.text) for b in doc.blocks] == [
+        ((), "+44 1234 567890 hello@example.com"),  # a contact line is text, not the heading of what follows
+        ((), "Scores mean little without action."),
+        (("Keep promises",), "Call back when you said."),
+        (("By the numbers",), "Nine in ten remember a missed callback."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [("September 11, 2017", "2017-09-11"), ("11 Sept 2017", "2017-09-11"), ("Monday, 3rd March 2025", "2025-03-03"),
+     ("2026-01-19", "2026-01-19")],
+)
+def test_a_line_that_is_only_a_date_dates_the_document(tmp_path: Path, line: str, date: str) -> None:
+    path = tmp_path / "article.txt"
+    path.write_text(f"A short title\n\n{line}\n\nPrices rise in April.\n\nMay 2017 review\n\nLater text.\n",
+                    encoding="utf-8")
+    doc = load_document(path)
+    assert doc.date == date
+    assert [b.headings for b in doc.blocks] == [(), ("May 2017 review",)]
+
+
 def test_html_structure(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
     path.write_text(
