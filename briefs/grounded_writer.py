@@ -53,6 +53,9 @@ MAX_NEUTRAL = 1
 # At most this many verbatims in all, most relevant first within those quotas: on the sample pack the
 # fifth and sixth bore on their decision about one time in five (docs/briefs.md).
 MAX_VERBATIMS = 4
+# Two verbatims this similar are the same words filed twice (on the real complaints, pairs at 0.93 or
+# more are one template with a few words changed; at 0.90 two different customers' modem complaints).
+SAME_WORDS = 0.93
 MAX_QUESTIONS = 4
 QUESTIONS_PER_LENS = (2, 1, 1)  # every lens the brief names asks at least one question
 # Verbatims are whole experiences, judged as a whole: a looser band than sentences.
@@ -136,6 +139,15 @@ class Said:
     source: Source
     tone: Tone
     best_sentence: str = ""
+    vector: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def same_words_as(self, other: Said) -> bool:
+        """Whether the two are the same complaint filed twice (a campaign's template, or one customer
+        writing again): quoting it twice tells the reader nothing more."""
+        if _clean(self.source.text) == _clean(other.source.text):
+            return True
+        return (self.vector is not None and other.vector is not None
+                and float(self.vector @ other.vector) >= SAME_WORDS)
 
 
 @dataclass
@@ -148,6 +160,7 @@ class Picked:
     risks: list[Quote] = field(default_factory=list)
     transcript: list[Quote] = field(default_factory=list)
     feedback: list[Said] = field(default_factory=list)  # relevant verbatims, most relevant first
+    repeated: set[str] = field(default_factory=set)  # verbatims whose quote repeats one shown before
 
     @property
     def considered(self) -> list[Said]:
@@ -163,6 +176,8 @@ class Picked:
         wanted = {"complaint": MAX_COMPLAINTS, "praise": MAX_PRAISE, "neutral": MAX_NEUTRAL}
         shown: list[Said] = []
         for said in self.feedback:
+            if said.source.id in self.repeated or any(said.same_words_as(s) for s in shown):
+                continue
             if wanted.get(said.tone.label, 0) > 0:
                 wanted[said.tone.label] -= 1
                 shown.append(said)
@@ -292,9 +307,18 @@ class GroundedWriter:
         picked.transcript = [q for q in spoken if q and q.score >= FEEDBACK_FLOOR][:1]
         picked.feedback = self._rank_feedback(evidence)
         # A long verbatim is quoted from its sentence closest to the decision, not from its opening
-        # (which is often "I have been a customer since…"); a short one is quoted whole.
-        long_ones = [s for s in picked.shown_feedback() if len(_clean(s.source.text)) > VERBATIM_CHARS]
-        self._find_closest_sentences([*picked.shown_feedback()[:1], *picked.complaints[:1], *long_ones], evidence)
+        # (which is often "I have been a customer since…"); a short one is quoted whole. A quote that
+        # repeats one shown before word for word (a campaign's paragraph pasted into two complaints) is
+        # shown once, and the next verbatim takes its place.
+        for _ in range(MAX_VERBATIMS):
+            shown = picked.shown_feedback()
+            long_ones = [s for s in shown if len(_clean(s.source.text)) > VERBATIM_CHARS]
+            self._find_closest_sentences([*shown[:1], *picked.complaints[:1], *long_ones], evidence)
+            openings = [_opening(_verbatim_excerpt(s.source.text, s.best_sentence)) for s in shown]
+            repeats = {s.source.id for i, s in enumerate(shown) if openings[i] in openings[:i]}
+            if not repeats:
+                break
+            picked.repeated |= repeats
         return picked
 
     def _find_closest_sentences(self, saids: list[Said], evidence: Evidence) -> None:
@@ -333,8 +357,8 @@ class GroundedWriter:
         # decision no more than the closest of an off-topic question's.
         floor = max(FEEDBACK_FLOOR, FEEDBACK_RELATIVE * float(scores.max()))
         said = [
-            Said(float(score), source, evidence.tone(source))
-            for score, source in zip(scores, items, strict=True)
+            Said(float(score), source, evidence.tone(source), vector=vector)
+            for score, source, vector in zip(scores, items, vectors, strict=True)
             if score >= floor
         ]
         return said
@@ -656,6 +680,13 @@ def _verbatim_excerpt(text: str, around: str = "") -> str:
             start, excerpt = text.index(widened, before), widened
     after = "…" if start + len(excerpt) < len(text) else ""
     return ("…" if start > 0 else "") + _quote(excerpt) + after
+
+
+def _opening(quoted: str) -> str:
+    """What a reader takes in first of a quoted excerpt: its first sentence, or all of it when short."""
+    words = quoted.strip("…").strip("“”")
+    first = split_sentences(words)[0] if words else ""
+    return first if len(first) >= 40 else words
 
 
 def _short_quote(text: str, words: int = BOTTOM_QUOTE_WORDS) -> str:

@@ -130,6 +130,29 @@ def test_a_few_verbatims_are_shown_and_each_reaches_the_floor(sample_services: S
     assert len([line for line in said.splitlines() if "customer C" in line]) == len(shown)
 
 
+def test_words_pasted_into_two_complaints_are_quoted_once(real_services: Services, tmp_path: Path) -> None:
+    # Campaign complaints paste one paragraph into different stories: both quoted from it read as a
+    # duplicate, and the third complaint on the same fee went unheard.
+    pasted = ("The modem rental fee went up again this month and nobody told me it would. "
+              "Charging a rental fee for a modem I returned months ago is theft, plain and simple.")
+    rows = [
+        ("R1", "I moved house in March and set up the service again at the new flat. " + pasted
+         + " I have kept every receipt. " * 12),
+        ("R2", "My elderly father pays our bills and he noticed it first. " + pasted
+         + " He is on a fixed income and cannot absorb another charge. " * 8),
+        ("R3", "I bought my own modem to avoid the rental fee, yet the monthly modem rental charge "
+               "is still on every bill after four calls to have it removed."),
+    ]
+    export = tmp_path / "complaints.csv"
+    export.write_text("id,verbatim\n" + "".join(f'{rid},"{text}"\n' for rid, text in rows), encoding="utf-8")
+    assert real_services.ingestor.ingest([export], kind="feedback").rejected == 0
+    brief = real_services.advisor.brief("Should we raise the monthly modem rental fee?")
+    said = brief.sections["customers_said"]
+    assert said.count("is theft, plain and simple") == 1, said
+    assert "I bought my own modem" in said, said
+    assert quote_fidelity(brief) == 1.0
+
+
 def test_empty_knowledge_base_says_so_and_still_asks_questions(real_services: Services) -> None:
     brief = real_services.advisor.brief("We plan to close the shop on Sundays")
     assert brief.sources == []
