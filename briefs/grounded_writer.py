@@ -101,6 +101,18 @@ _RISK_STATEMENT = re.compile(
     r"wasted?|cost of selling|switch(?:es|ed|ing)? to)\b",
     re.IGNORECASE,
 )
+# "Leave" that names a customer's right or a threat is no harm: "the right to leave without a fee",
+# "customers who threatened to leave".
+_NOT_A_HARM = re.compile(r"\b(?:threat\w*|right|free|able) to leave\b|\b(?:leave|leaving) without\b", re.IGNORECASE)
+# A recommendation says what to do, even when it names what is at stake ("Explain changes in pounds…,
+# including the right to leave", "Do not forecast leaving from…"): a finding, not a risk.
+_RECOMMENDATION = re.compile(
+    r"^(?:do not|don['’]t|never|always|explain|make|keep|offer|stop|start|give|send|ask|tell|use|let|put|"
+    r"move|drop|add|call|ring|train|publish|show|build|fix|measure|track|review|test|pilot|replace|remove|"
+    r"create|run|treat|include|avoid|ensure|consider|introduce|extend|limit|reduce|change|write|allow|"
+    r"require|refund|thank|pay|set)\b",
+    re.IGNORECASE,
+)
 _CLAUSE_END = re.compile(r"[,;:—–]\s")
 _CLOSING = "\"”’')]"  # closing quotation marks and brackets a sentence may end with
 # How a list item that is one clause of a longer sentence ends ("…account managers; and"): quoted
@@ -292,7 +304,7 @@ class GroundedWriter:
         # use the same words ("nobody should have to threaten to leave"), and the cue words alone made
         # them risks to decisions they did not bear on.
         risky = [q for q in sorted(quotes, key=lambda q: -q.score)
-                 if q.text not in used and q.source.kind != "transcript" and _RISK_STATEMENT.search(q.text)
+                 if q.text not in used and q.source.kind != "transcript" and states_a_risk(q.text)
                  and q.score >= RESEARCH_FLOOR]
         picked.risks = risky[:MAX_RISKS]
         used.update(q.text for q in picked.risks)
@@ -608,6 +620,12 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
 
 
 # -- text helpers -----------------------------------------------------------------------------------------
+def states_a_risk(sentence: str) -> bool:
+    """Whether a sentence itself states a harm to customers or to the relationship, rather than naming
+    one in passing, recommending what to do or stating a right."""
+    return not _RECOMMENDATION.match(sentence) and bool(_RISK_STATEMENT.search(_NOT_A_HARM.sub(" ", sentence)))
+
+
 def quotable_sentences(source: Source) -> list[str]:
     """The sentences of a document passage a brief may quote: whole, not a label, a list's lead-in, a
     question to the reader, an aside or the document's own record (who agreed it, when)."""
