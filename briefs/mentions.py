@@ -19,9 +19,15 @@ from knowledge.lexical_index import query_terms
 # part of the real complaints: at 0.15, "email" named a group of 3 about allowance notices).
 UNCOMMON_SHARE = 0.1
 MIN_MENTIONS = 3
-# Words that are uncommon without being about anything: never the name of a group.
+# Words that are uncommon without being about anything: never the name of a group. Time and quantity
+# words say when or how much, not who ("Customers who mention "year"", "…"plus""); days of the week and
+# months stay, as they can name a group ("Saturday" installation slots, the "April" rise).
 GENERAL_WORDS = frozenset(
-    "without even never every first including make makes made still just only ever since also".split()
+    """without even never every first including make makes made still just only ever since also
+    plus extra instead rather whole another other same different really existing next last again
+    already soon later early earlier today tomorrow yesterday time times hour hours minute minutes day
+    days daily week weeks weekly month months monthly year years yearly annual annually team teams
+    people""".split()
 )
 
 

@@ -6,6 +6,9 @@ from briefs.mentions import decision_words, mentions, words_in_several
 def test_decision_words_leave_out_stop_words_short_and_general_words() -> None:
     words = decision_words("We plan to end courtesy credits without notice, even for TV-only homes in 2027.")
     assert words == ["courtesy", "credits", "notice", "homes"]
+    # When and how much are not who: time and quantity words never name a group; a day or month may.
+    words = decision_words("Next year every existing plan costs $10 a month plus tax, billed on Saturday in April.")
+    assert words == ["costs", "billed", "saturday", "april"]
 
 
 def test_a_word_matches_its_common_inflections_as_whole_words() -> None:
