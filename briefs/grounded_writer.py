@@ -194,10 +194,11 @@ class Picked:
                 wanted[said.tone.label] -= 1
                 shown.append(said)
         # The closest complaint and the closest praise are always among them, so both are heard.
-        first_of_each = [next(s for s in shown if s.tone.label == tone)
-                         for tone in ("complaint", "praise") if any(s.tone.label == tone for s in shown)]
-        others = [s for s in shown if s not in first_of_each][:MAX_VERBATIMS - len(first_of_each)]
-        return [s for s in shown if s in first_of_each or s in others]
+        first_of_each = {id(next(s for s in shown if s.tone.label == tone))
+                         for tone in ("complaint", "praise") if any(s.tone.label == tone for s in shown)}
+        others = [id(s) for s in shown if id(s) not in first_of_each][:MAX_VERBATIMS - len(first_of_each)]
+        kept = first_of_each | set(others)
+        return [s for s in shown if id(s) in kept]
 
 
 class Citations:
