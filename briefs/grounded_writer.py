@@ -156,8 +156,6 @@ class Said:
     def same_words_as(self, other: Said) -> bool:
         """Whether the two are the same complaint filed twice (a campaign's template, or one customer
         writing again): quoting it twice tells the reader nothing more."""
-        if _clean(self.source.text) == _clean(other.source.text):
-            return True
         return (self.vector is not None and other.vector is not None
                 and float(self.vector @ other.vector) >= SAME_WORDS)
 

@@ -115,7 +115,8 @@ def load_cases(path: Path, *, documents: Path | None = None, split: str | None =
             case.relevant = [str(r) for r in obj["relevant"]]
             case.judged_not_relevant = [str(r) for r in obj.get("judged_not_relevant") or []]
         else:
-            raise ValueError(f"{where}: a case needs \"expect\" (substrings), \"span\" (with \"file\") or \"relevant\"")
+            raise ValueError(f"{where}: a case needs \"expect\" (substrings), \"span\" (with \"file\") or \"relevant\" "
+                             "(row ids; an empty list only beside \"judged_not_relevant\")")
         if split is None or case.split == split:
             cases.append(case)
     if not cases:
