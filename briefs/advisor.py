@@ -69,6 +69,7 @@ class CustomerFacts:
     unknown: list[str] = field(default_factory=list)  # named but not in the records
     open_promises: list[Any] = field(default_factory=list)  # PromiseView, soonest due first
     checked: bool = False  # False when no records store is available
+    promises_recorded: bool = False  # whether the records hold any promise at all (else there is none to touch)
 
 
 class Writer(Protocol):
@@ -136,12 +137,29 @@ def names_a_decision(text: str) -> bool:
     return any(word not in SMALL_TALK for word in query_terms(_EMOJI.sub(" ", _LINK.sub(" ", text))))
 
 
+# A closing ask for the reader's view after a dash ("… — good idea?", "— what's the customer impact?"): it
+# asks for the brief, it is not part of the decision.
+_ASKING_TAIL = re.compile(
+    r"\s+[—–-]+\s+(?:(?:so\s+)?(?:what|how|good|bad|any|is|are|should|would|could|can|does|do|will|ok|okay|"
+    r"thoughts|realistic|reactions|sound|fair|worth|wise)\b[^—–?]{0,50})\?\s*$",
+    re.IGNORECASE,
+)
+# A decision that is still a question once its framing is gone ("Should long-standing customers get a call…").
+_QUESTION_OPENING = re.compile(
+    r"^(?:should|shall|can|could|may|must|is|are|do|does|did|will|would|has|have|what|which|who|how|why|when|where)\b",
+    re.IGNORECASE,
+)
+
+
 def one_line(question: str, thread: Sequence[str] | None = None, limit: int = 200) -> str:
-    """The decision in one line: the thread's opening message, else the question, without framing."""
-    base = thread[0] if thread else question
-    line = " ".join(decision_core(" ".join(base.split())).split())
+    """The decision in one line: the thread's opening message, else the question, without framing or a
+    closing ask; still a question, it keeps its question mark."""
+    base = " ".join((thread[0] if thread else question).split())
+    line = " ".join(decision_core(_ASKING_TAIL.sub("", base)).split())
     line = re.sub(r"^(decision|proposal)\s*:\s*", "", line, flags=re.IGNORECASE)
     line = line[:1].upper() + line[1:]
+    if base.endswith("?") and _QUESTION_OPENING.match(line):
+        line += "?"
     return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
@@ -268,6 +286,7 @@ class Advisor:
             known = self.records.customers.get_many(named) if named else {}
             quoted = self.records.customers.get_many(list(dict.fromkeys(heard_from))) if heard_from else {}
             promised = self.records.promises.open_for_customers(list(dict.fromkeys(named + heard_from)))
+            recorded = bool(promised and any(promised.values())) or self.records.promises.count(status=None) > 0
         except Exception:  # noqa: BLE001 - a records outage must not cost the user the brief
             log.exception("customer records could not be read; the brief goes on without them")
             return CustomerFacts()
@@ -278,6 +297,7 @@ class Advisor:
             unknown=[c for c in named if c not in known],
             open_promises=promises[:MAX_PROMISES],
             checked=True,
+            promises_recorded=recorded,
         )
 
     def _function(self, text: str, requested: str | None) -> FunctionGuess | None:

@@ -77,7 +77,11 @@ def source_label(source: Source) -> str:
             f"customer {source.customer_id}" if source.customer_id else "",
         ]
     else:
-        bits = [title, source.heading, source.date]
+        # A document whose first heading is its title (PDF, Word) names it once: "Title · Section".
+        path = source.heading.split(" › ") if source.heading else []
+        if path and path[0] == title:
+            path = path[1:]
+        bits = [title, " › ".join(path), source.date]
     # A link where the source has one; never a path on the server, which means nothing to a reader.
     where = str(source.extra.get("permalink") or "")
     if not where and source.source.startswith(("http://", "https://")):

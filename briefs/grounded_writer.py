@@ -71,6 +71,8 @@ BOTTOM_LINE_WORDS = 80
 BOTTOM_QUOTE_WORDS = 18
 RISK_QUOTE_WORDS = 30
 WHOLE_SLACK_WORDS = 4  # a sentence only this much over a quote's word limit is quoted whole
+LABEL_WORDS = 3  # a list's lead-in this short is a label for its items ("Off-culture:"), not a sentence
+MIN_CLAUSE_WORDS = 4  # a quote cut at a clause end keeps at least this much of the clause's sentence
 VERBATIM_CHARS = 320
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*)$")
@@ -92,6 +94,12 @@ _RECORD_KEEPING = re.compile(
     r"^(?:(?:agreed|approved|signed off|endorsed|adopted|ratified) (?:by|on|at)\b|"
     r"(?:last )?(?:reviewed|updated|revised|amended) (?:by|on|in|every)\b|version \d)",
     re.IGNORECASE,
+)
+# A transcript turn: who speaks, then what they said ("CUSTOMER: …", "Agent: …").
+_TURN = re.compile(r"^\s*\**([A-Za-z][\w .'’()-]{0,30}?)\**\s*:\s*(\S.*)$")
+# The speaker who is the customer, whatever the transcript calls them.
+_CUSTOMER_SPEAKER = re.compile(
+    r"^(?:the )?(?:customer|caller|client|member|subscriber|user|guest|patient)\b", re.IGNORECASE
 )
 # A sentence that itself states a harm to customers or to the relationship.
 _RISK_STATEMENT = re.compile(
@@ -182,6 +190,12 @@ class Picked:
         """The complaints among the verbatims considered, most relevant first."""
         return [s for s in self.considered if s.tone.label == "complaint"]
 
+    @property
+    def only_complaints(self) -> bool:
+        """Whether every verbatim found for the decision is a complaint: then how many of them are says
+        nothing about this decision."""
+        return bool(self.feedback) and all(s.tone.label == "complaint" for s in self.feedback)
+
     def shown_feedback(self) -> list[Said]:
         wanted = {"complaint": MAX_COMPLAINTS, "praise": MAX_PRAISE, "neutral": MAX_NEUTRAL}
         shown: list[Said] = []
@@ -268,6 +282,8 @@ class GroundedWriter:
         }
         sections["bottom_line"] = bottom_line(picked, cite)
         cite.also(evidence.research[:FURTHER_READING])
+        # Every verbatim the counts ("5 of the 8 most relevant verbatims") are made of, so they can be checked.
+        cite.also(said.source for said in picked.considered)
         not_quoted = cite.uncited()
         sections, sources = cite.resolve({k: sections[k] for k in SECTION_TITLES if sections.get(k)})
         notes = list(evidence.notes)
@@ -304,7 +320,7 @@ class GroundedWriter:
         # them risks to decisions they did not bear on.
         risky = [q for q in sorted(quotes, key=lambda q: -q.score)
                  if q.text not in used and q.source.kind != "transcript" and states_a_risk(q.text)
-                 and q.score >= RESEARCH_FLOOR]
+                 and q.score >= RESEARCH_FLOOR and not _list_label(q.source, q.text)]
         picked.risks = risky[:MAX_RISKS]
         used.update(q.text for q in picked.risks)
         # Research in retrieval order: the passage retrieval ranked best is quoted first.
@@ -425,7 +441,8 @@ def definition_section(picked: Picked, cite: Citations) -> str:
     lines = []
     for quote in picked.definition:
         where = "Our culture" if quote.source.kind == "culture" else (quote.source.heading or "Our definition")
-        lines.append(f"• {where}: {_quote(quote.text)} {cite(quote.source)}")
+        label = _list_label(quote.source, quote.text)
+        lines.append(f"• {where}{f' ({label})' if label else ''}: {_quote(quote.text)} {cite(quote.source)}")
     if lines or not picked.evidence.definition:
         return "\n".join(lines)
     return "Nothing in our definition of customer-centricity speaks to this directly."
@@ -450,7 +467,9 @@ def customers_section(picked: Picked, cite: Citations) -> str:
     lines = [f"• {_verbatim_excerpt(s.source.text, s.best_sentence)} — {_feedback_facts(s)} {cite(s.source)}"
              for s in picked.shown_feedback()]
     for quote in picked.transcript:
-        when = f" ({quote.source.date})" if quote.source.date else ""
+        facts = ", ".join(f for f in (quote.source.date, f"customer {quote.source.customer_id}"
+                                      if quote.source.customer_id else "") if f)
+        when = f" ({facts})" if facts else ""
         lines.append(f"• From a {quote.source.channel or 'customer'} transcript{when}: {_quote(quote.text)} "
                      f"{cite(quote.source)}")
     return "\n".join(lines) or "No customer feedback in the knowledge base bears on this yet."
@@ -459,6 +478,8 @@ def customers_section(picked: Picked, cite: Citations) -> str:
 def affected_section(picked: Picked, cite: Citations) -> str:
     lines = [f"• {group}" for group in affected_groups(picked, cite)]
     lines += _named_customers(picked.evidence)
+    if not lines and picked.considered:
+        return f"• No one group stands out among the {len(picked.considered)} most relevant verbatims."
     if not lines:
         return ("No customer feedback bears on this yet, so who is affected is not known from our evidence; "
                 "the questions below help find out.")
@@ -488,6 +509,8 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2) -> list[
         if not groups or (len(groups) == 1 and name != "channel" and len(next(iter(groups.values()))) < 2):
             continue
         key, members = max(groups.items(), key=lambda item: len(item[1]))
+        if name == "channel" and all(s.source.channel.lower() == key for s in picked.feedback):
+            continue  # every verbatim found came this way ("who filed a complaint": all of them)
         by_kind.append((_group_name(name, key), members))
     mentioned = _mention_group(picked.evidence.word_shares, considered)
     if mentioned is not None or any(len(members) < total for _, members in by_kind):
@@ -528,10 +551,11 @@ def risks_section(picked: Picked, cite: Citations) -> str:
     complaints = picked.complaints
     if complaints:
         first = complaints[0]
-        lines.append(f"• Today: {len(complaints)} of the {len(picked.considered)} most "
-                     "relevant verbatims are complaints, e.g. "
-                     f"{_said_briefly(first, RISK_QUOTE_WORDS)} "
-                     f"{cite(first.source)}")
+        # Where every verbatim found is a complaint (a complaints inbox), the count tells nothing.
+        share = ("every verbatim found is a complaint" if picked.only_complaints else
+                 f"{len(complaints)} of the {len(picked.considered)} most relevant verbatims "
+                 + ("is a complaint" if len(complaints) == 1 else "are complaints"))
+        lines.append(f"• Today: {share}, e.g. {_said_briefly(first, RISK_QUOTE_WORDS)} {cite(first.source)}")
     for quote in picked.risks:
         lines.append(f"• {_title(quote.source)}: {_quote(quote.text)} {cite(quote.source)}")
     return "\n".join(lines) or (
@@ -541,8 +565,8 @@ def risks_section(picked: Picked, cite: Citations) -> str:
 
 def promises_section(evidence: Evidence) -> str:
     facts = evidence.facts
-    if not facts.checked:
-        return ""
+    if not facts.checked or not facts.promises_recorded:
+        return ""  # no promise is recorded at all: "none touched" would read as checked
     if not facts.open_promises:
         return "• No open promise to the customers named or quoted here."
     now = datetime.now(UTC)
@@ -596,14 +620,17 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
         top_quote = (picked.definition or picked.research)[0]
         # The citation names the document; the label says what kind of evidence this is.
         label = "Our definition" if top_quote.source.kind in OWN_KINDS else "Research says"
+        if listed_under := _list_label(top_quote.source, top_quote.text):
+            label += f" ({listed_under})"
         bullets.append(f"{label}: {_short_quote(top_quote.text)} {cite(top_quote.source)}")
     risk = picked.risks[0] if picked.risks else None
     if risk is not None:
         bullets.append(f"Main risk: {_short_quote(risk.text)} {cite(risk.source)}")
     else:
         considered, complaints = picked.considered, picked.complaints
-        # Complaints among the closest verbatims are the risk the evidence shows, even when praise leads.
-        if complaints and (len(complaints) >= 2 or complaints[0] is considered[0]):
+        # Complaints among the closest verbatims are the risk the evidence shows, even when praise leads;
+        # not where every verbatim found is a complaint, and the same words would follow any question.
+        if complaints and not picked.only_complaints and (len(complaints) >= 2 or complaints[0] is considered[0]):
             refs = "".join(cite(s.source) for s in complaints[:2])
             bullets.append(f"Main risk: it lands on a problem customers already complain about ({len(complaints)} "
                            f"of the {len(considered)} most relevant verbatims) {refs}")
@@ -641,15 +668,53 @@ def quotable_sentences(source: Source) -> list[str]:
 
 
 def _pieces(source: Source) -> list[str]:
-    """Runs of text to split into sentences: every transcript turn and list item stands alone."""
+    """Runs of text to split into sentences: every list item stands alone, and of a transcript only what
+    the customer said (the brief quotes it as what customers told us)."""
+    if source.kind == "transcript":
+        return _customer_turns(source.text)
     pieces: list[str] = []
     for line in source.text.splitlines():
         item = _BULLET.match(line)
-        if source.kind == "transcript" or item or not pieces:
+        if item or not pieces:
             pieces.append(item.group(1) if item else line)
         else:
             pieces[-1] = f"{pieces[-1]} {line}"
     return pieces
+
+
+def _list_label(source: Source, sentence: str) -> str:
+    """The short label a list item sits under ("On-culture:", "Off-culture:", "Don't:"), without its colon,
+    when `sentence` opens such an item of the passage; else "". Without it, an example of what not to do
+    reads as what the organisation stands for."""
+    lines = source.text.splitlines()
+    for index, line in enumerate(lines):
+        item = _BULLET.match(line)
+        if not (item and _clean(item.group(1)).startswith(sentence.rstrip("."))):
+            continue
+        for before in reversed(lines[:index]):
+            if before.strip() and not _BULLET.match(before):
+                label = _clean(before)
+                return label[:-1] if label.endswith(":") and len(label.split()) <= LABEL_WORDS else ""
+        return ""
+    return ""
+
+
+def _customer_turns(text: str) -> list[str]:
+    """The customer's turns of a transcript, without their speaker label; a line with no label goes on
+    with the turn before it. Where no speaker is recognisably the customer, who said what cannot be
+    told, and every line stands alone."""
+    turns: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        turn = _TURN.match(line)
+        if turn:
+            turns.append((turn.group(1), turn.group(2)))
+        elif line.lstrip().startswith("["):
+            turns.append(("", line))  # a note on the call ends the turn before it
+        elif turns and line.strip():
+            turns[-1] = (turns[-1][0], f"{turns[-1][1]} {line.strip()}")
+    # A note in square brackets ("[Promise logged by …]") is the record-keeper's, not the customer's.
+    said = [words.split("[", 1)[0].strip() for speaker, words in turns if _CUSTOMER_SPEAKER.match(speaker)]
+    return [words for words in said if words] or text.splitlines()
 
 
 def _clean(text: str) -> str:
@@ -679,7 +744,16 @@ def _verbatim(text: str) -> str:
         return text[: within[-1]]
     if ends and ends[0] <= VERBATIM_CHARS * 1.5:
         return text[: ends[0]]
-    return text[:VERBATIM_CHARS].rsplit(" ", 1)[0]
+    # No sentence ends in reach: at the last clause end past half the limit, else between words but never
+    # on a dangling word ("…said the technician" rather than "…when the technician").
+    head = text[:VERBATIM_CHARS].rsplit(" ", 1)[0]
+    clauses = [m.start() for m in _CLAUSE_END.finditer(head) if m.start() > VERBATIM_CHARS // 2]
+    if clauses:
+        return head[: clauses[-1]]
+    kept = head.split()
+    while len(kept) > 1 and kept[-1].lower().strip(",;:—–") in _DANGLING:
+        kept.pop()
+    return " ".join(kept).rstrip(" ,;:—–")
 
 
 def _verbatim_excerpt(text: str, around: str = "") -> str:
@@ -714,17 +788,23 @@ def _short_quote(text: str, words: int = BOTTOM_QUOTE_WORDS) -> str:
 
 def _cut_to_words(passage: str, words: int) -> str:
     """`passage` quoted whole when it is at most about `words` words long, else cut at its last sentence or
-    clause end past half the limit, or between words (never after a dangling word), marked with "…"."""
+    clause end within reach (past a third of the limit), or between words (never after a dangling word),
+    marked with "…". A clause end that would leave only the first words of a new sentence ("… In
+    addition") gives way to the sentence end before it."""
     tokens = passage.split()
     if len(tokens) <= words + WHOLE_SLACK_WORDS:
         return _quote(passage)
-    head = " ".join(tokens[:words])
-    ends = [m.start() for m in _CLAUSE_END.finditer(head)] + sentence_ends(head)
-    if ends and max(ends) > len(head) // 2:
-        head = head[: max(ends)]
+    reach = " ".join(tokens[: words + WHOLE_SLACK_WORDS])
+    sentences = sentence_ends(reach)
+    clauses = [m.start() for m in _CLAUSE_END.finditer(reach)
+               if len(reach[max((e for e in sentences if e < m.start()), default=0):m.start()].split())
+               >= MIN_CLAUSE_WORDS]
+    cuts = [cut for cut in sentences + clauses if len(reach[:cut].split()) > words // 3]
+    if cuts:
+        head = reach[: max(cuts)]
     else:
         # A cut between words must not leave the reader on "when I called to" or "we act on the".
-        kept = head.split()
+        kept = tokens[:words]
         while len(kept) > words // 2 and kept[-1].lower().strip(",;:—–") in _DANGLING:
             kept.pop()
         head = " ".join(kept)
@@ -740,7 +820,8 @@ def _said_briefly(said: Said, words: int = BOTTOM_QUOTE_WORDS) -> str:
     if len(whole.split()) <= words + WHOLE_SLACK_WORDS:
         return _quote(whole)
     start = whole.find(_clean(said.best_sentence)) if said.best_sentence else -1
-    return _cut_to_words(whole[max(start, 0):], words)
+    # Words left out before the quote are marked, as in "What customers told us".
+    return ("…" if start > 0 else "") + _cut_to_words(whole[max(start, 0):], words)
 
 
 def _within_words(bullets: list[str], limit: int) -> list[str]:
@@ -809,7 +890,11 @@ def _feedback_facts(said: Said) -> str:
     source = said.source
     tone = f"{source.feedback_score}/10" if not said.tone.inferred and source.feedback_score is not None else (
         f"{said.tone.label}, inferred from the text")
-    channel = "" if source.channel.lower() == said.tone.label else source.channel
+    channel = source.channel
+    if channel.lower() == said.tone.label:
+        channel = ""  # "complaint, complaint" says nothing twice
+    elif channel.lower() == "complaint":
+        channel = "filed as a complaint"  # beside a tone read otherwise, the bare channel name reads as a contradiction
     facts = [tone, source.date, channel, f"customer {source.customer_id}" if source.customer_id else ""]
     return ", ".join(f for f in facts if f)
 

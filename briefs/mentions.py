@@ -23,12 +23,15 @@ MIN_MENTIONS = 3
 # words say when or how much, not who ("Customers who mention "year"", "…"plus""); days of the week and
 # months stay, as they can name a group ("Saturday" installation slots, the "April" rise).
 GENERAL_WORDS = frozenset(
-    """without even never every first including make makes made still just only ever since also
+    """without within even never every first including make makes made still just only ever since also
     plus extra instead rather whole another other same different really existing next last again
     already soon later early earlier today tomorrow yesterday time times hour hours minute minutes day
     days daily week weeks weekly month months monthly year years yearly annual annually team teams
     people""".split()
 )
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
 
 
 def decision_words(decision: str) -> list[str]:
@@ -38,8 +41,10 @@ def decision_words(decision: str) -> list[str]:
 
 
 def mentions(word: str, text: str) -> bool:
-    """Whether `text` uses `word` in any common inflection ("credit", "credits", "credited")."""
-    return re.search(rf"\b{re.escape(stem(word))}\w*", text, re.IGNORECASE) is not None
+    """Whether `text` uses `word` in any common inflection ("credit", "credits", "credited"); a longer word
+    that merely starts with it does not count ("lark" is not "Larkspur")."""
+    wanted = stem(word)
+    return any(stem(found) == wanted for found in _TOKEN.findall(text.lower()))
 
 
 def words_in_several(decision: str, texts: Iterable[str], *, at_least: int = 2) -> list[str]:

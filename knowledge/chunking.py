@@ -17,6 +17,13 @@ MAX_CHARS = 900
 MIN_CHARS = 150
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
+# The same where the writer does not capitalise ("i called them. they said…"): any letter may open a sentence.
+_SENTENCE_END_ANY_CASE = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“‘(]?[A-Za-z0-9])")
+_LOWERCASE_OPENING = re.compile(r"[.!?…][\"”’)]*\s+[\"“‘(]?[a-z]")
+# Full stops that end no sentence: a title before a name ("Ms. Kimberly Clark"), "e.g.", "vs.", and "No."
+# or a month before a number ("No. 3", "Feb. 2").
+_TITLE_STOP = re.compile(r"(?:^|[\s(\"“‘])(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|Sr|Jr|vs|cf|e\.g|i\.e|E\.g|I\.e)\.$")
+_NUMBER_STOP = re.compile(r"(?:^|[\s(])(?:No|Nos|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
 
 
 @dataclass
@@ -40,7 +47,15 @@ def split_sentences(text: str) -> list[str]:
 def sentence_ends(text: str) -> list[int]:
     """Where each sentence of `text` ends but the last, closing quotation marks and brackets included,
     so `text[:end]` is the exact opening of the text up to a whole sentence."""
-    return [match.start() + len(match.group().rstrip()) for match in _SENTENCE_END.finditer(text)]
+    capitalised = len(_SENTENCE_END.findall(text))
+    pattern = _SENTENCE_END_ANY_CASE if len(_LOWERCASE_OPENING.findall(text)) > max(capitalised, 1) else _SENTENCE_END
+    ends: list[int] = []
+    for match in pattern.finditer(text):
+        before = text[: match.start()]
+        if _TITLE_STOP.search(before[-8:]) or (_NUMBER_STOP.search(before[-8:]) and text[match.end():][:1].isdigit()):
+            continue
+        ends.append(match.start() + len(match.group().rstrip()))
+    return ends
 
 
 def _cut_long(text: str) -> list[str]:

@@ -93,16 +93,23 @@ def _read_text(path: Path) -> str:
 
 
 def _take_header_fields(lines: list[str], doc: LoadedDocument) -> list[str]:
-    """Pull `Date:` / `Customer:` / `Channel:` lines from the first lines into metadata."""
+    """Pull `Date:` / `Customer:` / `Channel:` lines from the document's header into metadata.
+
+    The header is the first lines, up to the blank line after its fields, and declares each field
+    once: a transcript's early turns ("CUSTOMER: I want to leave.") are what was said, not fields."""
     kept: list[str] = []
+    taken: set[str] = set()
+    header_ended = False
     for index, line in enumerate(lines):
-        if index < 12:
+        header_ended = header_ended or index >= 12 or bool(taken and not line.strip())
+        if not header_ended:
             date = _DATE_LINE.match(line)
-            if date and not doc.date:
-                doc.date = date.group(2)
             header = _HEADER_FIELD.match(line)
-            if header:
-                name = header.group(1).lower().replace(" id", "")
+            name = header.group(1).lower().replace(" id", "") if header else ""
+            if date and not doc.date and "date" not in taken:
+                doc.date = date.group(2)
+            if header and name not in taken:
+                taken.add(name)
                 value = header.group(2).strip().strip("*").strip()
                 if name == "customer":
                     match = re.search(r"\b([A-Z]{1,3}\d{3,})\b", value)

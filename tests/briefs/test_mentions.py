@@ -15,6 +15,14 @@ def test_a_word_matches_its_common_inflections_as_whole_words() -> None:
     assert mentions("credits", "They never credited my account.")
     assert mentions("credit", "Two CREDITS were missing.")
     assert not mentions("credit", "An accredited installer came.")
+    assert mentions("outages", "Another outage tonight.") and mentions("billing", "I was billed twice.")
+    # A longer word that only starts with it is another word: the chatbot "Lark" is not "Larkspur".
+    assert not mentions("lark", "Larkspur's fine. Not exciting.")
+    assert mentions("line", "The lines were down.") and not mentions("line", "Reliable when online.")
+
+
+def test_a_preposition_never_names_a_group() -> None:
+    assert decision_words("Tell them we will call back within two working days.") == ["tell", "call", "back", "working"]
 
 
 def test_words_in_several_counts_texts_not_occurrences() -> None:

@@ -10,6 +10,7 @@ from briefs.grounded_writer import (
     BOTTOM_QUOTE_WORDS,
     VERBATIM_CHARS,
     Said,
+    _feedback_facts,
     _said_briefly,
     _short_quote,
     _verbatim,
@@ -109,11 +110,25 @@ def test_an_excerpt_is_always_the_customers_own_words(text: str, pick: int) -> N
 
 
 def test_a_short_quote_cut_between_words_does_not_end_on_a_dangling_word() -> None:
-    sentence = ("It occurs to me that when we use scores as a tool for managing people we act on the staff, "
+    sentence = ("It occurs to me that when we use scores as a tool for managing people we act on the wishes of "
                 "the customers and the balance of power between them.")
     quoted = _short_quote(sentence, words=18)
     assert quoted.endswith("”…"), "the cut is marked outside the quotation marks"
     assert _inside_quotes(quoted) == "It occurs to me that when we use scores as a tool for managing people we act"
+
+
+def test_a_short_quote_reaches_a_clause_end_just_past_the_limit_rather_than_stop_mid_phrase() -> None:
+    sentence = ("It occurs to me that when we use scores as a tool for managing people we act on the staff, "
+                "the customers and the balance of power between them.")
+    assert _inside_quotes(_short_quote(sentence, words=18)) == (
+        "It occurs to me that when we use scores as a tool for managing people we act on the staff")
+
+
+def test_a_short_quote_does_not_end_on_the_first_words_of_a_new_sentence() -> None:
+    passage = ("The technician charged me $37.05 for a visit about a fault on their own line outside. "
+               "In addition, the outsourced support could not see the charge and kept transferring me.")
+    inside = _inside_quotes(_short_quote(passage, words=18))
+    assert inside == "The technician charged me $37.05 for a visit about a fault on their own line outside."
 
 
 def test_a_sentence_just_over_the_limit_is_quoted_whole() -> None:
@@ -138,6 +153,69 @@ def test_a_verbatim_in_a_line_runs_on_from_its_closest_sentence_so_its_meaning_i
     inside = _inside_quotes(_said_briefly(said))
     assert inside == f"{closest} Priya sorted the direct debit"
     assert inside in text and len(inside.split()) <= BOTTOM_QUOTE_WORDS
-    # From a later closest sentence, the quote starts there.
+    # From a later closest sentence, the quote starts there, and the words left out before it are marked.
     later = Said(score=0.6, source=said.source, tone=said.tone, best_sentence="Brilliant.")
-    assert _said_briefly(later) == "“Brilliant.”"
+    assert _said_briefly(later) == "…“Brilliant.”"
+
+
+def test_a_verbatim_with_no_sentence_end_in_reach_is_not_cut_on_a_dangling_word() -> None:
+    text = " we waited all day at home for the technician and nobody came or called us back about the visit" * 5
+    quoted = _verbatim(text)
+    assert " ".join(text.split()).startswith(quoted) and len(quoted) <= VERBATIM_CHARS
+    assert quoted.endswith("we waited all day at home"), "not on “…at home for the”"
+
+
+def test_a_complaints_channel_beside_another_tone_says_how_the_words_were_filed() -> None:
+    def facts(channel: str, tone: str) -> str:
+        source = Source(id="f1", kind="feedback", source="inbox.csv", title="", text="The cap is too small.",
+                        score=0.5, customer_id="R1", date="2015-06-17", channel=channel)
+        return _feedback_facts(Said(0.5, source, Tone(tone, inferred=True)))
+
+    assert facts("complaint", "neutral") == (
+        "neutral, inferred from the text, 2015-06-17, filed as a complaint, customer R1")
+    assert facts("complaint", "complaint") == "complaint, inferred from the text, 2015-06-17, customer R1"
+    assert facts("email", "praise") == "praise, inferred from the text, 2015-06-17, email, customer R1"
+
+
+def test_of_a_transcript_only_what_the_customer_said_is_quotable() -> None:
+    from briefs.grounded_writer import quotable_sentences
+
+    text = ("Call transcript: technician did not arrive\n"
+            "Staff: Joanne Price, scheduling team\n"
+            "JOANNE: No. I'll text you the scheduling team's direct line, 01632 960275.\n"
+            "CUSTOMER: That would help. Last time I was twenty minutes in the menu before I got anyone.\n"
+            "And then they cut me off when I finally got through to the right team.\n"
+            "OWEN: I'm sorry about that too, I'll note it on your account today.\n"
+            "CUSTOMER: We will see if anyone remembers this time. [Promise logged by owen: call back Friday]\n"
+            "[Credit of £30 applied automatically to the customer's account.]")
+    transcript = Source(id="t", kind="transcript", source="", title="", text=text, score=0.0)
+    assert quotable_sentences(transcript) == [
+        "Last time I was twenty minutes in the menu before I got anyone.",
+        "And then they cut me off when I finally got through to the right team.",
+        "We will see if anyone remembers this time."]
+
+
+def test_a_transcript_whose_customer_cannot_be_told_is_quoted_line_by_line() -> None:
+    from briefs.grounded_writer import quotable_sentences
+
+    text = "A: We will call you back within the hour today.\nB: Nobody has called me back in three weeks now."
+    transcript = Source(id="t", kind="transcript", source="", title="", text=text, score=0.0)
+    assert quotable_sentences(transcript) == ["A: We will call you back within the hour today.",
+                                              "B: Nobody has called me back in three weeks now."]
+
+
+def test_a_list_item_is_quoted_with_the_short_label_it_sits_under() -> None:
+    from briefs.grounded_writer import _list_label, states_a_risk
+
+    text = ("One complaint is usually a hundred customers' problem.\n\nOn-culture:\n\n"
+            "- Advisers suggesting fixes to the phone menu based on where callers get lost.\n\n"
+            "Off-culture:\n\n- Asking a customer to \"give me a 10 on the survey, it really helps me\".\n\n"
+            "What this means for the next price decision:\n\n- Watch the quiet customers we lose.")
+    culture = Source(id="c", kind="culture", source="", title="", text=text, score=0.0)
+    assert _list_label(culture, "Asking a customer to \"give me a 10 on the survey, it really helps me\".") == (
+        "Off-culture")
+    practice = "Advisers suggesting fixes to the phone menu based on where callers get lost."
+    assert _list_label(culture, practice) == "On-culture" and states_a_risk(practice)
+    # A lead-in that is a sentence is not a label; a sentence that is no list item has none.
+    assert _list_label(culture, "Watch the quiet customers we lose.") == ""
+    assert _list_label(culture, "One complaint is usually a hundred customers' problem.") == ""

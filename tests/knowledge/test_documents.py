@@ -171,6 +171,27 @@ def test_sentences_keep_their_closing_quotation_marks_and_brackets(tmp_path: Pat
     assert " ".join(p.text for p in passages) == paragraph
 
 
+@pytest.mark.parametrize(("text", "sentences"), [
+    # A title before a name ends no sentence: split there, a quote lost its subject and read as the
+    # customer's own words ("Kimberly Clark, agreed that…").
+    ("The supervisor on my account, Ms. Kimberly Clark, agreed it was a referral. Nothing came of it.",
+     ["The supervisor on my account, Ms. Kimberly Clark, agreed it was a referral.", "Nothing came of it."]),
+    ("Paid on Feb. 2 for unit No. 3, e.g. The Annex. Then the bill came again.",
+     ["Paid on Feb. 2 for unit No. 3, e.g. The Annex.", "Then the bill came again."]),
+    # "No." is a word of its own when no number follows it.
+    ("Did they call back? No. I rang them twice.", ["Did they call back?", "No.", "I rang them twice."]),
+    # A writer who never capitalises still writes sentences.
+    ("i have been a customer for 15 months. during this time the service was spotty. the technician says it is fine.",
+     ["i have been a customer for 15 months.", "during this time the service was spotty.",
+      "the technician says it is fine."]),
+    # One lowercase opening among capitalised sentences is not that writer.
+    ("Prices rose by 3.5 percent. and then again. The letter came late.",
+     ["Prices rose by 3.5 percent. and then again.", "The letter came late."]),
+])
+def test_sentences_end_where_the_writer_ended_them(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences
+
+
 @pytest.mark.parametrize("name", sorted(DAMAGED))
 def test_damaged_documents_are_unreadable_input_saying_what_to_do(tmp_path: Path, name: str) -> None:
     path = DAMAGED[name](tmp_path / name)
@@ -295,3 +316,20 @@ def test_a_pdf_heading_after_a_full_line_ending_a_sentence_heads_what_follows(tm
     costs = next(b for b in doc.blocks if b.text.startswith("Most households took time off"))
     assert costs.headings[-1] == "What it costs customers"
     assert all("What it costs customers" not in b.text for b in doc.blocks)
+
+
+@pytest.mark.parametrize("layout", ["txt", "md"])
+def test_a_transcript_s_early_turns_are_what_was_said_not_header_fields(tmp_path: Path, layout: str) -> None:
+    header = "Date: 2026-04-09\nChannel: phone\nCustomer: C00105 (household)\nStaff: Mark, Stay Team\n"
+    turns = ("MARK: You're through to the Stay Team.\nCUSTOMER: I've more or less decided to leave.\n"
+             "MARK: Can I ask why?\nCUSTOMER: Your letter. Another price rise.\n")
+    if layout == "txt":
+        (tmp_path / "call.txt").write_text("Call transcript: price rise\n" + header + "\n" + turns)
+    else:
+        (tmp_path / "call.md").write_text("# Call transcript: price rise\n\n" + header + "\n" + turns)
+    doc = load_document(tmp_path / f"call.{layout}", line_blocks=True)
+    assert (doc.date, doc.fields) == ("2026-04-09", {"channel": "phone", "customer_id": "C00105"})
+    said = [b.text for b in doc.blocks]
+    assert "CUSTOMER: I've more or less decided to leave." in said
+    assert "CUSTOMER: Your letter. Another price rise." in said
+    assert not any(text.startswith(("Date:", "Channel:", "Customer: C00105")) for text in said)
