@@ -21,6 +21,7 @@ from typing import Any
 
 from briefs.advisor import Advisor
 from briefs.brief import Brief, citation_validity, normalise, quote_fidelity
+from knowledge.chunking import split_sentences
 from knowledge.evaluation import Case, judge, summarise
 from knowledge.retrieval import Retriever
 
@@ -72,7 +73,11 @@ class EvidenceLabels:
         if quote in known:
             return known[quote]
         # A bottom-line quote is the head of a sentence (cut at a clause): the sentence it starts.
-        return next((label for text, label in known.items() if quote and text.startswith(quote)), None)
+        found = next((label for text, label in known.items() if quote and text.startswith(quote)), None)
+        if found is None and len(sentences := split_sentences(quote)) > 1:
+            # A sentence quoted with the finding after it is judged by the sentence that was chosen.
+            return self.find(line, sentences[0])
+        return found
 
 
 def _bare(text: str) -> str:

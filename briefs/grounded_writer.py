@@ -95,6 +95,11 @@ _RECORD_KEEPING = re.compile(
     r"(?:last )?(?:reviewed|updated|revised|amended) (?:by|on|in|every)\b|version \d)",
     re.IGNORECASE,
 )
+# What a finding reports and a set-up does not: a share or a rate ("2.9%", "one in five", "half as many").
+_FINDING = re.compile(
+    r"\d\s?%|\bper ?cent\b|\b(?:one|two|three|four|\d+) in (?:\w+)\b|\b(?:half|twice|double|a third|a quarter)\b",
+    re.IGNORECASE,
+)
 # A transcript turn: who speaks, then what they said ("CUSTOMER: …", "Agent: …").
 _TURN = re.compile(r"^\s*\**([A-Za-z][\w .'’()-]{0,30}?)\**\s*:\s*(\S.*)$")
 # The speaker who is the customer, whatever the transcript calls them.
@@ -449,7 +454,7 @@ def definition_section(picked: Picked, cite: Citations) -> str:
 
 
 def research_section(picked: Picked, cite: Citations) -> str:
-    lines = [f"• {_title(q.source)}: {_quote(q.text)} {cite(q.source)}" for q in picked.research]
+    lines = [f"• {_title(q.source)}: {_quote(_with_its_finding(q))} {cite(q.source)}" for q in picked.research]
     if lines:
         return "\n".join(lines)
     stated_risks = [q for q in picked.risks if q.source.kind == "research"]
@@ -559,7 +564,8 @@ def risks_section(picked: Picked, cite: Citations) -> str:
     for quote in picked.risks:
         lines.append(f"• {_title(quote.source)}: {_quote(quote.text)} {cite(quote.source)}")
     return "\n".join(lines) or (
-        "No risk to customers is documented in the knowledge base; the questions below help find one."
+        # Only what was found and read is known: a passage listed under Sources may still name a risk.
+        "No passage found states a risk to customers directly; the questions below help find one."
     )
 
 
@@ -697,6 +703,22 @@ def _list_label(source: Source, sentence: str) -> str:
                 return label[:-1] if label.endswith(":") and len(label.split()) <= LABEL_WORDS else ""
         return ""
     return ""
+
+
+def _with_its_finding(quote: Quote) -> str:
+    """The quoted sentence, and the sentence after it when that one reports in figures what this one only
+    sets up: "For 400 customers chosen at random, an adviser phoned…" is worth little without "2.9% of
+    this group left…, against 5.8%…"."""
+    if _FINDING.search(quote.text):
+        return quote.text
+    for piece in _pieces(quote.source):
+        sentences = split_sentences(_clean(piece))
+        if quote.text in sentences:
+            after = sentences.index(quote.text) + 1
+            if after < len(sentences) and _FINDING.search(sentences[after]) and len(sentences[after]) <= 400:
+                return f"{quote.text} {sentences[after]}"
+            break
+    return quote.text
 
 
 def _customer_turns(text: str) -> list[str]:

@@ -1,0 +1,67 @@
+"""What the brief quotes from documents and transcripts besides verbatims: whose words, with what label,
+and with the finding a set-up sentence leads to."""
+
+from briefs.grounded_writer import Quote, _list_label, _with_its_finding, quotable_sentences, states_a_risk
+from knowledge.retrieval import Source
+
+
+def test_of_a_transcript_only_what_the_customer_said_is_quotable() -> None:
+    text = ("Call transcript: technician did not arrive\n"
+            "Staff: Joanne Price, scheduling team\n"
+            "JOANNE: No. I'll text you the scheduling team's direct line, 01632 960275.\n"
+            "CUSTOMER: That would help. Last time I was twenty minutes in the menu before I got anyone.\n"
+            "And then they cut me off when I finally got through to the right team.\n"
+            "OWEN: I'm sorry about that too, I'll note it on your account today.\n"
+            "CUSTOMER: We will see if anyone remembers this time. [Promise logged by owen: call back Friday]\n"
+            "[Credit of £30 applied automatically to the customer's account.]")
+    transcript = Source(id="t", kind="transcript", source="", title="", text=text, score=0.0)
+    assert quotable_sentences(transcript) == [
+        "Last time I was twenty minutes in the menu before I got anyone.",
+        "And then they cut me off when I finally got through to the right team.",
+        "We will see if anyone remembers this time."]
+
+
+def test_a_transcript_whose_customer_cannot_be_told_is_quoted_line_by_line() -> None:
+    text = "A: We will call you back within the hour today.\nB: Nobody has called me back in three weeks now."
+    transcript = Source(id="t", kind="transcript", source="", title="", text=text, score=0.0)
+    assert quotable_sentences(transcript) == ["A: We will call you back within the hour today.",
+                                              "B: Nobody has called me back in three weeks now."]
+
+
+def test_a_list_item_is_quoted_with_the_short_label_it_sits_under() -> None:
+    text = ("One complaint is usually a hundred customers' problem.\n\nOn-culture:\n\n"
+            "- Advisers suggesting fixes to the phone menu based on where callers get lost.\n\n"
+            "Off-culture:\n\n- Asking a customer to \"give me a 10 on the survey, it really helps me\".\n\n"
+            "What this means for the next price decision:\n\n- Watch the quiet customers we lose.")
+    culture = Source(id="c", kind="culture", source="", title="", text=text, score=0.0)
+    assert _list_label(culture, "Asking a customer to \"give me a 10 on the survey, it really helps me\".") == (
+        "Off-culture")
+    practice = "Advisers suggesting fixes to the phone menu based on where callers get lost."
+    assert _list_label(culture, practice) == "On-culture" and states_a_risk(practice)
+    # A lead-in that is a sentence is not a label; a sentence that is no list item has none.
+    assert _list_label(culture, "Watch the quiet customers we lose.") == ""
+    assert _list_label(culture, "One complaint is usually a hundred customers' problem.") == ""
+
+
+def test_a_sentence_that_sets_up_a_study_is_quoted_with_the_finding_after_it() -> None:
+    text = ("For 400 customers chosen at random, an adviser phoned before the letter arrived. "
+            "2.9% of this group left in the ninety days, against 5.8% of customers who only received the letter. "
+            "About one in five moved to a cheaper plan.")
+    research = Source(id="r", kind="research", source="", title="", text=text, score=0.0)
+    setup = "For 400 customers chosen at random, an adviser phoned before the letter arrived."
+    finding = "2.9% of this group left in the ninety days, against 5.8% of customers who only received the letter."
+    assert _with_its_finding(Quote(0.6, research, setup)) == f"{setup} {finding}"
+    # A sentence that reports a figure itself stands alone, and so does one followed by no figure.
+    assert _with_its_finding(Quote(0.6, research, finding)) == finding
+    plain = Source(id="p", kind="research", source="", title="", text="We phoned them first. They liked it.",
+                   score=0.0)
+    assert _with_its_finding(Quote(0.6, plain, "We phoned them first.")) == "We phoned them first."
+
+
+def test_a_quote_carrying_its_finding_is_judged_by_the_sentence_that_was_chosen() -> None:
+    from briefs.evaluation import EvidenceLabels, SentenceLabel
+
+    labels = EvidenceLabels(by_line={3: {"We phoned 400 customers first.": SentenceLabel(True, "finding")}})
+    assert labels.find(3, "We phoned 400 customers first. 2.9% of them left, against 5.8%.") == SentenceLabel(
+        True, "finding")
+    assert labels.find(3, "Nobody was phoned. 2.9% of them left.") is None
