@@ -65,3 +65,38 @@ def test_a_quote_carrying_its_finding_is_judged_by_the_sentence_that_was_chosen(
     assert labels.find(3, "We phoned 400 customers first. 2.9% of them left, against 5.8%.") == SentenceLabel(
         True, "finding")
     assert labels.find(3, "Nobody was phoned. 2.9% of them left.") is None
+
+
+def _complaints_inbox_pick(texts: list[str]):  # type: ignore[no-untyped-def]
+    """What a brief has picked from a knowledge base where every verbatim came in as a complaint."""
+    import numpy as np
+
+    from briefs.advisor import Evidence
+    from briefs.grounded_writer import Picked, Said
+    from briefs.tone import Tone
+
+    sources = [Source(id=f"f{n}", kind="feedback", source="inbox.csv", title=f"Feedback {n}", text=text,
+                      score=0.5, channel="complaint", customer_id=f"R{n}") for n, text in enumerate(texts)]
+    evidence = Evidence(question="Stop refunds for short outages?", decision="Stop refunds for short outages",
+                        vector=np.zeros(3), lenses=[], definition=[], culture=[], research=[], transcripts=[],
+                        complaints=[], praise=[], middle=[], unscored=sources, function=None, customers=[])
+    return Picked(evidence=evidence, feedback=[Said(0.5, s, Tone("complaint", inferred=True)) for s in sources])
+
+
+def test_in_a_complaints_inbox_the_share_of_complaints_is_not_offered_as_a_risk_or_a_group() -> None:
+    from briefs.grounded_writer import Citations, affected_section, bottom_line, risks_section
+
+    picked = _complaints_inbox_pick([f"The service dropped for the {n}th time this month and nobody credited me."
+                                     for n in range(8)])
+    cite = Citations()
+    assert picked.only_complaints
+    assert "Main risk" not in bottom_line(picked, cite) and "filed a complaint" not in bottom_line(picked, cite)
+    assert affected_section(picked, cite) == "• No one group stands out among the 8 most relevant verbatims."
+    assert risks_section(picked, cite).startswith("• Today: every verbatim found is a complaint, e.g. ")
+    # One verbatim read otherwise, and the count says something again.
+    from briefs.tone import Tone
+
+    picked.feedback[5].tone = Tone("neutral", inferred=True)
+    assert not picked.only_complaints
+    assert "Main risk: it lands on a problem customers already complain about (7 of the 8" in bottom_line(picked, cite)
+    assert risks_section(picked, cite).startswith("• Today: 7 of the 8 most relevant verbatims are complaints")
