@@ -196,11 +196,21 @@ _CONTACT_FIELD = re.compile(r"^\w[\w .-]{0,24}:\s*(?:\S*(?:@|://)\S*|[^\sA-Z]+|\
 
 
 def _looks_like_heading(paragraph: str) -> bool:
+    """A short line that ends no sentence; a longer one too when it is in Title Case, as a blog post's
+    title is ("Marketing and Customer Experience: 6 Core Emotional Needs That Shape Human Behaviour…")."""
     line = paragraph.strip()
+    short = len(line) <= 90 and len(line.split()) <= 14
+    titled = len(line) <= TITLE_MAX_CHARS and len(line.split()) <= 20 and _title_case(line)
     return (
-        "\n" not in line and 0 < len(line) <= 90 and not line.endswith((".", ",", ";", ":")) and len(line.split()) <= 14
+        "\n" not in line and 0 < len(line) and (short or titled) and not line.endswith((".", ",", ";", ":"))
         and not _ATTRIBUTION.match(line) and "@" not in line and "://" not in line
     )
+
+
+def _title_case(line: str) -> bool:
+    """Most of the line's longer words start with a capital."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z’']+", line) if len(w) >= 4]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 def _dateline(paragraph: str) -> str | None:

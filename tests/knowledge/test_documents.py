@@ -37,6 +37,19 @@ def test_plain_text_title_and_heading_lines(tmp_path: Path) -> None:
     assert doc.blocks[1].headings == ("A heading line",)
 
 
+def test_a_long_title_case_line_heads_a_new_post_but_a_long_sentence_does_not(tmp_path: Path) -> None:
+    # A saved blog holding several posts: a later post's title is longer than a section heading.
+    post = "Marketing and Customer Experience: 6 Core Emotional Needs That Shape Human Behaviour (Part 2 – Control)"
+    aside = "I would love to get your feedback on what I have written here and on what you think of it so far?"
+    path = tmp_path / "blog.txt"
+    path.write_text(f"First post\n\nIts only paragraph.\n\n{post}\n\nThe need for control matters.\n\n"
+                    f"{aside}\n\nThe end of the second post.\n", encoding="utf-8")
+    doc = load_document(path)
+    assert len(post) > 90 and len(aside) > 90
+    assert [b.headings for b in doc.blocks] == [(), (post,), (post,), (post,)]
+    assert doc.blocks[2].text == aside
+
+
 def test_the_source_of_a_quotation_is_not_a_heading(tmp_path: Path) -> None:
     path = tmp_path / "article.txt"
     path.write_text(
