@@ -25,7 +25,8 @@ from langchain_core.embeddings import Embeddings
 
 from briefs.advisor import Evidence
 from briefs.brief import SECTION_TITLES, Brief
-from briefs.mentions import MIN_MENTIONS, UNCOMMON_SHARE, mentions
+from briefs.lenses import stem
+from briefs.mentions import MIN_MENTIONS, UNCOMMON_SHARE, word_stems
 from briefs.tone import Tone
 from knowledge.chunking import sentence_ends, split_sentences
 from knowledge.embeddings import as_vectors
@@ -536,10 +537,11 @@ def _mention_group(word_shares: dict[str, float], considered: list[Said]) -> tup
     """The decision word that picks out most of the closest verbatims while being uncommon in the
     knowledge base as a whole, and the verbatims that use it; None when no word does."""
     best: tuple[float, str, list[Said]] | None = None
+    stems = [word_stems(s.source.text) for s in considered]
     for word, share in word_shares.items():
         if share >= UNCOMMON_SHARE:
             continue
-        members = [s for s in considered if mentions(word, s.source.text)]
+        members = [s for s, used in zip(considered, stems, strict=True) if stem(word) in used]
         if len(members) < MIN_MENTIONS:
             continue
         weight = len(members) * -math.log(max(share, 1e-4))

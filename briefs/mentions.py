@@ -43,11 +43,15 @@ def decision_words(decision: str) -> list[str]:
 def mentions(word: str, text: str) -> bool:
     """Whether `text` uses `word` in any common inflection ("credit", "credits", "credited"); a longer word
     that merely starts with it does not count ("lark" is not "Larkspur")."""
-    wanted = stem(word)
-    return any(stem(found) == wanted for found in _TOKEN.findall(text.lower()))
+    return stem(word) in word_stems(text)
+
+
+def word_stems(text: str) -> set[str]:
+    """The stems of the words a text uses: made once per text, however many words are looked up in it."""
+    return {stem(found) for found in set(_TOKEN.findall(text.lower()))}
 
 
 def words_in_several(decision: str, texts: Iterable[str], *, at_least: int = 2) -> list[str]:
     """The decision words that at least `at_least` of these texts use."""
-    texts = list(texts)
-    return [w for w in decision_words(decision) if sum(mentions(w, t) for t in texts) >= at_least]
+    stems = [word_stems(t) for t in texts]
+    return [w for w in decision_words(decision) if sum(stem(w) in used for used in stems) >= at_least]
