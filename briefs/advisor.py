@@ -24,12 +24,10 @@ from briefs.tone import Tone, ToneModel, tone_of_score
 from knowledge.lexical_index import query_terms
 from knowledge.retrieval import Retriever, SearchRequest, Source, decision_core
 from knowledge.vector_store import mean_direction
+from records.score_bands import DEFAULT_BANDS, ScoreBands
 
 log = logging.getLogger(__name__)
 
-COMPLAINT = (0, 6)
-PRAISE = (9, 10)
-MIDDLE = (7, 8)
 _CUSTOMER_ID = re.compile(r"\b[A-Z]{1,3}\d{4,}\b")
 MAX_QUESTION_CHARS = 4000
 MAX_PROMISES = 5
@@ -102,6 +100,8 @@ class Evidence:
     ranked_feedback: list[Source] = field(default_factory=list)
     # Decision words that several verbatims use, with the share of all indexed passages that use each.
     word_shares: dict[str, float] = field(default_factory=dict)
+    # Which scores the organisation reads as complaints and which as praise.
+    bands: ScoreBands = DEFAULT_BANDS
 
     @property
     def feedback(self) -> list[Source]:
@@ -119,7 +119,7 @@ class Evidence:
         if source.id in self.tones:
             return self.tones[source.id]
         score = source.feedback_score
-        return tone_of_score(score) if score is not None else Tone("neutral", inferred=True)
+        return tone_of_score(score, self.bands) if score is not None else Tone("neutral", inferred=True)
 
     def all_sources(self) -> list[Source]:
         seen: set[str] = set()
@@ -173,6 +173,7 @@ class Advisor:
         writer: Writer,
         records: CustomerRecords | None = None,
         tone_model: ToneModel | None = None,
+        bands: ScoreBands = DEFAULT_BANDS,
     ) -> None:
         # Hybrid retrieval over the knowledge base.
         self.retriever = retriever
@@ -186,6 +187,8 @@ class Advisor:
         self.records = records
         # Reads complaint, praise or neutral from the words of feedback that has no score.
         self.tone_model = tone_model
+        # Which scores are complaints and which praise (FEEDBACK_SCORE_BANDS).
+        self.bands = bands
 
     def gather(
         self,
@@ -210,9 +213,9 @@ class Advisor:
             "culture": SearchRequest(k=2, kinds=("culture",)),
             "research": SearchRequest(k=5, kinds=("research",)),
             "transcripts": SearchRequest(k=2, kinds=("transcript",)),
-            "complaints": SearchRequest(k=4, kinds=("feedback",), score_range=COMPLAINT),
-            "praise": SearchRequest(k=4, kinds=("feedback",), score_range=PRAISE),
-            "middle": SearchRequest(k=2, kinds=("feedback",), score_range=MIDDLE),
+            "complaints": SearchRequest(k=4, kinds=("feedback",), score_range=self.bands.complaint),
+            "praise": SearchRequest(k=4, kinds=("feedback",), score_range=self.bands.praise),
+            "middle": SearchRequest(k=2, kinds=("feedback",), score_range=self.bands.neutral),
             "feedback": SearchRequest(k=8, kinds=("feedback",)),
             # What the knowledge base "hears" near the decision, whatever its kind: evidence for the lenses.
             "nearest": SearchRequest(k=5, nearest=True),
@@ -250,6 +253,7 @@ class Advisor:
             function=guess,
             customers=named,
             ranked_feedback=found["feedback"],
+            bands=self.bands,
         )
         evidence.tones = self._tones(evidence.feedback)
         evidence.word_shares = self._word_shares(evidence.decision, evidence.feedback)
@@ -270,10 +274,10 @@ class Advisor:
             return {}
 
     def _tones(self, feedback: list[Source]) -> dict[str, Tone]:
-        tones = {s.id: tone_of_score(s.feedback_score) for s in feedback if s.feedback_score is not None}
+        tones = {s.id: tone_of_score(s.feedback_score, self.bands) for s in feedback if s.feedback_score is not None}
         unscored = [s for s in feedback if s.feedback_score is None and s.vector is not None]
         if unscored and self.tone_model is not None:
-            inferred = self.tone_model.infer(np.vstack([s.vector for s in unscored]))
+            inferred = self.tone_model.infer(np.vstack([s.vector for s in unscored]), self.bands)
             tones.update({s.id: tone for s, tone in zip(unscored, inferred, strict=True)})
         return tones
 

@@ -2,9 +2,9 @@
 
 A ridge regression from the embedding of a verbatim to the 0–10 score its customer would give,
 trained on the sample pack's scored verbatims (bench/train_tone.py writes briefs/tone_weights.json);
-predicted scores are read with the same bands as real ones. Judged on real complaints and on the
-sample pack (docs/briefs.md): it finds complaints well and praise poorly, so the brief always says
-a tone was inferred.
+predicted scores are read with the organisation's bands (FEEDBACK_SCORE_BANDS), like real ones. Judged
+on real complaints and on the sample pack (docs/briefs.md): it finds complaints well and praise poorly,
+so the brief always says a tone was inferred.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from records.score_bands import DEFAULT_BANDS, ScoreBands
+
 WEIGHTS = Path(__file__).with_name("tone_weights.json")
 TONES = ("complaint", "neutral", "praise")
-COMPLAINT_MAX = 6  # scores 0–6 are complaints, 9–10 praise, 7–8 in between: as the advisor's bands
-PRAISE_MIN = 9
 
 
 @dataclass(frozen=True)
@@ -28,15 +28,14 @@ class Tone:
     inferred: bool  # True when read from the text, False when the customer gave a score
 
 
-def tone_of_score(score: int) -> Tone:
-    label = "complaint" if score <= COMPLAINT_MAX else "praise" if score >= PRAISE_MIN else "neutral"
-    return Tone(label, inferred=False)
+def tone_of_score(score: int, bands: ScoreBands = DEFAULT_BANDS) -> Tone:
+    return Tone(bands.label(score), inferred=False)
 
 
 @dataclass(frozen=True)
 class ToneModel:
     weights: np.ndarray  # one per embedding dimension, then the intercept
-    complaint_below: float  # predicted scores at or below this read as a complaint
+    complaint_below: float  # predicted scores at or below this read as a complaint (under the default bands)
     praise_from: float  # and at or above this as praise
 
     @classmethod
@@ -53,10 +52,13 @@ class ToneModel:
             )
         return vectors @ self.weights[:-1] + self.weights[-1]
 
-    def infer(self, vectors: np.ndarray) -> list[Tone]:
+    def infer(self, vectors: np.ndarray, bands: ScoreBands = DEFAULT_BANDS) -> list[Tone]:
+        # The thresholds were chosen under the default bands; an organisation's bands move them as far
+        # as its own lines move (a complaint up to 5 instead of 6 lowers the complaint threshold by 1).
+        complaint_below = self.complaint_below + bands.complaint_max - DEFAULT_BANDS.complaint_max
+        praise_from = self.praise_from + bands.praise_min - DEFAULT_BANDS.praise_min
         return [
-            Tone("complaint" if p <= self.complaint_below else "praise" if p >= self.praise_from else "neutral",
-                 inferred=True)
+            Tone("complaint" if p <= complaint_below else "praise" if p >= praise_from else "neutral", inferred=True)
             for p in self.predicted_scores(vectors)
         ]
 

@@ -29,7 +29,6 @@ KIND = "advocate"
 DEFAULT_LOOKBACK = timedelta(days=7)
 EACH_SIDE = 3  # verbatims shown on each side: complaints and praise get the same room
 CANDIDATES = 40
-COMPLAINT, PRAISE, MIDDLE = (0, 6), (9, 10), (7, 8)
 
 
 def compute(parts: JobParts, advocate: AdvocateView, *, now: datetime) -> Briefing:
@@ -51,16 +50,18 @@ def compute(parts: JobParts, advocate: AdvocateView, *, now: datetime) -> Briefi
 
     retriever = knowledge.retriever
     vectors = retriever.embed_question(query)
+    bands = parts.settings.score_bands
+    complaint, praise, middle = bands.complaint, bands.praise, bands.neutral
     sides: dict[tuple[int, int], list[Source]] = {}
-    for band in (COMPLAINT, PRAISE, MIDDLE):
+    for band in (complaint, praise, middle):
         found = retriever.search(query, k=CANDIDATES, kinds=["feedback"], score_range=band, query_vectors=vectors)
         sides[band] = sorted((s for s in found if is_new(s)), key=lambda s: s.date, reverse=True)
     research = [s for s in retriever.search(query, k=12, kinds=["research", "transcript"], query_vectors=vectors)
                 if is_new(s)]
-    themes = _themes(knowledge, sides[COMPLAINT], sides[PRAISE], sides[MIDDLE])
+    themes = _themes(knowledge, sides[complaint], sides[praise], sides[middle])
     return Briefing(
         advocate=advocate, function=function, week_label=week_of(now, tz).label, since=since,
-        complaints=sides[COMPLAINT][:EACH_SIDE], praise=sides[PRAISE][:EACH_SIDE], research=_distinct(research)[:3],
+        complaints=sides[complaint][:EACH_SIDE], praise=sides[praise][:EACH_SIDE], research=_distinct(research)[:3],
         themes=themes, decisions=records.advocates.decisions(function=advocate.function, since=since),
         votes=records.advocates.brief_votes(function=advocate.function, since=since),
         new_feedback=sum(len(v) for v in sides.values()),

@@ -20,6 +20,7 @@ from records.database import Records
 from records.due_times import show_due_in
 from records.milestones import MAX_WINDOW_DAYS, Milestone, next_milestone, stream_milestones
 from records.promises import PromiseView
+from records.score_bands import DEFAULT_BANDS, ScoreBands
 from records.staff import OrgChart
 from records.thanks_message import (
     FeedbackItem,
@@ -131,6 +132,7 @@ class Loyalty:
         milestone_years: Sequence[int],
         rule: ThanksRule,
         recent_days: int = RECENT_DAYS,
+        bands: ScoreBands = DEFAULT_BANDS,
     ) -> None:
         # Customers, staff, promises and thank-yous.
         self.records = records
@@ -142,6 +144,8 @@ class Loyalty:
         self.rule = rule
         # How far back feedback counts as recent (for "fix first").
         self.recent_days = recent_days
+        # Which scores are complaints to put right first and which are praise to thank for (FEEDBACK_SCORE_BANDS).
+        self.bands = bands
 
     # -- thank-yous due -------------------------------------------------------------------------------
     def thanks_due(
@@ -220,7 +224,8 @@ class Loyalty:
             reasons = self.fix_first(items, open_promises, today=today, now=now)
             context = ThanksContext(milestone=m, sender_name=chart.name(a.sender), feedback=items,
                                     open_promises=open_promises, today=today,
-                                    recent_days=self.recent_days, timezone=self.records.timezone, now=now)
+                                    recent_days=self.recent_days, timezone=self.records.timezone, now=now,
+                                    bands=self.bands)
             result.append(ThankYou(
                 customer=m.customer, milestone=m.years, on=m.on, sender=a.sender, sender_name=chart.name(a.sender),
                 owner_name=chart.name(m.customer.owner), feedback=items[:FEEDBACK_SHOWN],
@@ -234,7 +239,7 @@ class Loyalty:
     ) -> list[str]:
         """What to put right before thanking, each named: a recent low score, an overdue promise."""
         reasons: list[str] = []
-        complaint = recent_complaint(feedback, today=today, recent_days=self.recent_days)
+        complaint = recent_complaint(feedback, today=today, recent_days=self.recent_days, bands=self.bands)
         if complaint is not None:
             reasons.append(f"put right their complaint of {shown_date(complaint.date, year=True)} "
                            f"(scored {complaint.score}/10: "

@@ -16,11 +16,8 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from records.milestones import Milestone
 from records.promises import PromiseView
+from records.score_bands import DEFAULT_BANDS, ScoreBands
 
-# The latest feedback scored this low (out of 10) within the recent days is a complaint to put right first.
-COMPLAINT_MAX_SCORE = 6
-# Scored this high: kind words worth thanking for by name.
-PRAISE_MIN_SCORE = 9
 GIST_CHARS = 80
 # Words that make a customer's name a business's, whatever its segment.
 _BUSINESS_WORDS = re.compile(
@@ -57,6 +54,8 @@ class ThanksContext:
     recent_days: int
     timezone: tzinfo
     now: datetime
+    # A complaint within the recent days is put right first; praise is thanked for by name.
+    bands: ScoreBands = DEFAULT_BANDS
 
 
 def is_business(name: str, segment: str) -> bool:
@@ -97,11 +96,14 @@ def gist(text: str, limit: int = GIST_CHARS) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-def recent_complaint(feedback: Sequence[FeedbackItem], *, today: date, recent_days: int) -> FeedbackItem | None:
-    """The latest feedback, when it is recent and scored low; else None."""
+def recent_complaint(
+    feedback: Sequence[FeedbackItem], *, today: date, recent_days: int, bands: ScoreBands = DEFAULT_BANDS
+) -> FeedbackItem | None:
+    """The latest feedback, when it is recent and scored as a complaint; else None."""
     latest = next((f for f in feedback if f.date), None)
     recent_from = (today - timedelta(days=recent_days)).isoformat()
-    if latest and latest.date >= recent_from and latest.score is not None and latest.score <= COMPLAINT_MAX_SCORE:
+    if (latest and latest.date >= recent_from and latest.score is not None
+            and bands.label(latest.score) == "complaint"):
         return latest
     return None
 
@@ -140,12 +142,13 @@ def suggested_message(context: ThanksContext) -> str:
         tense = "has" if m.on <= context.today else "will have"
     parts = [f"{greeting(customer.name, customer.segment)}, {when} {you} {tense} been with us for "
              f"{years_text(m.years)}, since {customer.customer_since:%B %Y}."]
-    complaint = recent_complaint(context.feedback, today=context.today, recent_days=context.recent_days)
+    complaint = recent_complaint(context.feedback, today=context.today, recent_days=context.recent_days,
+                                 bands=context.bands)
     latest = next((f for f in context.feedback if f.date), None)
     if complaint is not None:
         parts.append(f"I read what you told us on {shown_date(complaint.date)}, and I am sorry we let you "
                      "down; I wanted it put right before anything else.")
-    elif latest is not None and latest.score is not None and latest.score >= PRAISE_MIN_SCORE:
+    elif latest is not None and latest.score is not None and context.bands.label(latest.score) == "praise":
         parts.append(f"Thank you too for your kind words on {shown_date(latest.date)}: "
                      f"\u201c{gist(latest.text)}\u201d")
     waiting = [p for p in context.open_promises if not p.overdue(context.now)]

@@ -510,3 +510,26 @@ def _brief_on_one_research_note(
         return svc.advisor.brief(question)
     finally:
         svc.close()
+
+
+def test_scores_are_read_by_the_organisations_bands(sample_services: Services) -> None:
+    from records.score_bands import ScoreBands
+
+    default = sample_services.advisor
+    own = Advisor(retriever=default.retriever, lenses=default.lenses, functions=default.functions,
+                  writer=default.writer, records=default.records, tone_model=default.tone_model,
+                  bands=ScoreBands.parse("0-5,6-8,9-10"))
+    question = "Should we stop offering evening appointment slots for engineer visits?"
+    before, after = default.gather(question), own.gather(question)
+    sixes = [s for s in after.feedback if s.feedback_score == 6]
+    assert sixes, "the sample pack has verbatims scored 6 near this decision"
+    assert all(before.tone(s).label == "complaint" and after.tone(s).label == "neutral" for s in sixes)
+    assert all(5 >= s.feedback_score for s in after.complaints)
+    assert all(6 <= s.feedback_score <= 8 for s in after.middle)
+    # The brief's main risk cites complaints by the same bands: a 6/10 ("Fine, but…") is one by default only.
+    def risk_scores(brief: Brief) -> list[int | None]:
+        risk = next(line for line in brief.sections["bottom_line"].splitlines() if "Main risk" in line)
+        return [brief.sources[n - 1].feedback_score for n in citation_numbers(risk)]
+
+    assert 6 in risk_scores(default.writer.write(before))
+    assert risk_scores(own.writer.write(after)) and all(score <= 5 for score in risk_scores(own.writer.write(after)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -70,6 +71,12 @@ def test_briefing_quotes_new_praise_and_complaints_equally(briefed: Services, sl
     assert briefing.themes and all(isinstance(t[0], str) for t in briefing.themes)
     assert len(briefing.decisions) == 1 and briefing.decisions[0].concerns
     assert (briefing.votes.helpful, briefing.votes.not_helpful) == (1, 1)
+    # An organisation that reads 3/10 as middling hears N2 as neither complaint nor praise.
+    own_bands = replace(briefed.job_parts(), settings=briefed.settings.model_copy(
+        update={"feedback_score_bands": "0-2,3-8,9-10"}))
+    banded = advocate_briefing.compute(own_bands, advocate, now=NOW)
+    assert {s.extra.get("record_id") for s in banded.complaints} == {"N1"}
+    assert {s.extra.get("record_id") for s in banded.praise} == {"N3", "N4"}
 
     report = digests.send(briefed.job_parts(), kind="advocate", who=ADVOCATE, now=NOW)
     assert [o.status for o in report.outcomes] == ["sent"]
