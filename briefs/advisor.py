@@ -144,6 +144,19 @@ _ASKING_TAIL = re.compile(
     r"thoughts|realistic|reactions|sound|fair|worth|wise)\b[^—–?]{0,50})\?\s*$",
     re.IGNORECASE,
 )
+# A closing ask as a sentence of its own ("… next quarter. Any objections?", "How will customers take it?"):
+# made only of these words, it asks for the brief and decides nothing ("Worth making it mandatory?" does).
+_ASKING_WORDS = frozenset(
+    """any anything else objections objection thoughts thought concerns concern issues issue problems problem risks
+    risk downsides downside worries worry views view input feedback reactions reaction opinions opinion comments
+    good bad idea ok okay sensible sound sounds fair right wise realistic worth call missing miss impact impacts
+    customer customers side how what which who why will would could should can do does did is are was be we we're
+    i you they them it it's this that these those there way lean take react land go down with on of for the a an
+    to in about out watch look think see say make sense affect affected effect effects let me us know here and or
+    so then from our your their else yes no please before goes going sign off approve approval lt leadership
+    board anyone""".split()
+)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=\S)")
 # A decision that is still a question once its framing is gone ("Should long-standing customers get a call…").
 _QUESTION_OPENING = re.compile(
     r"^(?:should|shall|can|could|may|must|is|are|do|does|did|will|would|has|have|what|which|who|how|why|when|where)\b",
@@ -153,14 +166,27 @@ _QUESTION_OPENING = re.compile(
 
 def one_line(question: str, thread: Sequence[str] | None = None, limit: int = 200) -> str:
     """The decision in one line: the thread's opening message, else the question, without framing or a
-    closing ask; still a question, it keeps its question mark."""
-    base = " ".join((thread[0] if thread else question).split())
-    line = " ".join(decision_core(_ASKING_TAIL.sub("", base)).split())
-    line = re.sub(r"^(decision|proposal)\s*:\s*", "", line, flags=re.IGNORECASE)
+    closing ask; a decision still asked as a question stays one, question mark included."""
+    base = _ASKING_TAIL.sub("", _without_closing_ask(" ".join((thread[0] if thread else question).split())))
+    if _QUESTION_OPENING.match(base) and "?" in base:
+        line = base  # "Should we close the line?" is still being asked: as "Close the line" it reads as decided
+    else:
+        line = " ".join(decision_core(base).split())
+        line = re.sub(r"^(decision|proposal)\s*:\s*", "", line, flags=re.IGNORECASE)
+        if base.endswith("?") and base.rstrip("? ").endswith(line[-20:]):
+            line += "?"  # its last sentence is still the question asked ("… Worth making it mandatory?")
     line = line[:1].upper() + line[1:]
-    if base.endswith("?") and _QUESTION_OPENING.match(line):
-        line += "?"
     return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _without_closing_ask(text: str) -> str:
+    """The text without a last sentence that only asks for a view ("… next quarter. Thoughts?")."""
+    sentences = _SENTENCE_BREAK.split(text)
+    last = sentences[-1]
+    words = re.findall(r"[a-z’']+", last.lower().replace("’", "'"))
+    if len(sentences) > 1 and last.endswith("?") and len(words) <= 10 and all(w in _ASKING_WORDS for w in words):
+        return " ".join(sentences[:-1])
+    return text
 
 
 class Advisor:

@@ -70,6 +70,7 @@ NEAREST_NAMED = 2  # research passages the bottom line names when it can quote n
 FEEDBACK_CONSIDERED = 8  # the most relevant verbatims counted for "who is affected"
 BOTTOM_LINE_WORDS = 80
 BOTTOM_QUOTE_WORDS = 18
+BOTTOM_QUOTE_STRETCH = 34  # words a bottom-line quote may run to, to end where a sentence ends
 RISK_QUOTE_WORDS = 30
 WHOLE_SLACK_WORDS = 4  # a sentence only this much over a quote's word limit is quoted whole
 LABEL_WORDS = 3  # a list's lead-in this short is a label for its items ("Off-culture:"), not a sentence
@@ -117,7 +118,12 @@ _RISK_STATEMENT = re.compile(
 )
 # "Leave" that names a customer's right or a threat is no harm: "the right to leave without a fee",
 # "customers who threatened to leave".
-_NOT_A_HARM = re.compile(r"\b(?:threat\w*|right|free|able) to leave\b|\b(?:leave|leaving) without\b", re.IGNORECASE)
+_NOT_A_HARM = re.compile(
+    r"\b(?:threat\w*|right|free|able) to leave\b|\b(?:leave|leaving) without\b|"
+    # A count that names losses beside gains ("how many customers we won, kept and lost") reports, it warns of nothing.
+    r"\bwon,? (?:kept,? )?(?:and |or )?lost\b",
+    re.IGNORECASE,
+)
 # A recommendation says what to do, even when it names what is at stake ("Explain changes in pounds…,
 # including the right to leave", "Do not forecast leaving from…"): a finding, not a risk.
 _RECOMMENDATION = re.compile(
@@ -282,7 +288,7 @@ class GroundedWriter:
             "customers_said": customers_section(picked, cite),
             "research": research_section(picked, cite),
             "risks": risks_section(picked, cite),
-            "promises": promises_section(evidence),
+            "promises": promises_section(picked),
             "questions": questions_section(evidence),
             "advocate": advocate_section(evidence),
         }
@@ -556,30 +562,37 @@ def _mention_group(word_shares: dict[str, float], considered: list[Said]) -> tup
 def risks_section(picked: Picked, cite: Citations) -> str:
     lines: list[str] = []
     complaints = picked.complaints
-    if complaints:
+    # Where every verbatim found is a complaint (a complaints inbox), a count and an example would read the
+    # same under any decision and repeat what "What customers told us" quotes.
+    if complaints and not picked.only_complaints:
         first = complaints[0]
-        # Where every verbatim found is a complaint (a complaints inbox), the count tells nothing.
-        share = ("every verbatim found is a complaint" if picked.only_complaints else
-                 f"{len(complaints)} of the {len(picked.considered)} most relevant verbatims "
+        share = (f"{len(complaints)} of the {len(picked.considered)} most relevant verbatims "
                  + ("is a complaint" if len(complaints) == 1 else "are complaints"))
         lines.append(f"• Today: {share}, e.g. {_said_briefly(first, RISK_QUOTE_WORDS)} {cite(first.source)}")
     for quote in picked.risks:
         lines.append(f"• {_title(quote.source)}: {_quote(quote.text)} {cite(quote.source)}")
-    return "\n".join(lines) or (
-        # Only what was found and read is known: a passage listed under Sources may still name a risk.
-        "No passage found states a risk to customers directly; the questions below help find one."
-    )
+    if lines:
+        return "\n".join(lines)
+    # Only what was found and read is known: a passage listed under Sources may still name a risk.
+    if picked.only_complaints:
+        return ("No passage found states a risk of this decision directly; the complaints quoted above are the "
+                "closest customers' words found.")
+    return "No passage found states a risk to customers directly; the questions below help find one."
 
 
-def promises_section(evidence: Evidence) -> str:
-    facts = evidence.facts
+def promises_section(picked: Picked) -> str:
+    facts = picked.evidence.facts
     if not facts.checked or not facts.promises_recorded:
         return ""  # no promise is recorded at all: "none touched" would read as checked
-    if not facts.open_promises:
+    # Promises to the customers the brief names or lists: one to a customer whose words were found but fell
+    # below the floor would stand in the brief with nothing to say why it is there.
+    listed = {*picked.evidence.customers, *(s.source.customer_id for s in picked.considered)}
+    touched = [p for p in facts.open_promises if p.customer_id in listed]
+    if not touched:
         return "• No open promise to the customers named or quoted here."
     now = datetime.now(UTC)
     lines = []
-    for promise in facts.open_promises:
+    for promise in touched:
         state = "overdue" if promise.due_at < now else "due"
         lines.append(
             # Not in curly quotes: those mark words found in a numbered source, and a promise is a record.
@@ -620,9 +633,10 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
         if named:
             bullets.append("Who: " + named[0].removeprefix("• "))
     shown = picked.shown_feedback()
+    said_at = len(bullets)
     if shown:
         top = shown[0]
-        bullets.append(f"Customers say: {_said_briefly(top)} ({_tone_word(top.tone)}) "
+        bullets.append(f"Customers say: {_said_briefly(top, stretch=BOTTOM_QUOTE_STRETCH)} ({_tone_word(top.tone)}) "
                        f"{cite(top.source)}")
     elif picked.definition or picked.research:
         top_quote = (picked.definition or picked.research)[0]
@@ -631,17 +645,11 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
         if listed_under := _list_label(top_quote.source, top_quote.text):
             label += f" ({listed_under})"
         bullets.append(f"{label}: {_short_quote(top_quote.text)} {cite(top_quote.source)}")
-    risk = picked.risks[0] if picked.risks else None
-    if risk is not None:
+    # Only a sentence that states a harm is a main risk. Complaints near the decision are not one: the
+    # decision may be the fix for them, or they may only share its words; "Who" already counts them.
+    if picked.risks:
+        risk = picked.risks[0]
         bullets.append(f"Main risk: {_short_quote(risk.text)} {cite(risk.source)}")
-    else:
-        considered, complaints = picked.considered, picked.complaints
-        # Complaints among the closest verbatims are the risk the evidence shows, even when praise leads;
-        # not where every verbatim found is a complaint, and the same words would follow any question.
-        if complaints and not picked.only_complaints and (len(complaints) >= 2 or complaints[0] is considered[0]):
-            refs = "".join(cite(s.source) for s in complaints[:2])
-            bullets.append(f"Main risk: it lands on a problem customers already complain about ({len(complaints)} "
-                           f"of the {len(considered)} most relevant verbatims) {refs}")
     if not bullets and picked.evidence.research:
         # Passages were found, only none close enough to quote: "nothing bears on it" would be untrue. They
         # are named, not quoted, so the reader can open them from the first screen.
@@ -650,6 +658,10 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
                 "Use the questions below.")
     if not bullets:
         return "• Nothing in the knowledge base bears on this decision yet: use the questions below."
+    if shown and sum(len(b.split()) for b in bullets) > BOTTOM_LINE_WORDS:
+        # The longer quote would push the main risk off the first screen: cut it within its sentence instead.
+        top = shown[0]
+        bullets[said_at] = f"Customers say: {_said_briefly(top)} ({_tone_word(top.tone)}) {cite(top.source)}"
     return "\n".join(f"• {b}" for b in _within_words(bullets, BOTTOM_LINE_WORDS))
 
 
@@ -835,17 +847,27 @@ def _cut_to_words(passage: str, words: int) -> str:
     return f"{_quote(head.rstrip(' ,;:—–'))}…"
 
 
-def _said_briefly(said: Said, words: int = BOTTOM_QUOTE_WORDS) -> str:
+def _said_briefly(said: Said, words: int = BOTTOM_QUOTE_WORDS, *, stretch: int = 0) -> str:
     """A verbatim in a line: whole when it is short ("Missed visit, got £30 credit automatically. Fine, but
     I'd rather have had the engineer."), else from its sentence closest to the decision, running on into
     the next while the words last: one sentence alone can turn a customer's meaning round ("I dreaded
-    sorting the account." from a thank-you)."""
+    sorting the account." from a thank-you). With `stretch`, a quote may run to a sentence end up to that
+    many words rather than be cut inside a sentence or stop short of the next one: "…stated that I would
+    not be sent" turned a thirty-day rule into a bill never sent."""
     whole = _clean(said.source.text)
     if len(whole.split()) <= words + WHOLE_SLACK_WORDS:
         return _quote(whole)
     start = whole.find(_clean(said.best_sentence)) if said.best_sentence else -1
+    rest = whole[max(start, 0):]
     # Words left out before the quote are marked, as in "What customers told us".
-    return ("…" if start > 0 else "") + _cut_to_words(whole[max(start, 0):], words)
+    opening = "…" if start > 0 else ""
+    if stretch:
+        reach = " ".join(rest.split()[:stretch])
+        ends = [end for end in sentence_ends(reach) if len(reach[:end].split()) > words // 2]
+        if ends:
+            head = reach[: ends[-1]]
+            return opening + _quote(head) + ("…" if len(head) < len(rest.rstrip()) else "")
+    return opening + _cut_to_words(rest, words)
 
 
 def _within_words(bullets: list[str], limit: int) -> list[str]:

@@ -14,7 +14,21 @@ from briefs.advisor import one_line
     # Still a question without its framing: it keeps its question mark.
     ("Should long-standing customers get a call before a price rise?",
      "Should long-standing customers get a call before a price rise?"),
-    ("Should we charge for paper bills?", "Charge for paper bills"),
+    # A decision still being asked is not stated as decided ("Charge for paper bills").
+    ("Should we charge for paper bills?", "Should we charge for paper bills?"),
+    ("Can we drop the SMS now the app shows the engineer on a map? Would save £40k a year.",
+     "Can we drop the SMS now the app shows the engineer on a map? Would save £40k a year."),
+    # A closing ask as a sentence of its own goes; a last question with substance stays, with its mark.
+    ("We plan a 300GB allowance next quarter, $10 per extra 50GB. How will customers take it?",
+     "A 300GB allowance next quarter, $10 per extra 50GB"),
+    ("Finance proposal: e-billing by default from March. Any customer concerns before this goes to LT?",
+     "Finance proposal: e-billing by default from March"),
+    ("New collections policy: final bills go to an agency after 30 days. Anything we're missing?",
+     "New collections policy: final bills go to an agency after 30 days"),
+    ("Team leaders want callbacks promised as within 2 working days. Sensible?",
+     "Team leaders want callbacks promised as within 2 working days"),
+    ("HR suggests managers spend two days a year on the support queue. Worth making it mandatory?",
+     "HR suggests managers spend two days a year on the support queue. Worth making it mandatory?"),
     # A dash that carries the decision on is kept.
     ("We plan to move billing — and the billing team — to Leeds.", "Move billing — and the billing team — to Leeds"),
 ])

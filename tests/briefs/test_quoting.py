@@ -92,11 +92,59 @@ def test_in_a_complaints_inbox_the_share_of_complaints_is_not_offered_as_a_risk_
     assert picked.only_complaints
     assert "Main risk" not in bottom_line(picked, cite) and "filed a complaint" not in bottom_line(picked, cite)
     assert affected_section(picked, cite) == "• No one group stands out among the 8 most relevant verbatims."
-    assert risks_section(picked, cite).startswith("• Today: every verbatim found is a complaint, e.g. ")
-    # One verbatim read otherwise, and the count says something again.
+    # One line, not a count and an example that would read the same under any decision.
+    assert risks_section(picked, cite) == ("No passage found states a risk of this decision directly; the complaints "
+                                           "quoted above are the closest customers' words found.")
+    # One verbatim read otherwise, and the count says something again in the full brief; never as the main risk,
+    # which only a sentence stating a harm can be (the decision may be the fix for those complaints).
     from briefs.tone import Tone
 
     picked.feedback[5].tone = Tone("neutral", inferred=True)
     assert not picked.only_complaints
-    assert "Main risk: it lands on a problem customers already complain about (7 of the 8" in bottom_line(picked, cite)
+    assert "Main risk" not in bottom_line(picked, cite)
     assert risks_section(picked, cite).startswith("• Today: 7 of the 8 most relevant verbatims are complaints")
+
+
+def test_the_bottom_line_quote_runs_to_the_end_of_the_sentence_that_carries_its_point() -> None:
+    from briefs.grounded_writer import BOTTOM_QUOTE_STRETCH, Said, _said_briefly
+    from briefs.tone import Tone
+
+    text = ("I moved out in March and returned the router the same week. The letter that came with my last bill said "
+            "my account would not go to a collection agency unless the final bill stayed unpaid for thirty days "
+            "after it arrived. Two weeks later an agency phoned me about it and my credit score dropped.")
+    rule = text.split(". ")[1] + "."
+    said = Said(0.5, Source(id="f1", kind="feedback", source="inbox.csv", title="Feedback 1", text=text, score=0.5),
+                Tone("complaint", inferred=True), best_sentence=rule)
+    # Cut within 18 words (and four more) the condition is gone: the account "would not go" to collections.
+    assert _said_briefly(said).endswith("would not go to a collection agency”…")
+    stretched = _said_briefly(said, stretch=BOTTOM_QUOTE_STRETCH)
+    assert stretched == f"…“{rule}”…"
+    # No sentence end within reach: cut as before, never mid-word.
+    endless = Said(0.5, Source(id="f2", kind="feedback", source="inbox.csv", title="Feedback 2",
+                               text=" ".join(["the modem keeps dropping"] * 20), score=0.5),
+                   Tone("complaint", inferred=True))
+    assert _said_briefly(endless, stretch=BOTTOM_QUOTE_STRETCH) == _said_briefly(endless)
+
+
+def test_open_promises_are_those_to_customers_the_brief_names_or_lists() -> None:
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from briefs.advisor import CustomerFacts
+    from briefs.grounded_writer import promises_section
+
+    picked = _complaints_inbox_pick([f"The line dropped again on day {n} and nobody rang back." for n in range(3)])
+
+    def promise(pid: str, customer: str) -> SimpleNamespace:
+        return SimpleNamespace(id=pid, customer_id=customer, text="Ring back about the line", owner="sam.lee",
+                               due_at=datetime.now(UTC) + timedelta(days=1), due_tz="UTC")
+
+    # R1 wrote one of the verbatims listed; R99's words were found but are not among them.
+    picked.evidence.facts = CustomerFacts(open_promises=[promise("P1", "R1"), promise("P2", "R99")], checked=True,
+                                          promises_recorded=True)
+    section = promises_section(picked)
+    assert "P1 to R1" in section and "P2" not in section
+    picked.evidence.facts.open_promises = [promise("P2", "R99")]
+    assert promises_section(picked) == "• No open promise to the customers named or quoted here."
+    picked.evidence.customers = ["R99"]  # named in the question
+    assert "P2 to R99" in promises_section(picked)
