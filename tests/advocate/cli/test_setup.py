@@ -68,7 +68,7 @@ def test_answers_on_stdin_with_a_wrong_path_asked_again(fake_services: Services)
     assert result.stdout.splitlines()[:2] == ["definition: added 17, updated 0, skipped 0, deleted 0, rejected 0",
                                               "customers: added 2200, updated 0, unchanged 0, rejected 0"]
     assert "research:" not in result.stdout and "feedback:" not in result.stdout
-    assert "Close the phone line at weekends" in result.stdout and "Next steps" in result.stdout
+    assert "Should we close the phone line at weekends?" in result.stdout and "Next steps" in result.stdout
     assert fake_services.records.customers.get("C00105") is not None
 
 
