@@ -179,6 +179,7 @@ class Services:
     @cached_property
     def advisor(self) -> Advisor:
         from briefs.advisor import Advisor
+        from briefs.base_rates import BaseRates
         from briefs.grounded_writer import GroundedWriter
         from briefs.llm_writer import LLMWriter
         from briefs.tone import packaged_tone_model
@@ -198,6 +199,7 @@ class Services:
             records=self.records,
             tone_model=packaged_tone_model(),
             bands=self.settings.score_bands,
+            base_rates=BaseRates(store=self.store, customers=self.records.customers),
         )
 
     @cached_property

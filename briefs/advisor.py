@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from briefs.base_rates import BaseRates
 from briefs.brief import Brief
 from briefs.functions import Function, FunctionGuess, guess_function
 from briefs.lenses import LensMatch, LensMatcher
@@ -102,6 +103,8 @@ class Evidence:
     word_shares: dict[str, float] = field(default_factory=dict)
     # Which scores the organisation reads as complaints and which as praise.
     bands: ScoreBands = DEFAULT_BANDS
+    # grouping (channel, segment, tenure) → group → its share of all feedback or of all customers.
+    base_shares: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def feedback(self) -> list[Source]:
@@ -200,6 +203,7 @@ class Advisor:
         records: CustomerRecords | None = None,
         tone_model: ToneModel | None = None,
         bands: ScoreBands = DEFAULT_BANDS,
+        base_rates: BaseRates | None = None,
     ) -> None:
         # Hybrid retrieval over the knowledge base.
         self.retriever = retriever
@@ -215,6 +219,8 @@ class Advisor:
         self.tone_model = tone_model
         # Which scores are complaints and which praise (FEEDBACK_SCORE_BANDS).
         self.bands = bands
+        # How common each channel, segment and tenure band is overall: "who is affected" is measured against it.
+        self.base_rates = base_rates
 
     def gather(
         self,
@@ -283,6 +289,8 @@ class Advisor:
         )
         evidence.tones = self._tones(evidence.feedback)
         evidence.word_shares = self._word_shares(evidence.decision, evidence.feedback)
+        if self.base_rates is not None and evidence.feedback:
+            evidence.base_shares = self.base_rates.shares({s.channel for s in evidence.feedback})
         evidence.facts = self._customer_facts(named, [s.customer_id for s in evidence.feedback if s.customer_id])
         if not evidence.facts.checked:
             evidence.notes.append("no customer records: tenure and open promises were not checked")

@@ -24,6 +24,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from briefs.advisor import Evidence
+from briefs.base_rates import chance_of_at_least, tenure_band
 from briefs.brief import SECTION_TITLES, Brief
 from briefs.lenses import stem
 from briefs.mentions import MIN_MENTIONS, UNCOMMON_SHARE, word_stems
@@ -68,6 +69,11 @@ FEEDBACK_FLOOR = 0.28
 FURTHER_READING = 5  # research passages listed as sources, quoted or not, in retrieval order
 NEAREST_NAMED = 2  # research passages the bottom line names when it can quote none
 FEEDBACK_CONSIDERED = 8  # the most relevant verbatims counted for "who is affected"
+# A channel, segment or tenure band is named only when at least this many of those verbatims are in it and a
+# random draw from the whole would hold that many less than one time in ten: "3 of the 8 answered a survey"
+# names nobody when a third of all feedback comes by survey.
+MIN_GROUP = 2
+CHANCE_AT_MOST = 0.1
 BOTTOM_LINE_WORDS = 80
 BOTTOM_QUOTE_WORDS = 18
 BOTTOM_QUOTE_STRETCH = 34  # words a bottom-line quote may run to, to end where a sentence ends
@@ -499,44 +505,77 @@ def affected_section(picked: Picked, cite: Citations) -> str:
 
 
 def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2) -> list[str]:
-    """Customer groups the most relevant verbatims point to (channel, segment, tenure), with counts."""
+    """Customer groups the most relevant verbatims point to (a decision word they use; a channel, segment or
+    tenure band they hold more of than the whole knowledge base does), with counts."""
     considered = picked.considered
     if not considered:
         return []
     total = len(considered)
     customers = picked.evidence.facts.heard_from
+    base = picked.evidence.base_shares
     groupings: list[tuple[str, dict[str, list[Said]]]] = [("channel", {}), ("segment", {}), ("tenure", {})]
     for said in considered:
         customer = customers.get(said.source.customer_id)
         keys = {
             "channel": said.source.channel.lower(),
             "segment": (getattr(customer, "segment", "") or "").lower() if customer else "",
-            "tenure": _tenure_band(customer) if customer else "",
+            "tenure": tenure_band(getattr(customer, "customer_since", None)) if customer else "",
         }
         for name, groups in groupings:
             if keys[name]:
                 groups.setdefault(keys[name], []).append(said)
-    by_kind: list[tuple[str, list[Said]]] = []
+    # (how likely by chance, label, members, what the group is of the whole); chance 1.0 where no base is known.
+    by_kind: list[tuple[float, str, list[Said], str]] = []
     for name, groups in groupings:
+        if name in base:
+            chosen = _over_represented(groups, base[name], total)
+            if chosen is not None:
+                chance, key, members = chosen
+                whole = "all feedback" if name == "channel" else "our customers"
+                by_kind.append((chance, _group_name(name, key), members, f"{_percent(base[name][key])} of {whole}"))
+            continue
+        # No base to measure against: the largest group, unless it is everyone found or a lone verbatim.
         if not groups or (len(groups) == 1 and name != "channel" and len(next(iter(groups.values()))) < 2):
             continue
         key, members = max(groups.items(), key=lambda item: len(item[1]))
         if name == "channel" and all(s.source.channel.lower() == key for s in picked.feedback):
             continue  # every verbatim found came this way ("who filed a complaint": all of them)
-        by_kind.append((_group_name(name, key), members))
+        by_kind.append((1.0, _group_name(name, key), members, ""))
+    by_kind.sort(key=lambda group: group[0])
     mentioned = _mention_group(picked.evidence.word_shares, considered)
-    if mentioned is not None or any(len(members) < total for _, members in by_kind):
+    if mentioned is not None or any(len(members) < total for _, _, members, _ in by_kind):
         # "8 of the 8 came as complaints" singles nobody out when the words or a narrower group do.
-        by_kind = [(label, members) for label, members in by_kind if len(members) < total]
-    named = [*([mentioned] if mentioned is not None else []), *by_kind]
+        by_kind = [group for group in by_kind if len(group[2]) < total]
+    named = [*([(*mentioned, "")] if mentioned is not None else []),
+             *((label, members, whole) for _, label, members, whole in by_kind)]
     lines: list[str] = []
-    for label, members in named[:limit]:
+    for label, members, whole in named[:limit]:
         tones = Counter(s.tone.label for s in members)
         inferred = " (tone inferred from the text)" if any(s.tone.inferred for s in members) else ""
         tone_text = ", ".join(f"{n} {_plural(label, n)}" for label, n in tones.most_common())
+        against = f" (against {whole})" if whole else ""
         refs = "".join(cite(s.source) for s in members[:3])
-        lines.append(f"{label}: {len(members)} of the {total} most relevant verbatims, {tone_text}{inferred} {refs}")
+        lines.append(f"{label}: {len(members)} of the {total} most relevant verbatims{against}, {tone_text}{inferred} "
+                     f"{refs}")
     return lines
+
+
+def _over_represented(groups: dict[str, list[Said]], shares: dict[str, float],
+                      total: int) -> tuple[float, str, list[Said]] | None:
+    """The group the closest verbatims hold most unexpectedly many of, given its share of the whole, when
+    chance would give that many less than CHANCE_AT_MOST of the time; None when none stands out."""
+    best: tuple[float, str, list[Said]] | None = None
+    for key, members in groups.items():
+        if len(members) < MIN_GROUP or key not in shares:
+            continue
+        chance = chance_of_at_least(len(members), total, shares[key])
+        if chance <= CHANCE_AT_MOST and (best is None or chance < best[0]):
+            best = (chance, key, members)
+    return best
+
+
+def _percent(share: float) -> str:
+    return "under 1%" if share < 0.01 else f"{round(share * 100)}%"
 
 
 def _mention_group(word_shares: dict[str, float], considered: list[Said]) -> tuple[str, list[Said]] | None:
@@ -912,20 +951,6 @@ def _group_name(grouping: str, key: str) -> str:
     if grouping == "segment":
         return f"Customers in the {key} segment"
     return f"Customers with us {key}"
-
-
-def _tenure_band(customer: object) -> str:
-    since = getattr(customer, "customer_since", None)
-    if not isinstance(since, date):
-        return ""
-    years = (date.today() - since).days // 365
-    if years < 1:
-        return "under a year"
-    if years < 5:
-        return "1–4 years"
-    if years < 10:
-        return "5–9 years"
-    return "10 years or more"
 
 
 def _tone_word(tone: Tone) -> str:

@@ -104,6 +104,12 @@ class CustomerBook:
         with self.sessions.begin() as session:
             return int(session.scalar(select(func.count()).select_from(Customer)) or 0)
 
+    def segments_and_starts(self) -> list[tuple[str, date]]:
+        """Every customer's segment and the day they joined: what the customer base looks like as a whole."""
+        with self.sessions.begin() as session:
+            return [(segment or "", since) for segment, since in session.execute(
+                select(Customer.segment, Customer.customer_since))]
+
     def import_csv(self, path: Path, *, mapping: dict[str, str] | None = None) -> ImportSummary:
         """Upsert customers by id; bad rows are reported by line and the good ones kept."""
         summary = ImportSummary(what="customers")

@@ -1,0 +1,88 @@
+"""Who is affected: a group is named when the closest verbatims hold more of it than the whole does."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from advocate.services import Services
+from briefs.advisor import CustomerFacts, Evidence
+from briefs.base_rates import BaseRates, chance_of_at_least, tenure_band
+from briefs.grounded_writer import Citations, Picked, Said, affected_groups
+from briefs.tone import Tone
+from knowledge.retrieval import Source
+from records.customers import CustomerView
+from tests.records.conftest import write_csv
+
+
+def _picked(channels: list[str], *, base: dict[str, dict[str, float]], segments: list[str] | None = None) -> Picked:
+    sources = [Source(id=f"f{n}", kind="feedback", source="feedback.csv", title=f"Feedback {n}",
+                      text=f"The engineer visit number {n} was moved twice.", score=0.5, channel=channel,
+                      customer_id=f"C{n:05d}", extra={"score": 3})
+               for n, channel in enumerate(channels)]
+    evidence = Evidence(question="Move engineer visits", decision="Move engineer visits", vector=np.zeros(3),
+                        lenses=[], definition=[], culture=[], research=[], transcripts=[], complaints=sources,
+                        praise=[], middle=[], unscored=[], function=None, customers=[], base_shares=base)
+    if segments:
+        evidence.facts = CustomerFacts(checked=True, heard_from={
+            s.customer_id: CustomerView(s.customer_id, "A customer", date(2020, 1, 1), "owner", segment, None)
+            for s, segment in zip(sources, segments, strict=True)})
+    return Picked(evidence=evidence, feedback=[Said(0.5, s, Tone("complaint", inferred=False)) for s in sources])
+
+
+def test_a_channel_as_common_among_the_closest_verbatims_as_overall_names_nobody() -> None:
+    # 3 of 8 came by survey, and so does a third of all feedback: chance gives that half the time.
+    picked = _picked(["survey"] * 3 + ["email"] * 3 + ["phone"] * 2,
+                     base={"channel": {"survey": 0.33, "email": 0.30, "phone": 0.37}})
+    assert affected_groups(picked, Citations()) == []
+
+
+def test_an_over_represented_channel_is_named_with_its_share_of_the_whole() -> None:
+    picked = _picked(["chat"] * 3 + ["survey"] * 5, base={"channel": {"chat": 0.04, "survey": 0.33}})
+    lines = affected_groups(picked, Citations())
+    assert lines and lines[0].startswith("Customers who use chat: 3 of the 8 most relevant verbatims (against 4% of "
+                                         "all feedback), 3 complaints ⟦f0⟧⟦f1⟧⟦f2⟧")
+    assert not any("survey" in line for line in lines)  # 5 of 8 against a third: more than 1 time in 10 by chance
+
+
+def test_segments_are_measured_against_the_customer_base() -> None:
+    picked = _picked(["email"] * 8, base={"channel": {"email": 0.2}, "segment": {"household": 0.85,
+                                                                                 "small-business": 0.15}},
+                     segments=["small-business"] * 4 + ["household"] * 4)
+    lines = affected_groups(picked, Citations())
+    # All 8 emailed (against 1 in 5 overall), but a group that holds everyone found singles nobody out.
+    assert lines == ["Customers in the small-business segment: 4 of the 8 most relevant verbatims (against 15% of "
+                     "our customers), 4 complaints ⟦f0⟧⟦f1⟧⟦f2⟧"]
+
+
+def test_chance_of_at_least() -> None:
+    assert chance_of_at_least(0, 8, 0.3) == pytest.approx(1.0)
+    assert chance_of_at_least(8, 8, 0.5) == pytest.approx(1 / 256)
+    assert chance_of_at_least(3, 8, 0.33) == pytest.approx(0.52, abs=0.01)
+    assert tenure_band(date(2000, 1, 1), date(2026, 1, 1)) == "10 years or more"
+    assert tenure_band(None) == ""
+
+
+def test_base_rates_count_the_knowledge_base_and_the_records(fake_services: Services, tmp_path: Path) -> None:
+    write_csv(tmp_path / "feedback.csv", ["id", "date", "channel", "customer_id", "score", "verbatim"], [
+        [f"F{n}", "2026-11-01", channel, f"C{n:05d}", 3, f"Words number {n} about the engineer visit."]
+        for n, channel in enumerate(["Phone", "phone", "email", "chat"])])
+    assert fake_services.ingestor.ingest([tmp_path / "feedback.csv"]).rejected == 0
+    write_csv(tmp_path / "customers.csv", ["id", "name", "customer_since", "owner", "segment"], [
+        ["C00001", "Ann Lee", "2024-06-01", "sam.lee", "household"],
+        ["C00002", "Lee & Co Ltd", "2010-06-01", "sam.lee", "Small-Business"]])
+    assert not fake_services.records.customers.import_csv(tmp_path / "customers.csv").problems
+    rates = BaseRates(store=fake_services.store, customers=fake_services.records.customers)
+    shares = rates.shares({"Phone", "phone", "email"})
+    assert shares["channel"] == {"phone": 0.5, "email": 0.25}  # two spellings of one channel, as one
+    assert shares["segment"] == {"household": 0.5, "small-business": 0.5}
+    assert set(shares["tenure"]) == {"1–4 years", "10 years or more"}
+    # Counted once, then kept: a fifth verbatim shows only after FRESH_S.
+    write_csv(tmp_path / "more.csv", ["id", "date", "channel", "customer_id", "score", "verbatim"],
+              [["F9", "2026-11-02", "phone", "C00009", 2, "Another phone complaint about the visit."]])
+    fake_services.ingestor.ingest([tmp_path / "more.csv"])
+    assert rates.shares({"phone"})["channel"] == {"phone": 0.5}
+    assert BaseRates(store=fake_services.store, customers=None).shares({"phone"}) == {"channel": {"phone": 0.6}}
