@@ -329,7 +329,13 @@ class GroundedWriter:
                     return quote
             return None
 
-        for source in [*evidence.definition, *evidence.culture]:
+        # The organisation's own lines closest to the decision first, definition or culture: taken in
+        # retrieval's order, the definition's passages filled both places with their looser sentences, and
+        # the culture example that rules on the very proposal ("a callback time you can actually meet") was
+        # never shown.
+        own = [*evidence.definition, *evidence.culture]
+        own.sort(key=lambda src: -(by_source[src.id][0].score if by_source.get(src.id) else -1.0))
+        for source in own:
             if len(picked.definition) < MAX_DEFINITION and (found := best_of(source)):
                 picked.definition.append(found)
         # The risk first: a sentence that states a harm is worth more under "Risks" than under research. It

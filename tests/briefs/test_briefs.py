@@ -536,3 +536,17 @@ def test_scores_are_read_by_the_organisations_bands(sample_services: Services) -
         complaints = sum(s.tone.label == "complaint" for s in considered)
         assert f"Today: {complaints} of the {len(considered)} most relevant verbatims are complaints" in (
             advisor.writer.write(evidence).sections["risks"])
+
+
+def test_the_closest_of_the_organisations_own_lines_leads_whether_definition_or_culture(
+    sample_services: Services,
+) -> None:
+    # The culture page's on-culture example rules on this very proposal; the definition's passages came
+    # first in retrieval and had taken both places with their best, looser sentences.
+    brief = sample_services.advisor.brief(
+        "Team leaders want advisers to promise callbacks as 'within 2 working days' instead of a specific time.")
+    first = brief.sections["definition"].splitlines()[0]
+    assert first.startswith("• Our culture (On-culture): “Giving a customer a callback time you can actually meet"), first
+    evidence = sample_services.advisor.gather("Should technicians stop texting customers when they are on their way?")
+    picked = sample_services.advisor.writer.pick(evidence)
+    assert picked.definition[0].score == max(q.score for q in picked.definition)
