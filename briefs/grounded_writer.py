@@ -66,6 +66,11 @@ FEEDBACK_RELATIVE = 0.5
 # the weather would otherwise be answered with whatever complaints sit nearest to it. Set below every
 # on-topic question's closest verbatim in the evaluation sets (lowest 0.294): docs/briefs.md.
 FEEDBACK_FLOOR = 0.28
+# A customer's single spoken line must come this close, and say this much: one sentence carries less than a
+# whole verbatim ("No, the broadband's fine." came close to a SIM-only plan). Set by reading the lines 100
+# sample-pack decisions would quote, not measured: no transcript line is labelled (docs/briefs.md).
+TRANSCRIPT_FLOOR = 0.36
+TRANSCRIPT_MIN_WORDS = 7
 FURTHER_READING = 5  # research passages listed as sources, quoted or not, in retrieval order
 NEAREST_NAMED = 2  # research passages the bottom line names when it can quote none
 FEEDBACK_CONSIDERED = 8  # the most relevant verbatims counted for "who is affected"
@@ -354,8 +359,9 @@ class GroundedWriter:
                     picked.research.append(found)
                 else:
                     used.discard(found.text)
-        spoken = (best_of(s) for s in evidence.transcripts)
-        picked.transcript = [q for q in spoken if q and q.score >= FEEDBACK_FLOOR][:1]
+        spoken = [q for s in evidence.transcripts for q in by_source.get(s.id, [])
+                  if q.score >= TRANSCRIPT_FLOOR and len(q.text.split()) >= TRANSCRIPT_MIN_WORDS]
+        picked.transcript = sorted(spoken, key=lambda q: -q.score)[:1]
         picked.feedback = self._rank_feedback(evidence)
         # A long verbatim is quoted from its sentence closest to the decision, not from its opening
         # (which is often "I have been a customer since…"); a short one is quoted whole. A quote that
@@ -450,9 +456,12 @@ def _within_floor(quotes: list[Quote], absolute: float) -> list[Quote]:
     """Quotes close enough to the best of their own kind: the organisation's definition is the reference
     for every decision, so it is measured against itself, not against outside research."""
     own = [q for q in quotes if q.source.kind in OWN_KINDS]
-    other = [q for q in quotes if q.source.kind not in OWN_KINDS]
+    other = [q for q in quotes if q.source.kind not in (*OWN_KINDS, "transcript")]
+    # A customer's spoken line is measured against other such lines, as verbatims are: a short turn never
+    # comes within 80 % of a research sentence written about the subject, so none had been quoted.
+    spoken = [q for q in quotes if q.source.kind == "transcript"]
     kept: list[Quote] = []
-    for group, share in ((own, RELATIVE_OWN), (other, RELATIVE)):
+    for group, share in ((own, RELATIVE_OWN), (other, RELATIVE), (spoken, FEEDBACK_RELATIVE)):
         if group:
             floor = max(absolute, share * max(q.score for q in group))
             kept += [q for q in group if q.score >= floor]
@@ -783,7 +792,7 @@ def _with_its_finding(quote: Quote) -> str:
 def _customer_turns(text: str) -> list[str]:
     """The customer's turns of a transcript, without their speaker label; a line with no label goes on
     with the turn before it. Where no speaker is recognisably the customer, who said what cannot be
-    told, and every line stands alone."""
+    told, and every line but a note in square brackets stands alone."""
     turns: list[tuple[str, str]] = []
     for line in text.splitlines():
         turn = _TURN.match(line)
@@ -795,7 +804,10 @@ def _customer_turns(text: str) -> list[str]:
             turns[-1] = (turns[-1][0], f"{turns[-1][1]} {line.strip()}")
     # A note in square brackets ("[Promise logged by …]") is the record-keeper's, not the customer's.
     said = [words.split("[", 1)[0].strip() for speaker, words in turns if _CUSTOMER_SPEAKER.match(speaker)]
-    return [words for words in said if words] or text.splitlines()
+    # Lines quoted as they stand keep their speaker's label; a note is nobody's words (a passage cut from the
+    # end of a call can hold only the adviser's goodbye and the promise note).
+    return [words for words in said if words] or [
+        line for line in text.splitlines() if not line.lstrip().startswith("[")]
 
 
 def _clean(text: str) -> str:

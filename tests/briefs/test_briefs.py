@@ -550,3 +550,14 @@ def test_the_closest_of_the_organisations_own_lines_leads_whether_definition_or_
     evidence = sample_services.advisor.gather("Should technicians stop texting customers when they are on their way?")
     picked = sample_services.advisor.writer.pick(evidence)
     assert picked.definition[0].score == max(q.score for q in picked.definition)
+
+
+def test_a_customers_own_line_from_a_call_is_heard_when_it_bears_on_the_decision(sample_services: Services) -> None:
+    brief = sample_services.advisor.brief(
+        "We plan to tell customers an engineer will call back within two hours, even though the team often runs late.")
+    assert ("• From a phone transcript (2026-10-06, customer C00867): “I've taken my phone into meetings at work "
+            "waiting for you.” [") in brief.sections["customers_said"]
+    assert quote_fidelity(brief) == 1.0
+    # A short turn that only shares a word ("No, the broadband's fine.") is not a customer's view of a new plan.
+    unrelated = sample_services.advisor.brief("Should we launch a SIM-only mobile plan for broadband customers in 2027?")
+    assert "transcript" not in unrelated.sections.get("customers_said", "")

@@ -22,8 +22,10 @@ def test_of_a_transcript_only_what_the_customer_said_is_quotable() -> None:
 
 
 def test_a_transcript_whose_customer_cannot_be_told_is_quoted_line_by_line() -> None:
-    text = "A: We will call you back within the hour today.\nB: Nobody has called me back in three weeks now."
+    text = ("A: We will call you back within the hour today.\nB: Nobody has called me back in three weeks now.\n"
+            "[Promise logged by sam.lee: \"Call back by 4pm Thursday with the refund date\". Credit applied.]")
     transcript = Source(id="t", kind="transcript", source="", title="", text=text, score=0.0)
+    # The labels stay, so whose words they are shows; the record-keeper's note is nobody's words.
     assert quotable_sentences(transcript) == ["A: We will call you back within the hour today.",
                                               "B: Nobody has called me back in three weeks now."]
 
