@@ -546,7 +546,8 @@ def test_the_closest_of_the_organisations_own_lines_leads_whether_definition_or_
     brief = sample_services.advisor.brief(
         "Team leaders want advisers to promise callbacks as 'within 2 working days' instead of a specific time.")
     first = brief.sections["definition"].splitlines()[0]
-    assert first.startswith("• Our culture (On-culture): “Giving a customer a callback time you can actually meet"), first
+    assert first.startswith("• Our culture (On-culture): “Giving a customer a callback time you can actually "
+                            "meet"), first
     evidence = sample_services.advisor.gather("Should technicians stop texting customers when they are on their way?")
     picked = sample_services.advisor.writer.pick(evidence)
     assert picked.definition[0].score == max(q.score for q in picked.definition)
@@ -559,5 +560,6 @@ def test_a_customers_own_line_from_a_call_is_heard_when_it_bears_on_the_decision
             "waiting for you.” [") in brief.sections["customers_said"]
     assert quote_fidelity(brief) == 1.0
     # A short turn that only shares a word ("No, the broadband's fine.") is not a customer's view of a new plan.
-    unrelated = sample_services.advisor.brief("Should we launch a SIM-only mobile plan for broadband customers in 2027?")
+    unrelated = sample_services.advisor.brief(
+        "Should we launch a SIM-only mobile plan for broadband customers in 2027?")
     assert "transcript" not in unrelated.sections.get("customers_said", "")
