@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 _CUSTOMER_ID = re.compile(r"\b[A-Z]{1,3}\d{4,}\b")
 MAX_QUESTION_CHARS = 4000
+# A lens's score is its closeness to the decision less its usual closeness to decisions of every kind
+# (briefs/lenses.py), so at 0 a lens fits this decision no better than any other: not tuned, the natural zero.
+LENS_FLOOR = 0.0
 MAX_PROMISES = 5
 # Greetings, thanks and calls for attention. A message made only of these and of stop words ("hi",
 # "thanks!", "any thoughts?", "test") names nothing to decide: briefing it would quote whatever the
@@ -182,6 +185,12 @@ def one_line(question: str, thread: Sequence[str] | None = None, limit: int = 20
     return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def fitting_lenses(matches: list[LensMatch]) -> list[LensMatch]:
+    """The best lens, and after it only lenses that fit the decision better than they fit decisions in general
+    (a score above LENS_FLOOR): a lens that does not fit asks the reader questions about something else."""
+    return matches[:1] + [m for m in matches[1:] if m.score > LENS_FLOOR]
+
+
 def _without_closing_ask(text: str) -> str:
     """The text without a last sentence that only asks for a view ("… next quarter. Thoughts?")."""
     sentences = _SENTENCE_BREAK.split(text)
@@ -267,12 +276,12 @@ class Advisor:
             question=question or (thread or [""])[-1],
             decision=one_line(question, thread),
             vector=vectors[0],
-            lenses=self.lenses.match(
+            lenses=fitting_lenses(self.lenses.match(
                 context,
                 vector=vectors[0],
                 evidence=mean_direction(s.vector for s in found["nearest"]),
                 top=5,
-            ),
+            )),
             definition=found["definition"],
             culture=found["culture"],
             research=found["research"],

@@ -163,7 +163,9 @@ def test_empty_knowledge_base_says_so_and_still_asks_questions(real_services: Se
     assert brief.sources == []
     assert "Nothing in the knowledge base bears on this decision yet" in brief.sections["bottom_line"]
     assert "definition" not in brief.sections  # no nag about loading one: that is for the admin (doctor)
-    assert brief.sections["questions"].count("•") >= 3
+    # Only lenses that fit ask (here one: the others fit no better than any decision), two questions each at most.
+    assert brief.sections["questions"].count("•") >= 2
+    assert set(re.findall(r"\(lens: (\w+)\)", brief.sections["questions"])) == {m.lens.id for m in brief.lenses[:3]}
     assert "nothing relevant was found in the knowledge base" in brief.notes
 
 

@@ -144,3 +144,18 @@ def test_a_lens_close_to_every_decision_does_not_crowd_out_the_one_the_decision_
     # Uncorrected, "general" would lead (1.78 against pricing's 1.76). Taken relative to how close each
     # lens usually comes to the other lenses' questions, it is the pricing lens that leads.
     assert ranked[:2] == ["pricing", "general"]
+
+
+def test_a_brief_names_the_best_lens_and_after_it_only_lenses_that_fit() -> None:
+    from briefs.advisor import fitting_lenses
+    from briefs.lenses import LensMatch
+
+    def match(lens_id: str, score: float) -> LensMatch:
+        return LensMatch(Lens(lens_id, lens_id.title(), "A lens.", ("A question?",), ()), score, score, [])
+
+    # A score is closeness less the lens's usual closeness: at or below 0 it fits no better than anything does.
+    chosen = fitting_lenses([match("control", 0.31), match("promises", 0.12), match("personalisation", -0.06),
+                             match("loyalty", 0.0)])
+    assert [m.lens.id for m in chosen] == ["control", "promises"]
+    # The best lens is named even when none fits well: the reader still gets its questions.
+    assert [m.lens.id for m in fitting_lenses([match("culture", -0.2), match("product", -0.3)])] == ["culture"]
