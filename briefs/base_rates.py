@@ -5,8 +5,8 @@ affected" is measured against.
 feedback comes by survey; it singles a group out only when the closest verbatims hold more of it than
 chance would give. Channels are counted over all feedback in the knowledge base, segments and tenure
 bands over all customers in the records. Both hardly move between ingests, and counting costs: feedback
-is counted by id alone, about 10 ms over 1,500 verbatims (so, untested, most of a second at 100k), so a
-count is kept for FRESH_S.
+is counted by id alone, 0.18 s for all of 100k feedback chunks and 0.09 s for one channel's (about 10 ms
+over 1,500), so a count is kept for FRESH_S.
 """
 
 from __future__ import annotations
