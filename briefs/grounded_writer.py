@@ -747,10 +747,18 @@ def _pieces(source: Source) -> list[str]:
     if source.kind == "transcript":
         return _customer_turns(source.text)
     pieces: list[str] = []
+    after_table = False
     for line in source.text.splitlines():
+        if line.lstrip().startswith("|"):
+            # A table row is no sentence, and the text after a table starts afresh: "| 0 to 5 | 21% |" had
+            # been quoted run together with the lead-in above the table and the sentence below it. (A
+            # blank line does not end a sentence: extracted PDF text breaks sentences with them.)
+            after_table = True
+            continue
         item = _BULLET.match(line)
-        if item or not pieces:
+        if item or not pieces or (after_table and line.strip()):
             pieces.append(item.group(1) if item else line)
+            after_table = False
         else:
             pieces[-1] = f"{pieces[-1]} {line}"
     return pieces
