@@ -154,7 +154,8 @@ def test_open_promises_are_those_to_customers_the_brief_names_or_lists() -> None
 
 def test_a_table_is_not_quoted_nor_run_into_the_sentences_around_it() -> None:
     text = ("In 2025, of all customers who scored us after a contact:\n\n| band | share |\n|---|---|\n"
-            "| 0 to 5 | 21% |\n| 6 to 8 | 53% |\n\nMost of our attention goes to the 0 to 5 group, through complaints.\n"
+            "| 0 to 5 | 21% |\n| 6 to 8 | 53% |\n\n"
+            "Most of our attention goes to the 0 to 5 group, through complaints.\n"
             "The 6 to 8 group rarely gets discussed\n\nbecause nothing went wrong for them, or so we assumed.")
     research = Source(id="r", kind="research", source="", title="Listening", text=text, score=0.0)
     # The lead-in ends with a colon (never quoted); a sentence broken by a blank line (as PDF text is) is whole.
