@@ -60,9 +60,9 @@ class BaseRates:
         self._customers: tuple[dict[str, dict[str, float]], float] | None = None
 
     def shares(self, channels: set[str]) -> dict[str, dict[str, float]]:
-        """grouping → group (lower case) → share of the whole, for these channels (as stored) and every
-        segment and tenure band; a grouping that cannot be counted is left out (the brief then names no
-        group of that kind)."""
+        """grouping → group → share of the whole, for these channels (lower case, as ingest stores them)
+        and every segment and tenure band; a grouping that cannot be counted is left out (the brief then
+        names no group of that kind)."""
         found: dict[str, dict[str, float]] = {}
         try:
             found["channel"] = self._channel_shares({c for c in channels if c})
@@ -85,10 +85,7 @@ class BaseRates:
         counted = {c: self.store.count_where({"$and": [{"kind": "feedback"}, {"channel": c}]}) for c in wanted}
         with self._lock:
             self._channels.update({c: (n / total if total else 0.0, now) for c, n in counted.items()})
-            shares: dict[str, float] = {}
-            for channel in channels & self._channels.keys():
-                shares[channel.lower()] = shares.get(channel.lower(), 0.0) + self._channels[channel][0]
-            return shares
+            return {c: self._channels[c][0] for c in channels if c in self._channels}
 
     def _customer_shares(self) -> dict[str, dict[str, float]]:
         if self.customers is None:

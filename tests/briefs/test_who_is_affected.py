@@ -76,8 +76,8 @@ def test_base_rates_count_the_knowledge_base_and_the_records(fake_services: Serv
         ["C00002", "Lee & Co Ltd", "2010-06-01", "sam.lee", "Small-Business"]])
     assert not fake_services.records.customers.import_csv(tmp_path / "customers.csv").problems
     rates = BaseRates(store=fake_services.store, customers=fake_services.records.customers)
-    shares = rates.shares({"Phone", "phone", "email"})
-    assert shares["channel"] == {"phone": 0.5, "email": 0.25}  # two spellings of one channel, as one
+    shares = rates.shares({"phone", "email"})
+    assert shares["channel"] == {"phone": 0.5, "email": 0.25}  # "Phone" and "phone": ingest stores one channel
     assert shares["segment"] == {"household": 0.5, "small-business": 0.5}
     assert set(shares["tenure"]) == {"1–4 years", "10 years or more"}
     # Counted once, then kept: a fifth verbatim shows only after FRESH_S.
