@@ -20,8 +20,7 @@ from briefs.base_rates import BaseRates
 from briefs.brief import Brief
 from briefs.functions import Function, FunctionGuess, guess_function
 from briefs.lenses import LensMatch, LensMatcher
-from briefs.mentions import MIN_MENTIONS, words_in_several
-from briefs.tone import Tone, ToneModel, tone_of_score
+from briefs.tone import COMPLAINT_CHANNELS, FILED_COMPLAINT, Tone, ToneModel, tone_of_score
 from knowledge.lexical_index import query_terms
 from knowledge.retrieval import Retriever, SearchRequest, Source, decision_core
 from knowledge.vector_store import mean_direction
@@ -102,8 +101,6 @@ class Evidence:
     tones: dict[str, Tone] = field(default_factory=dict)
     # Every verbatim found, in retrieval order (scored and unscored alike).
     ranked_feedback: list[Source] = field(default_factory=list)
-    # Decision words that several verbatims use, with the share of all indexed passages that use each.
-    word_shares: dict[str, float] = field(default_factory=dict)
     # Which scores the organisation reads as complaints and which as praise.
     bands: ScoreBands = DEFAULT_BANDS
     # grouping (channel, segment, tenure) → group → its share of all feedback or of all customers.
@@ -160,7 +157,7 @@ _ASKING_WORDS = frozenset(
     i you they them it it's this that these those there way lean take react land go down with on of for the a an
     to in about out watch look think see say make sense affect affected effect effects let me us know here and or
     so then from our your their else yes no please before goes going sign off approve approval lt leadership
-    board anyone""".split()
+    board anyone what's that's there's i'm angle care ahead order move exec execs losing something worried""".split()
 )
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=\S)")
 # A decision that is still a question once its framing is gone ("Should long-standing customers get a call…").
@@ -297,7 +294,6 @@ class Advisor:
             bands=self.bands,
         )
         evidence.tones = self._tones(evidence.feedback)
-        evidence.word_shares = self._word_shares(evidence.decision, evidence.feedback)
         if self.base_rates is not None and evidence.feedback:
             evidence.base_shares = self.base_rates.shares({s.channel for s in evidence.feedback})
         evidence.facts = self._customer_facts(named, [s.customer_id for s in evidence.feedback if s.customer_id])
@@ -305,20 +301,12 @@ class Advisor:
             evidence.notes.append("no customer records: tenure and open promises were not checked")
         return evidence
 
-    def _word_shares(self, decision: str, feedback: list[Source]) -> dict[str, float]:
-        """How common, in the whole knowledge base, each decision word is that several of these verbatims use."""
-        words = words_in_several(decision, (s.text for s in feedback), at_least=MIN_MENTIONS)
-        if not words:
-            return {}
-        try:
-            return self.retriever.store.lexical.shares_mentioning(words)
-        except Exception:  # noqa: BLE001 - the groups are a refinement: the brief goes on without them
-            log.exception("how common the decision's words are in the knowledge base could not be read")
-            return {}
-
     def _tones(self, feedback: list[Source]) -> dict[str, Tone]:
         tones = {s.id: tone_of_score(s.feedback_score, self.bands) for s in feedback if s.feedback_score is not None}
-        unscored = [s for s in feedback if s.feedback_score is None and s.vector is not None]
+        # Words a customer filed as a complaint are one, whatever a model reads in them.
+        tones.update({s.id: FILED_COMPLAINT for s in feedback
+                      if s.feedback_score is None and s.channel.lower() in COMPLAINT_CHANNELS})
+        unscored = [s for s in feedback if s.id not in tones and s.vector is not None]
         if unscored and self.tone_model is not None:
             inferred = self.tone_model.infer(np.vstack([s.vector for s in unscored]), self.bands)
             tones.update({s.id: tone for s, tone in zip(unscored, inferred, strict=True)})

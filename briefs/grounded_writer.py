@@ -12,7 +12,6 @@ last, draws on the sections.
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from collections import Counter, OrderedDict
@@ -26,9 +25,8 @@ from langchain_core.embeddings import Embeddings
 from briefs.advisor import Evidence
 from briefs.base_rates import chance_of_at_least, tenure_band
 from briefs.brief import SECTION_TITLES, Brief
-from briefs.lenses import stem
-from briefs.mentions import MIN_MENTIONS, UNCOMMON_SHARE, word_stems
-from briefs.tone import Tone
+from briefs.mentions import named_at
+from briefs.tone import COMPLAINT_CHANNELS, Tone
 from knowledge.chunking import sentence_ends, split_sentences
 from knowledge.embeddings import as_vectors
 from knowledge.retrieval import Source
@@ -144,6 +142,7 @@ _RECOMMENDATION = re.compile(
     r"require|refund|thank|pay|set)\b",
     re.IGNORECASE,
 )
+_NUMBER = re.compile(r"[£$€]?\d[\d,.]*")
 _CLAUSE_END = re.compile(r"[,;:—–]\s")
 _CLOSING = "\"”’')]"  # closing quotation marks and brackets a sentence may end with
 # How a list item that is one clause of a longer sentence ends ("…account managers; and"): quoted
@@ -156,6 +155,11 @@ _DANGLING = frozenset(
     i we you he she they it my our your his her their its this these those is are was were be been being
     am do does did have has had will would can could should may might must not no very more most""".split()
 )
+# Channels whose name is as often a verb or a topic in a decision ("call them back", "email them an offer",
+# "our customer survey", "a complaints queue"): a decision using the word does not name the customers who
+# came that way.
+CHANNELS_NOT_NAMED_BY_WORD = frozenset(
+    {"call", "visit", "technician-visit", "review", "complaint", "complaints", "email", "survey", "text", "sms"})
 _CHANNEL_PHRASES = {
     "phone": "phone us", "call": "phone us", "email": "email us", "chat": "use chat", "survey": "answered a survey",
     "complaint": "filed a complaint", "store": "visit a store", "social": "post on social media",
@@ -491,9 +495,20 @@ def research_section(picked: Picked, cite: Citations) -> str:
         refs = "".join(cite(q.source) for q in stated_risks)
         return f"The research that bears on this states a risk, quoted under Risks {refs}."
     if picked.evidence.research:
-        return ("No research passage speaks to this decision directly; the nearest ones found are listed "
-                "under Sources, not quoted.")
+        # "Nothing speaks to it" was untrue as often as not: readers found the answer among these passages.
+        return ("No research sentence is close enough to the decision to quote out of its passage; read the "
+                f"nearest passages found: {_nearest_named(picked, cite)}.")
     return "No research in the knowledge base bears on this."
+
+
+def _nearest_named(picked: Picked, cite: Citations) -> str:
+    """The research passages retrieval ranked best, by section and citation, not quoted; a section named once
+    however many of its passages are among them ("The Dark Side of Using NPS [1][2]")."""
+    by_section: dict[str, str] = {}
+    for source in picked.evidence.research[:NEAREST_NAMED]:
+        name = _section_name(source)
+        by_section[name] = by_section.get(name, "") + cite.refer(source)
+    return "; ".join(f"{name} {refs}" for name, refs in by_section.items())
 
 
 def customers_section(picked: Picked, cite: Citations) -> str:
@@ -519,9 +534,11 @@ def affected_section(picked: Picked, cite: Citations) -> str:
     return "\n".join(lines)
 
 
-def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2) -> list[str]:
-    """Customer groups the most relevant verbatims point to (a decision word they use; a channel, segment or
-    tenure band they hold more of than the whole knowledge base does), with counts."""
+def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2, with_none: bool = True) -> list[str]:
+    """Customer groups the most relevant verbatims point to, with counts: first a segment or channel the
+    decision itself names (how many of the verbatims are theirs, even none), then a channel, segment or
+    tenure band the verbatims hold more of than the whole knowledge base does. `with_none`: whether a
+    group the decision names but no verbatim comes from is listed (the bottom line cites every bullet)."""
     considered = picked.considered
     if not considered:
         return []
@@ -539,6 +556,10 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2) -> list[
         for name, groups in groupings:
             if keys[name]:
                 groups.setdefault(keys[name], []).append(said)
+    # (label, members, what the group is of the whole), the groups the decision names first.
+    named = _groups_the_decision_names(picked.evidence.decision, dict(groupings), base)
+    if not with_none:
+        named = [group for group in named if group[1]]
     # (how likely by chance, label, members, what the group is of the whole); chance 1.0 where no base is known.
     by_kind: list[tuple[float, str, list[Said], str]] = []
     for name, groups in groupings:
@@ -546,8 +567,7 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2) -> list[
             chosen = _over_represented(groups, base[name], total)
             if chosen is not None:
                 chance, key, members = chosen
-                whole = "all feedback" if name == "channel" else "our customers"
-                by_kind.append((chance, _group_name(name, key), members, f"{_percent(base[name][key])} of {whole}"))
+                by_kind.append((chance, _group_name(name, key), members, _share_of_whole(name, base[name][key])))
             continue
         # No base to measure against: the largest group, unless it is everyone found or a lone verbatim.
         if not groups or (len(groups) == 1 and name != "channel" and len(next(iter(groups.values()))) < 2):
@@ -557,22 +577,48 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2) -> list[
             continue  # every verbatim found came this way ("who filed a complaint": all of them)
         by_kind.append((1.0, _group_name(name, key), members, ""))
     by_kind.sort(key=lambda group: group[0])
-    mentioned = _mention_group(picked.evidence.word_shares, considered)
-    if mentioned is not None or any(len(members) < total for _, _, members, _ in by_kind):
-        # "8 of the 8 came as complaints" singles nobody out when the words or a narrower group do.
+    if named or any(len(members) < total for _, _, members, _ in by_kind):
+        # "8 of the 8 came as complaints" singles nobody out when a narrower group or the decision names who.
         by_kind = [group for group in by_kind if len(group[2]) < total]
-    named = [*([(*mentioned, "")] if mentioned is not None else []),
-             *((label, members, whole) for _, label, members, whole in by_kind)]
-    lines: list[str] = []
-    for label, members, whole in named[:limit]:
-        tones = Counter(s.tone.label for s in members)
-        inferred = " (tone inferred from the text)" if any(s.tone.inferred for s in members) else ""
-        tone_text = ", ".join(f"{n} {_plural(label, n)}" for label, n in tones.most_common())
-        against = f" (against {whole})" if whole else ""
-        refs = "".join(cite(s.source) for s in members[:3])
-        lines.append(f"{label}: {len(members)} of the {total} most relevant verbatims{against}, {tone_text}{inferred} "
-                     f"{refs}")
-    return lines
+    labels = {label for label, _, _ in named}
+    groups = [*named, *((label, members, whole) for _, label, members, whole in by_kind if label not in labels)]
+    return [_group_line(label, members, whole, total, cite) for label, members, whole in groups[:limit]]
+
+
+def _group_line(label: str, members: list[Said], whole: str, total: int, cite: Citations) -> str:
+    """One group, its count among the closest verbatims, their tones and citations."""
+    against = f" (against {whole})" if whole else ""
+    if not members:
+        return f"{label}: none of the {total} most relevant verbatims{against}"
+    tones = Counter(s.tone.label for s in members)
+    inferred = " (tone inferred from the text)" if any(s.tone.inferred for s in members) else ""
+    tone_text = ", ".join(f"{n} {_plural(tone, n)}" for tone, n in tones.most_common())
+    refs = "".join(cite(s.source) for s in members[:3])
+    return f"{label}: {len(members)} of the {total} most relevant verbatims{against}, {tone_text}{inferred} {refs}"
+
+
+def _groups_the_decision_names(decision: str, groups: dict[str, dict[str, list[Said]]],
+                               base: dict[str, dict[str, float]]) -> list[tuple[str, list[Said], str]]:
+    """The segments and channels the decision names ("start with small-business repairs", "close the phone
+    line"), with the closest verbatims that are theirs: the reader asks about them whether or not they stand
+    out, and "none of the 8" says the evidence does not speak for them."""
+    named: list[tuple[int, str, list[Said], str]] = []
+    for name in ("segment", "channel"):
+        keys = dict.fromkeys([*base.get(name, {}), *groups.get(name, {})])
+        for key in keys:
+            if name == "channel" and key in CHANNELS_NOT_NAMED_BY_WORD:
+                continue
+            if (at := named_at(decision, key, inflected=name != "channel")) is not None:
+                share = base.get(name, {}).get(key)
+                whole = _share_of_whole(name, share) if share is not None else ""
+                named.append((at, f"{_group_name(name, key)} (named in the decision)", groups[name].get(key, []),
+                              whole))
+    # In the order the decision names them.
+    return [(label, members, whole) for _, label, members, whole in sorted(named, key=lambda group: group[0])]
+
+
+def _share_of_whole(grouping: str, share: float) -> str:
+    return f"{_percent(share)} of {'all feedback' if grouping == 'channel' else 'our customers'}"
 
 
 def _over_represented(groups: dict[str, list[Said]], shares: dict[str, float],
@@ -591,26 +637,6 @@ def _over_represented(groups: dict[str, list[Said]], shares: dict[str, float],
 
 def _percent(share: float) -> str:
     return "under 1%" if share < 0.01 else f"{round(share * 100)}%"
-
-
-def _mention_group(word_shares: dict[str, float], considered: list[Said]) -> tuple[str, list[Said]] | None:
-    """The decision word that picks out most of the closest verbatims while being uncommon in the
-    knowledge base as a whole, and the verbatims that use it; None when no word does."""
-    best: tuple[float, str, list[Said]] | None = None
-    stems = [word_stems(s.source.text) for s in considered]
-    for word, share in word_shares.items():
-        if share >= UNCOMMON_SHARE:
-            continue
-        members = [s for s, used in zip(considered, stems, strict=True) if stem(word) in used]
-        if len(members) < MIN_MENTIONS:
-            continue
-        weight = len(members) * -math.log(max(share, 1e-4))
-        if best is None or weight > best[0]:
-            best = (weight, word, members)
-    if best is None:
-        return None
-    # Plain quotation marks: the word is the decision's, not a quotation of a source.
-    return f'Customers who mention "{best[1]}"', best[2]
 
 
 def risks_section(picked: Picked, cite: Citations) -> str:
@@ -661,7 +687,7 @@ def questions_section(evidence: Evidence) -> str:
     for match, quota in zip(evidence.lenses, QUESTIONS_PER_LENS, strict=False):
         for question in match.lens.questions[:quota]:
             if len(questions) < MAX_QUESTIONS and question not in (q for q, _ in questions):
-                questions.append((question, match.lens.id))
+                questions.append((question, match.lens.title))
     return "\n".join(f"• {q} (lens: {lens})" for q, lens in questions)
 
 
@@ -679,7 +705,7 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
     """At most three cited bullets, at most 80 words: who is affected, the strongest customer evidence,
     the main risk. A bullet with nothing behind it is left out."""
     bullets: list[str] = []
-    groups = affected_groups(picked, cite, limit=1)
+    groups = affected_groups(picked, cite, limit=1, with_none=False)
     if groups:
         bullets.append(f"Who: {groups[0]}")
     elif picked.evidence.customers:
@@ -707,9 +733,8 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
     if not bullets and picked.evidence.research:
         # Passages were found, only none close enough to quote: "nothing bears on it" would be untrue. They
         # are named, not quoted, so the reader can open them from the first screen.
-        nearest = "; ".join(f"{_section_name(s)} {cite.refer(s)}" for s in picked.evidence.research[:NEAREST_NAMED])
-        return (f"• No passage in the knowledge base answers this directly. Nearest found, not quoted: {nearest}. "
-                "Use the questions below.")
+        return ("• No sentence found is close enough to the decision to quote. Read the nearest passages found: "
+                f"{_nearest_named(picked, cite)}; and use the questions below.")
     if not bullets:
         return "• Nothing in the knowledge base bears on this decision yet: use the questions below."
     if shown and sum(len(b.split()) for b in bullets) > BOTTOM_LINE_WORDS:
@@ -852,7 +877,7 @@ def _verbatim(text: str) -> str:
     if clauses:
         return head[: clauses[-1]]
     kept = head.split()
-    while len(kept) > 1 and kept[-1].lower().strip(",;:—–") in _DANGLING:
+    while len(kept) > 1 and _dangles(kept[-1]):
         kept.pop()
     return " ".join(kept).rstrip(" ,;:—–")
 
@@ -906,10 +931,17 @@ def _cut_to_words(passage: str, words: int) -> str:
     else:
         # A cut between words must not leave the reader on "when I called to" or "we act on the".
         kept = tokens[:words]
-        while len(kept) > words // 2 and kept[-1].lower().strip(",;:—–") in _DANGLING:
+        while len(kept) > words // 2 and _dangles(kept[-1]):
             kept.pop()
         head = " ".join(kept)
     return f"{_quote(head.rstrip(' ,;:—–'))}…"
+
+
+def _dangles(word: str) -> bool:
+    """Whether a quote cut after this word would leave the reader waiting for the next: "to", "the", or a
+    number whose unit follows ("…promos that only last around 6")."""
+    word = word.lower().strip(",;:—–")
+    return word in _DANGLING or bool(_NUMBER.fullmatch(word))
 
 
 def _said_briefly(said: Said, words: int = BOTTOM_QUOTE_WORDS, *, stretch: int = 0) -> str:
@@ -985,12 +1017,16 @@ def _tone_word(tone: Tone) -> str:
 
 def _feedback_facts(said: Said) -> str:
     source = said.source
-    tone = f"{source.feedback_score}/10" if not said.tone.inferred and source.feedback_score is not None else (
-        f"{said.tone.label}, inferred from the text")
+    if said.tone.inferred:
+        tone = f"{said.tone.label}, inferred from the text"
+    elif source.feedback_score is not None:
+        tone = f"{source.feedback_score}/10"
+    else:
+        tone = "filed as a complaint"  # no score: the channel is what says it is a complaint
     channel = source.channel
-    if channel.lower() == said.tone.label:
+    if channel.lower() == said.tone.label or (channel.lower() in COMPLAINT_CHANNELS and tone == "filed as a complaint"):
         channel = ""  # "complaint, complaint" says nothing twice
-    elif channel.lower() == "complaint":
+    elif channel.lower() in COMPLAINT_CHANNELS:
         channel = "filed as a complaint"  # beside a tone read otherwise, the bare channel name reads as a contradiction
     facts = [tone, source.date, channel, f"customer {source.customer_id}" if source.customer_id else ""]
     return ", ".join(f for f in facts if f)

@@ -114,6 +114,8 @@ def stem(word: str) -> str:
     # A light stemmer, so "hire", "hired" and "hiring" meet (and "campaign" meets "campaigns"); words
     # of three letters or fewer stay whole ("sms", "crm").
     for suffix in _SUFFIXES:
+        if suffix == "s" and word.endswith("ss"):
+            break  # "business" is not a plural: it meets "businesses" only whole
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
             break

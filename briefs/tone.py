@@ -25,7 +25,12 @@ TONES = ("complaint", "neutral", "praise")
 @dataclass(frozen=True)
 class Tone:
     label: str  # complaint, neutral or praise
-    inferred: bool  # True when read from the text, False when the customer gave a score
+    inferred: bool  # True when read from the text, False when the customer gave a score or filed a complaint
+
+
+# Channels whose every item the customer filed as a complaint (a regulator's register, a complaints form).
+COMPLAINT_CHANNELS = frozenset({"complaint", "complaints"})
+FILED_COMPLAINT = Tone("complaint", inferred=False)
 
 
 def tone_of_score(score: int, bands: ScoreBands = DEFAULT_BANDS) -> Tone:

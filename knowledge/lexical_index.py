@@ -9,16 +9,11 @@ create them (records/migrations, revision 0005).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Sequence
 
 from sqlalchemy import Engine, text
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*[a-z0-9]|[a-z0-9]")
-
-# How long a word's share of the indexed chunks (and their total) is reused; how many shares are kept.
-SHARES_FRESH_S = 600.0
-SHARES_KEPT = 20_000
 
 # Words that carry no topic in a decision question; left in, they match half the corpus.
 STOPWORDS = frozenset(
@@ -56,10 +51,6 @@ class LexicalIndex:
         # The vector-store collection this index mirrors; several may share a database.
         self.collection = collection
         self.dialect = engine.dialect.name
-        # Shares of words already counted, and the total of chunks, each with when it was counted: how
-        # common a word is hardly moves between ingests, and counting every chunk takes tens of ms.
-        self._shares: dict[str, tuple[float, float]] = {}
-        self._total: tuple[int, float] | None = None
 
     @property
     def table(self) -> str:
@@ -71,7 +62,6 @@ class LexicalIndex:
         if not rows:
             return
         ids = [r[0] for r in rows]
-        self._forget_shares()  # this process's writes show at once (another process's after SHARES_FRESH_S)
         with self.engine.begin() as conn:
             self._delete(conn, ids)
             table = self.table
@@ -87,7 +77,6 @@ class LexicalIndex:
             )
 
     def delete(self, ids: Sequence[str]) -> None:
-        self._forget_shares()
         if ids:
             with self.engine.begin() as conn:
                 self._delete(conn, list(ids))
@@ -107,50 +96,6 @@ class LexicalIndex:
         if self.dialect == "sqlite":
             with self.engine.begin() as conn:
                 conn.execute(text("INSERT INTO knowledge_fts(knowledge_fts) VALUES ('optimize')"))
-
-    def _forget_shares(self) -> None:
-        self._shares.clear()
-        self._total = None
-
-    def shares_mentioning(self, terms: Sequence[str]) -> dict[str, float]:
-        """For each term, the share of all indexed chunks that contain it (as the index matches words:
-        stemmed): how common a word is, so a brief can tell a word that picks out some verbatims from
-        one that nearly everything uses. Counted over the whole index, every kind and collection: a
-        term's count is read from the index alone (a fraction of a millisecond in 100k chunks), where
-        filtering by kind means reading every matching row (tens of milliseconds)."""
-        wanted = [t for t in dict.fromkeys(terms) if t]
-        if not wanted:
-            return {}
-        now = time.monotonic()
-        known = {t: hit[0] for t in wanted if (hit := self._shares.get(t)) and now - hit[1] < SHARES_FRESH_S}
-        terms = [t for t in wanted if t not in known]
-        if terms:
-            counted = self._count_shares(terms, now=now)
-            if len(self._shares) > SHARES_KEPT:
-                self._shares.clear()
-            self._shares.update({t: (share, now) for t, share in counted.items()})
-            known.update(counted)
-        return {t: known[t] for t in wanted}
-
-    def _count_shares(self, terms: list[str], *, now: float) -> dict[str, float]:
-        params: dict[str, object] = {}
-        counts = []
-        for n, term in enumerate(terms):
-            if self.dialect == "sqlite":
-                params[f"t{n}"] = '"' + term.replace('"', "") + '"'
-                counts.append(f"(SELECT count(*) FROM knowledge_fts WHERE knowledge_fts MATCH :t{n})")
-            else:
-                params[f"t{n}"] = term
-                counts.append(
-                    f"(SELECT count(*) FROM knowledge_lexical WHERE tsv @@ phraseto_tsquery('english', :t{n}))"
-                )
-        with self.engine.connect() as conn:
-            row = conn.execute(text(f"SELECT {', '.join(counts)}"), params).one()
-            if self._total is None or now - self._total[1] >= SHARES_FRESH_S:
-                # Counting every row takes tens of milliseconds at 100k chunks: kept like the shares.
-                self._total = (int(conn.execute(text(f"SELECT count(*) FROM {self.table}")).scalar() or 0), now)
-        total = self._total[0]
-        return {term: (row[n] / total if total else 0.0) for n, term in enumerate(terms)}
 
     def drop_collection(self) -> None:
         table = self.table

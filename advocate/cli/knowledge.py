@@ -184,7 +184,7 @@ def ask(
 def print_brief(brief: Brief) -> None:
     out.rule(f"[bold]{escape(brief.sections.get('decision', brief.question))}[/bold]")
     if brief.lenses:
-        say("Lenses: " + "; ".join(f"{m.lens.title} ({m.lens.id})" for m in brief.lenses[:3]))
+        say("Lenses: " + "; ".join(m.lens.title for m in brief.lenses[:3]))
     say(brief.text)
     for line in brief.notes:
         note(f"note: {line}")

@@ -27,6 +27,12 @@ from briefs.advisor import one_line
      "New collections policy: final bills go to an agency after 30 days"),
     ("Team leaders want callbacks promised as within 2 working days. Sensible?",
      "Team leaders want callbacks promised as within 2 working days"),
+    ("Techs are stretched: keep the 4-hour windows and stop calling ahead. What's the customer impact?",
+     "Techs are stretched: keep the 4-hour windows and stop calling ahead"),
+    ("Legal wants to cut our refund window from 30 to 14 days. Any customer angle I'm missing before I sign off?",
+     "Legal wants to cut our refund window from 30 to 14 days"),
+    ("Start two-hour windows with small-business repairs in Q1, households later. Sensible order?",
+     "Start two-hour windows with small-business repairs in Q1, households later"),
     ("HR suggests managers spend two days a year on the support queue. Worth making it mandatory?",
      "HR suggests managers spend two days a year on the support queue. Worth making it mandatory?"),
     # A dash that carries the decision on is kept.

@@ -1,31 +1,35 @@
-"""Which words of a decision are counted in the customers' own words, and how they match."""
-
-from briefs.mentions import decision_words, mentions, words_in_several
+from briefs.mentions import named_at
 
 
-def test_decision_words_leave_out_stop_words_short_and_general_words() -> None:
-    words = decision_words("We plan to end courtesy credits without notice, even for TV-only homes in 2027.")
-    assert words == ["courtesy", "credits", "notice", "homes"]
-    # When and how much are not who: time and quantity words never name a group; a day or month may.
-    words = decision_words("Next year every existing plan costs $10 a month plus tax, billed on Saturday in April.")
-    assert words == ["costs", "billed", "saturday", "april"]
+def names_group(decision: str, group: str) -> bool:
+    return named_at(decision, group) is not None
 
 
-def test_a_word_matches_its_common_inflections_as_whole_words() -> None:
-    assert mentions("credits", "They never credited my account.")
-    assert mentions("credit", "Two CREDITS were missing.")
-    assert not mentions("credit", "An accredited installer came.")
-    assert mentions("outages", "Another outage tonight.") and mentions("billing", "I was billed twice.")
-    # A longer word that only starts with it is another word: the chatbot "Lark" is not "Larkspur".
-    assert not mentions("lark", "Larkspur's fine. Not exciting.")
-    assert mentions("line", "The lines were down.") and not mentions("line", "Reliable when online.")
+def test_a_group_is_named_by_every_word_of_its_name_in_any_inflection() -> None:
+    assert names_group("Start the two-hour windows with small-business repairs in Q1.", "small-business")
+    assert names_group("Should small businesses get the new windows first?", "small-business")
+    assert names_group("Close the phone line on Sundays.", "phone")
+    assert names_group("Households pay the paper-bill charge.", "household")
 
 
-def test_a_preposition_never_names_a_group() -> None:
-    assert decision_words("Tell them we will call back within two working days.") == ["tell", "call", "back", "working"]
+def test_a_last_word_alone_names_a_group_only_before_a_word_for_people() -> None:
+    assert names_group("Give business customers a priority line.", "small-business")
+    assert names_group("Move priority accounts to the new team.", "priority")
+    assert not names_group("The business case for the new portal.", "small-business")
 
 
-def test_words_in_several_counts_texts_not_occurrences() -> None:
-    texts = ["credit credit credit", "no credit here", "nothing"]
-    assert words_in_several("courtesy credit", texts, at_least=2) == ["credit"]
-    assert words_in_several("courtesy credit", texts, at_least=3) == []
+def test_a_word_inside_a_longer_word_names_nobody() -> None:
+    assert not names_group("Should Larkspur add an app-only discount?", "lark")
+    assert not names_group("Drop the smartphone offer.", "phone")
+    assert not names_group("", "phone") and not names_group("Close the phone line.", "")
+
+
+def test_where_a_group_is_named() -> None:
+    assert named_at("Start with small-business repairs, households later.", "household") == 5
+    assert named_at("Start with small-business repairs, households later.", "small-business") == 2
+
+
+def test_a_channel_is_named_only_by_its_own_word_uninflected() -> None:
+    assert named_at("Close the phone line on Sundays.", "phone", inflected=False) == 2
+    assert named_at("Should managers stop phoning long-standing customers?", "phone", inflected=False) is None
+    assert named_at("Should managers stop phoning long-standing customers?", "phone") is not None

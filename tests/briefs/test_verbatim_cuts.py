@@ -117,6 +117,13 @@ def test_a_short_quote_cut_between_words_does_not_end_on_a_dangling_word() -> No
     assert _inside_quotes(quoted) == "It occurs to me that when we use scores as a tool for managing people we act"
 
 
+def test_a_short_quote_cut_between_words_does_not_end_on_a_number_whose_unit_follows() -> None:
+    sentence = ("Why can't they just have a better fixed rate instead of the promos that only last around 6 months "
+                "and then jump by forty dollars with no warning at all")
+    assert _inside_quotes(_short_quote(sentence, words=18)) == (
+        "Why can't they just have a better fixed rate instead of the promos that only last around")
+
+
 def test_a_short_quote_reaches_a_clause_end_just_past_the_limit_rather_than_stop_mid_phrase() -> None:
     sentence = ("It occurs to me that when we use scores as a tool for managing people we act on the staff, "
                 "the customers and the balance of power between them.")
@@ -175,3 +182,10 @@ def test_a_complaints_channel_beside_another_tone_says_how_the_words_were_filed(
         "neutral, inferred from the text, 2015-06-17, filed as a complaint, customer R1")
     assert facts("complaint", "complaint") == "complaint, inferred from the text, 2015-06-17, customer R1"
     assert facts("email", "praise") == "praise, inferred from the text, 2015-06-17, email, customer R1"
+
+
+def test_unscored_words_filed_as_a_complaint_say_so_once() -> None:
+    source = Source(id="f1", kind="feedback", source="register.csv", title="", text="The cap is too small.",
+                    score=0.5, customer_id="R1", date="2015-06-17", channel="complaint")
+    assert _feedback_facts(Said(0.5, source, Tone("complaint", inferred=False))) == (
+        "filed as a complaint, 2015-06-17, customer R1")

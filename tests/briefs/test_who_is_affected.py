@@ -86,3 +86,35 @@ def test_base_rates_count_the_knowledge_base_and_the_records(fake_services: Serv
     fake_services.ingestor.ingest([tmp_path / "more.csv"])
     assert rates.shares({"phone"})["channel"] == {"phone": 0.5}
     assert BaseRates(store=fake_services.store, customers=None).shares({"phone"}) == {"channel": {"phone": 0.6}}
+
+
+def test_a_segment_the_decision_names_comes_first_whether_or_not_it_stands_out() -> None:
+    picked = _picked(["email"] * 8, base={"channel": {"email": 0.2}, "segment": {"household": 0.84,
+                                                                                 "small-business": 0.16}},
+                     segments=["small-business"] + ["household"] * 7)
+    picked.evidence.decision = "Start the two-hour windows with small-business repairs, households later"
+    lines = affected_groups(picked, Citations())
+    assert lines == [
+        "Customers in the small-business segment (named in the decision): 1 of the 8 most relevant verbatims "
+        "(against 16% of our customers), 1 complaint ⟦f0⟧",
+        "Customers in the household segment (named in the decision): 7 of the 8 most relevant verbatims "
+        "(against 84% of our customers), 7 complaints ⟦f1⟧⟦f2⟧⟦f3⟧"]
+
+
+def test_a_channel_the_decision_names_with_no_verbatim_says_none_and_stays_off_the_bottom_line() -> None:
+    picked = _picked(["survey"] * 3 + ["email"] * 5, base={"channel": {"survey": 0.3, "email": 0.6, "chat": 0.04}})
+    picked.evidence.decision = "Close the chat window at weekends"
+    assert affected_groups(picked, Citations()) == [
+        "Customers who use chat (named in the decision): none of the 8 most relevant verbatims "
+        "(against 4% of all feedback)"]
+    assert affected_groups(picked, Citations(), with_none=False) == []
+
+
+def test_a_channel_name_that_is_also_a_verb_or_a_topic_does_not_name_a_group() -> None:
+    picked = _picked(["call"] * 2 + ["phone"] * 6, base={"channel": {"call": 0.5, "phone": 0.5}})
+    for decision in ("Stop calling customers back after a missed call", "Should managers stop phoning customers?"):
+        picked.evidence.decision = decision
+        assert affected_groups(picked, Citations()) == [], decision
+    picked = _picked(["survey"] * 2 + ["email"] * 6, base={"channel": {"survey": 0.5, "email": 0.5}})
+    picked.evidence.decision = "Email an upgrade offer to everyone our customer survey says is unhappy"
+    assert affected_groups(picked, Citations()) == []

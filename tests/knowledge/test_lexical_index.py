@@ -66,17 +66,6 @@ def test_questions_without_topic_words_find_nothing_and_do_not_fail(index: Lexic
     assert index.search("?!& | :*") == []
 
 
-def test_how_common_a_word_is_in_the_index(index: LexicalIndex) -> None:
-    shares = index.shares_mentioning(["promised", "exit", "phone", "nowhere"])
-    # Six chunks: "promised" in one, "exit" in two (stemmed: "exit fee"), "phone" in one.
-    assert shares == {"promised": 1 / 6, "exit": 2 / 6, "phone": 1 / 6, "nowhere": 0.0}
-    assert index.shares_mentioning(["promise"]) == {"promise": 1 / 6}
-    assert index.shares_mentioning([]) == {}
-    # Counted again after a write here: the new chunk uses "phone" too.
-    index.upsert([("no-signal", "feedback", "internal", "No signal on my phone at home.")])
-    assert index.shares_mentioning(["phone", "promised"]) == {"phone": 2 / 7, "promised": 1 / 7}
-
-
 def test_collections_in_one_database_stay_apart_and_writes_replace(index: LexicalIndex) -> None:
     other = LexicalIndex(engine=index.engine, collection="other")
     other.upsert([("ivr", "research", "internal", "Weekend opening hours for the shops.")])
