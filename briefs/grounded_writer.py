@@ -130,7 +130,9 @@ _RISK_STATEMENT = re.compile(
 _NOT_A_HARM = re.compile(
     r"\b(?:threat\w*|right|free|able) to leave\b|\b(?:leave|leaving) without\b|"
     # A count that names losses beside gains ("how many customers we won, kept and lost") reports, it warns of nothing.
-    r"\bwon,? (?:kept,? )?(?:and |or )?lost\b",
+    r"\bwon,? (?:kept,? )?(?:and |or )?lost\b|"
+    # A condition that sets up what to do ("If a visit is at risk, the scheduler contacts the customer…").
+    r"\bif\b[^,.;]{0,60}\bat risk\b",
     re.IGNORECASE,
 )
 # A recommendation says what to do, even when it names what is at stake ("Explain changes in pounds…,
@@ -153,7 +155,8 @@ _DANGLING = frozenset(
     """a an the and or but nor so that which who whom whose when where while if because as than then to of
     in on at by for from with into onto about over under after before between through during without
     i we you he she they it my our your his her their its this these those is are was were be been being
-    am do does did have has had will would can could should may might must not no very more most""".split()
+    am do does did have has had will would can could should may might must not no very more most around nearly
+    almost roughly approximately""".split()
 )
 # Channels whose name is as often a verb or a topic in a decision ("call them back", "email them an offer",
 # "our customer survey", "a complaints queue"): a decision using the word does not name the customers who
@@ -496,8 +499,8 @@ def research_section(picked: Picked, cite: Citations) -> str:
         return f"The research that bears on this states a risk, quoted under Risks {refs}."
     if picked.evidence.research:
         # "Nothing speaks to it" was untrue as often as not: readers found the answer among these passages.
-        return ("No research sentence is close enough to the decision to quote out of its passage; read the "
-                f"nearest passages found: {_nearest_named(picked, cite)}.")
+        return ("No research sentence is close enough to the decision to quote; the nearest passages found, "
+                f"which may still bear on it: {_nearest_named(picked, cite)}.")
     return "No research in the knowledge base bears on this."
 
 
@@ -527,7 +530,10 @@ def affected_section(picked: Picked, cite: Citations) -> str:
     lines = [f"• {group}" for group in affected_groups(picked, cite)]
     lines += _named_customers(picked.evidence)
     if not lines and picked.considered:
-        return f"• No one group stands out among the {len(picked.considered)} most relevant verbatims."
+        # Only these groupings are measured: "no one group" would deny the seniors or the paper-bill payers a
+        # reader can see in the verbatims' own words.
+        return (f"• No channel, customer segment or tenure band stands out among the {len(picked.considered)} most "
+                "relevant verbatims; who they are is in their own words below.")
     if not lines:
         return ("No customer feedback bears on this yet, so who is affected is not known from our evidence; "
                 "the questions below help find out.")
@@ -733,8 +739,8 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
     if not bullets and picked.evidence.research:
         # Passages were found, only none close enough to quote: "nothing bears on it" would be untrue. They
         # are named, not quoted, so the reader can open them from the first screen.
-        return ("• No sentence found is close enough to the decision to quote. Read the nearest passages found: "
-                f"{_nearest_named(picked, cite)}; and use the questions below.")
+        return ("• No sentence found is close enough to the decision to quote. Nearest passages found, which may "
+                f"still bear on it: {_nearest_named(picked, cite)}. Use the questions below.")
     if not bullets:
         return "• Nothing in the knowledge base bears on this decision yet: use the questions below."
     if shown and sum(len(b.split()) for b in bullets) > BOTTOM_LINE_WORDS:

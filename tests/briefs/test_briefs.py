@@ -457,8 +457,8 @@ def test_research_found_but_not_quotable_is_not_called_nothing(
     assert "Nothing in the knowledge base bears on this" not in brief.sections["bottom_line"]
     # The nearest passage is named (by its section) and numbered, so the first screen can show it, yet it
     # keeps its "found, not quoted" mark: nothing of it is presented as a finding.
-    assert "Read the nearest passages found: Warehouse notes [1]" in brief.sections["bottom_line"]
-    assert "read the nearest passages found: Warehouse notes [1]." in brief.sections["research"]
+    assert "Nearest passages found, which may still bear on it: Warehouse notes [1]" in brief.sections["bottom_line"]
+    assert "the nearest passages found, which may still bear on it: Warehouse notes [1]." in brief.sections["research"]
     assert brief.sources[0].id in brief.not_quoted
     assert "“" not in brief.sections["bottom_line"]
 
@@ -472,7 +472,8 @@ def test_a_nearest_passage_under_a_one_word_heading_is_named_with_its_document(
         "in aisle four was replaced after the inspection.\n",
         "Should we tie account managers' bonuses to how likely clients are to refer us?",
     )
-    assert "Read the nearest passages found: Process, in Site operations review [1]" in brief.sections["bottom_line"]
+    assert ("Nearest passages found, which may still bear on it: Process, in Site operations review [1]"
+            in brief.sections["bottom_line"])
 
 
 def test_nearest_passages_of_one_section_are_named_once(
@@ -485,7 +486,8 @@ def test_nearest_passages_of_one_section_are_named_once(
         "Should we tie account managers' bonuses to how likely clients are to refer us?",
     )
     assert len(brief.sources) >= 2, "the note is long enough for two passages"
-    assert "Read the nearest passages found: Warehouse notes [1][2]; and use" in brief.sections["bottom_line"]
+    assert ("Nearest passages found, which may still bear on it: Warehouse notes [1][2]. Use"
+            in brief.sections["bottom_line"])
 
 
 def test_who_is_affected_never_echoes_the_decision_words_and_names_no_group_that_holds_everyone(
@@ -517,7 +519,8 @@ def test_who_is_affected_never_echoes_the_decision_words_and_names_no_group_that
     # The closest verbatims use "courtesy" because retrieval looked for it: saying so tells the reader nothing.
     assert "mention" not in affected, affected
     # Every verbatim came by email and no customer records say more: no group stands out.
-    assert re.match(r"• No one group stands out among the \d most relevant verbatims", affected), affected
+    assert re.match(r"• No channel, customer segment or tenure band stands out among the \d most relevant", affected), (
+        affected)
     assert "courtesy credit" in brief.sections["customers_said"]
     assert not brief.sections["bottom_line"].startswith("• Who:")
 

@@ -93,7 +93,9 @@ def test_in_a_complaints_inbox_the_share_of_complaints_is_not_offered_as_a_risk_
     cite = Citations()
     assert picked.only_complaints
     assert "Main risk" not in bottom_line(picked, cite) and "filed a complaint" not in bottom_line(picked, cite)
-    assert affected_section(picked, cite) == "• No one group stands out among the 8 most relevant verbatims."
+    assert affected_section(picked, cite) == (
+        "• No channel, customer segment or tenure band stands out among the 8 most relevant verbatims; who they "
+        "are is in their own words below.")
     # One line, not a count and an example that would read the same under any decision.
     assert risks_section(picked, cite) == ("No passage found states a risk of this decision directly; the complaints "
                                            "quoted above are the closest customers' words found.")
@@ -162,3 +164,8 @@ def test_a_table_is_not_quoted_nor_run_into_the_sentences_around_it() -> None:
     assert quotable_sentences(research) == [
         "Most of our attention goes to the 0 to 5 group, through complaints.",
         "The 6 to 8 group rarely gets discussed because nothing went wrong for them, or so we assumed."]
+
+
+def test_a_condition_that_sets_up_what_to_do_is_no_risk() -> None:
+    assert not states_a_risk("If a visit is at risk, the scheduler contacts the customer before the window starts.")
+    assert states_a_risk("Customers whose visit is missed twice are at risk of leaving within the year.")

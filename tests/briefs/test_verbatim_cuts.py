@@ -121,7 +121,7 @@ def test_a_short_quote_cut_between_words_does_not_end_on_a_number_whose_unit_fol
     sentence = ("Why can't they just have a better fixed rate instead of the promos that only last around 6 months "
                 "and then jump by forty dollars with no warning at all")
     assert _inside_quotes(_short_quote(sentence, words=18)) == (
-        "Why can't they just have a better fixed rate instead of the promos that only last around")
+        "Why can't they just have a better fixed rate instead of the promos that only last")
 
 
 def test_a_short_quote_reaches_a_clause_end_just_past_the_limit_rather_than_stop_mid_phrase() -> None:
