@@ -1,3 +1,5 @@
+"""Whether a decision names a customer group, and where: segments and channels as the records spell them."""
+
 from briefs.mentions import named_at
 
 
