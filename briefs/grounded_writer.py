@@ -540,7 +540,8 @@ def affected_section(picked: Picked, cite: Citations) -> str:
     return "\n".join(lines)
 
 
-def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2, with_none: bool = True) -> list[str]:
+def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2, with_none: bool = True,
+                    channels_by_count: bool = True) -> list[str]:
     """Customer groups the most relevant verbatims point to, with counts: first a segment or channel the
     decision itself names (how many of the verbatims are theirs, even none), then a channel, segment or
     tenure band the verbatims hold more of than the whole knowledge base does. `with_none`: whether a
@@ -569,6 +570,8 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2, with_non
     # (how likely by chance, label, members, what the group is of the whole); chance 1.0 where no base is known.
     by_kind: list[tuple[float, str, list[Said], str]] = []
     for name, groups in groupings:
+        if name == "channel" and not channels_by_count:
+            continue
         if name in base:
             chosen = _over_represented(groups, base[name], total)
             if chosen is not None:
@@ -711,7 +714,7 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
     """At most three cited bullets, at most 80 words: who is affected, the strongest customer evidence,
     the main risk. A bullet with nothing behind it is left out."""
     bullets: list[str] = []
-    groups = affected_groups(picked, cite, limit=1, with_none=False)
+    groups = affected_groups(picked, cite, limit=1, with_none=False, channels_by_count=False)
     if groups:
         bullets.append(f"Who: {groups[0]}")
     elif picked.evidence.customers:

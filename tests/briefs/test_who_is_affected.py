@@ -118,3 +118,15 @@ def test_a_channel_name_that_is_also_a_verb_or_a_topic_does_not_name_a_group() -
     picked = _picked(["survey"] * 2 + ["email"] * 6, base={"channel": {"survey": 0.5, "email": 0.5}})
     picked.evidence.decision = "Email an upgrade offer to everyone our customer survey says is unhappy"
     assert affected_groups(picked, Citations()) == []
+
+
+def test_a_channel_that_stands_out_only_by_count_is_named_in_the_section_not_the_bottom_line() -> None:
+    from briefs.grounded_writer import bottom_line
+
+    picked = _picked(["chat"] * 3 + ["survey"] * 5, base={"channel": {"chat": 0.04, "survey": 0.33}})
+    assert affected_groups(picked, Citations())[0].startswith("Customers who use chat: 3 of the 8")
+    assert affected_groups(picked, Citations(), channels_by_count=False) == []
+    assert "Who:" not in bottom_line(picked, Citations())
+    # A channel the decision names still leads.
+    picked.evidence.decision = "Close the chat window at weekends"
+    assert "Who: Customers who use chat (named in the decision): 3 of the 8" in bottom_line(picked, Citations())
