@@ -44,7 +44,7 @@ RESEARCH_FLOOR = 0.45
 RELATIVE_OWN = 0.5
 OWN_KINDS = ("definition", "culture")
 # How much the brief shows at most, per section (the first screen in Slack shows only the bottom line).
-MAX_DEFINITION = 2
+MAX_DEFINITION = 1  # the second line bore on its decision half as often as the first (docs/briefs.md)
 MAX_RESEARCH = 2
 MAX_RISKS = 1
 MAX_COMPLAINTS = 3
