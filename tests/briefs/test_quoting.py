@@ -86,16 +86,19 @@ def _complaints_inbox_pick(texts: list[str]):  # type: ignore[no-untyped-def]
 
 
 def test_in_a_complaints_inbox_the_share_of_complaints_is_not_offered_as_a_risk_or_a_group() -> None:
-    from briefs.grounded_writer import Citations, affected_section, bottom_line, risks_section
+    from briefs.grounded_writer import Citations, affected_section, bottom_line, research_section, risks_section
 
     picked = _complaints_inbox_pick([f"The service dropped for the {n}th time this month and nobody credited me."
                                      for n in range(8)])
     cite = Citations()
     assert picked.only_complaints
     assert "Main risk" not in bottom_line(picked, cite) and "filed a complaint" not in bottom_line(picked, cite)
+    # One channel, no customer on record: nothing could single a group out, and the line says why.
     assert affected_section(picked, cite) == (
-        "• No channel, customer segment or tenure band stands out among the 8 most relevant verbatims; who they "
-        "are is in their own words below.")
+        "• Nothing recorded with these verbatims tells their customers apart: all of them came by one channel, "
+        "from no customer on record; who they are is in their own words below.")
+    # No research was found because the knowledge base holds none: "none bears on this" would imply some was read.
+    assert research_section(picked, cite) == "The knowledge base holds no research to weigh this against."
     # One line, not a count and an example that would read the same under any decision.
     assert risks_section(picked, cite) == ("No passage found states a risk of this decision directly; the complaints "
                                            "quoted above are the closest customers' words found.")

@@ -130,3 +130,38 @@ def test_a_channel_that_stands_out_only_by_count_is_named_in_the_section_not_the
     # A channel the decision names still leads.
     picked.evidence.decision = "Close the chat window at weekends"
     assert "Who: Customers who use chat (named in the decision): 3 of the 8" in bottom_line(picked, Citations())
+
+
+def test_where_a_group_could_stand_out_but_none_does_the_groupings_measured_are_named() -> None:
+    from briefs.grounded_writer import affected_section
+
+    lines = affected_section(_picked(["email"] * 8, base={"channel": {"email": 0.9}}), Citations())
+    assert lines == ("• No channel, customer segment or tenure band stands out among the 8 most relevant verbatims; "
+                     "who they are is in their own words below.")
+    # All feedback came by email and no customer is on record: nothing could ever stand out, and the line says so.
+    lines = affected_section(_picked(["email"] * 8, base={"channel": {"email": 1.0}}), Citations())
+    assert lines.startswith("• Nothing recorded with these verbatims tells their customers apart")
+    # A customer on record has a segment and a tenure: those could single a group out.
+    picked = _picked(["email"] * 8, base={"channel": {"email": 1.0}, "segment": {"household": 1.0}},
+                     segments=["household"] * 8)
+    assert not affected_section(picked, Citations()).startswith("• Nothing recorded")
+
+
+def test_a_channel_that_is_the_means_of_a_conversation_names_no_customers() -> None:
+    picked = _picked(["phone"] * 2 + ["email"] * 6, base={"channel": {"phone": 0.25, "email": 0.75}})
+    picked.evidence.decision = "Let the retention team make the thank-you calls and mention upgrades on the phone"
+    assert not any("named in the decision" in line for line in affected_groups(picked, Citations()))
+    picked.evidence.decision = "Close the phone line on Sundays"
+    assert affected_groups(picked, Citations())[0].startswith("Customers who phone us (named in the decision): 2 of")
+
+
+def test_a_group_stands_out_only_where_chance_gives_as_many_less_than_one_time_in_twenty() -> None:
+    # 2 of 3 from a segment that is 16% of customers: chance gives that about 7 times in 100.
+    picked = _picked(["email"] * 3, base={"segment": {"small-business": 0.16, "household": 0.84}},
+                     segments=["small-business", "small-business", "household"])
+    assert not any("small-business" in line for line in affected_groups(picked, Citations()))
+    # 5 of 8 from it: about 2 times in 1,000.
+    picked = _picked(["email"] * 8, base={"segment": {"small-business": 0.16, "household": 0.84}},
+                     segments=["small-business"] * 5 + ["household"] * 3)
+    assert affected_groups(picked, Citations())[0].startswith(
+        "Customers in the small-business segment: 5 of the 8 most relevant verbatims")
