@@ -172,3 +172,23 @@ def test_a_table_is_not_quoted_nor_run_into_the_sentences_around_it() -> None:
 def test_a_condition_that_sets_up_what_to_do_is_no_risk() -> None:
     assert not states_a_risk("If a visit is at risk, the scheduler contacts the customer before the window starts.")
     assert states_a_risk("Customers whose visit is missed twice are at risk of leaving within the year.")
+
+
+def test_verbatims_not_clearly_about_the_decision_are_offered_as_the_closest_found() -> None:
+    from briefs.grounded_writer import CLOSE_VERBATIM, Citations, bottom_line, customers_section
+
+    picked = _complaints_inbox_pick(["The engineer never came and I lost a day's pay waiting in for him.",
+                                     "Nobody told me the price was going up until the bill arrived."])
+    cite = Citations()
+    assert bottom_line(picked, cite).startswith("• Customers say: “The engineer never came")
+    assert customers_section(picked, cite).startswith("• “The engineer never came")
+    # Shown first but less close than the bar: a coin toss whether it bears on the decision, and said so.
+    for said in picked.feedback:
+        said.score = CLOSE_VERBATIM - 0.05
+    assert bottom_line(picked, cite).startswith("• Closest customer words found, may not bear on it: “The engineer")
+    assert customers_section(picked, cite).startswith(
+        "None of the verbatims found is clearly about this decision; the closest, which may not bear on it:\n• “")
+    # One shown verbatim close enough, and the section quotes them as before; the bottom line judges its own quote.
+    picked.feedback[1].score = CLOSE_VERBATIM
+    assert customers_section(picked, cite).startswith("• “The engineer never came")
+    assert bottom_line(picked, cite).startswith("• Closest customer words found")
