@@ -81,6 +81,7 @@ FEEDBACK_CONSIDERED = 8  # the most relevant verbatims counted for "who is affec
 MIN_GROUP = 2
 CHANCE_AT_MOST = 0.05  # the usual level: at 0.1, groups stood out by chance (docs/briefs.md)
 BOTTOM_LINE_WORDS = 80
+MAX_BOTTOM_BULLETS = 3
 BOTTOM_QUOTE_WORDS = 18
 BOTTOM_QUOTE_STRETCH = 34  # words a bottom-line quote may run to, to end where a sentence ends
 RISK_QUOTE_WORDS = 30
@@ -754,17 +755,16 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
         bullets.append(f"{said}: {_said_briefly(top, stretch=BOTTOM_QUOTE_STRETCH)} ({_tone_word(top.tone)}) "
                        f"{cite(top.source)}")
     elif picked.definition or picked.research:
-        top_quote = (picked.definition or picked.research)[0]
-        # The citation names the document; the label says what kind of evidence this is.
-        label = "Our definition" if top_quote.source.kind in OWN_KINDS else "Research says"
-        if listed_under := _list_label(top_quote.source, top_quote.text):
-            label += f" ({listed_under})"
-        bullets.append(f"{label}: {_short_quote(top_quote.text)} {cite(top_quote.source)}")
+        bullets.append(_document_bullet((picked.definition or picked.research)[0], cite))
     # Only a sentence that states a harm is a main risk. Complaints near the decision are not one: the
     # decision may be the fix for them, or they may only share its words; "Who" already counts them.
     if picked.risks:
         risk = picked.risks[0]
         bullets.append(f"Main risk: {_short_quote(risk.text)} {cite(risk.source)}")
+    # Room left: research close enough to quote is evidence too. A customer's praise had been the whole bottom
+    # line while a pilot's finding on the very proposal sat further down, under "What research says".
+    if shown and picked.research and len(bullets) < MAX_BOTTOM_BULLETS:
+        bullets.append(_document_bullet(picked.research[0], cite))
     if not bullets and picked.evidence.research:
         # Passages were found, only none close enough to quote: "nothing bears on it" would be untrue. They
         # are named, not quoted, so the reader can open them from the first screen.
@@ -777,6 +777,14 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
         top = shown[0]
         bullets[said_at] = f"{said}: {_said_briefly(top)} ({_tone_word(top.tone)}) {cite(top.source)}"
     return "\n".join(f"• {b}" for b in _within_words(bullets, BOTTOM_LINE_WORDS))
+
+
+def _document_bullet(quote: Quote, cite: Citations) -> str:
+    # The citation names the document; the label says what kind of evidence this is.
+    label = "Our definition" if quote.source.kind in OWN_KINDS else "Research says"
+    if listed_under := _list_label(quote.source, quote.text):
+        label += f" ({listed_under})"
+    return f"{label}: {_short_quote(quote.text)} {cite(quote.source)}"
 
 
 # -- text helpers -----------------------------------------------------------------------------------------

@@ -192,3 +192,21 @@ def test_verbatims_not_clearly_about_the_decision_are_offered_as_the_closest_fou
     picked.feedback[1].score = CLOSE_VERBATIM
     assert customers_section(picked, cite).startswith("• “The engineer never came")
     assert bottom_line(picked, cite).startswith("• Closest customer words found")
+
+
+def test_research_close_enough_to_quote_joins_the_bottom_line_where_there_is_room() -> None:
+    from briefs.grounded_writer import Citations, bottom_line
+
+    picked = _complaints_inbox_pick(["The engineer never came and I lost a day's pay waiting in for him."])
+    pilot = Source(id="r1", kind="research", source="pilot.md", title="Two-hour windows pilot", text="", score=0.5)
+    picked.research = [Quote(0.6, pilot, "Missed appointments fell by a third once windows were two hours long.")]
+    lines = bottom_line(picked, Citations()).splitlines()
+    assert lines[0].startswith("• Customers say: “The engineer never came")
+    assert lines[1] == "• Research says: “Missed appointments fell by a third once windows were two hours long.” ⟦r1⟧"
+    # It comes after the main risk, and three bullets are the most: with a "who" as well there is no room.
+    picked.risks = [Quote(0.6, pilot, "Customers lose a day's pay when we miss a window.")]
+    lines = bottom_line(picked, Citations()).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["• Customers say", "• Main risk", "• Research says"]
+    picked.evidence.customers = ["C00001"]
+    lines = bottom_line(picked, Citations()).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["• Who", "• Customers say", "• Main risk"]
