@@ -758,13 +758,12 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
         bullets.append(_document_bullet((picked.definition or picked.research)[0], cite))
     # Only a sentence that states a harm is a main risk. Complaints near the decision are not one: the
     # decision may be the fix for them, or they may only share its words; "Who" already counts them.
+    risk_at = len(bullets)
     if picked.risks:
+        # Like the customer's words, the risk runs to its sentence end: cut at "a scheduling problem;" it had
+        # lost "they see a company that wasted their day".
         risk = picked.risks[0]
-        bullets.append(f"Main risk: {_short_quote(risk.text)} {cite(risk.source)}")
-    # Room left: research close enough to quote is evidence too. A customer's praise had been the whole bottom
-    # line while a pilot's finding on the very proposal sat further down, under "What research says".
-    if shown and picked.research and len(bullets) < MAX_BOTTOM_BULLETS:
-        bullets.append(_document_bullet(picked.research[0], cite))
+        bullets.append(f"Main risk: {_short_quote(risk.text, BOTTOM_QUOTE_STRETCH)} {cite(risk.source)}")
     if not bullets and picked.evidence.research:
         # Passages were found, only none close enough to quote: "nothing bears on it" would be untrue. They
         # are named, not quoted, so the reader can open them from the first screen.
@@ -776,6 +775,12 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
         # The longer quote would push the main risk off the first screen: cut it within its sentence instead.
         top = shown[0]
         bullets[said_at] = f"{said}: {_said_briefly(top)} ({_tone_word(top.tone)}) {cite(top.source)}"
+    if picked.risks and sum(len(b.split()) for b in bullets) > BOTTOM_LINE_WORDS:
+        bullets[risk_at] = f"Main risk: {_short_quote(picked.risks[0].text)} {cite(picked.risks[0].source)}"
+    # Room left: research close enough to quote is evidence too. A customer's praise had been the whole bottom
+    # line while a pilot's finding on the very proposal sat further down, under "What research says".
+    if shown and picked.research and len(bullets) < MAX_BOTTOM_BULLETS:
+        bullets.append(_document_bullet(picked.research[0], cite))  # dropped below if it does not fit
     return "\n".join(f"• {b}" for b in _within_words(bullets, BOTTOM_LINE_WORDS))
 
 

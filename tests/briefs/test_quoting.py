@@ -1,6 +1,8 @@
 """What the brief quotes from documents and transcripts besides verbatims: whose words, with what label,
 and with the finding a set-up sentence leads to."""
 
+import pytest
+
 from briefs.grounded_writer import Quote, _list_label, _with_its_finding, quotable_sentences, states_a_risk
 from knowledge.retrieval import Source
 
@@ -210,3 +212,27 @@ def test_research_close_enough_to_quote_joins_the_bottom_line_where_there_is_roo
     picked.evidence.customers = ["C00001"]
     lines = bottom_line(picked, Citations()).splitlines()
     assert [line.split(":")[0] for line in lines] == ["• Who", "• Customers say", "• Main risk"]
+
+
+def test_the_main_risk_runs_to_the_end_of_its_sentence_unless_the_bottom_line_would_run_long(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from briefs import grounded_writer
+    from briefs.grounded_writer import Citations, bottom_line
+
+    picked = _complaints_inbox_pick(["The engineer never came."])
+    study = Source(id="r1", kind="research", source="windows.md", title="Missed visits", text="", score=0.5)
+    risk = ("When we then fail to turn up, customers do not see a scheduling problem; they see a company that "
+            "wasted their day and did not think to tell them.")
+    picked.risks = [Quote(0.6, study, risk)]
+    assert f"• Main risk: “{risk}” ⟦r1⟧" in bottom_line(picked, Citations()).splitlines()
+    # A long customer quote as well: it is cut within its sentence first, and the bottom line stays in 80 words.
+    picked.feedback[0].source.text = ("The engineer never came and nobody rang to say so, " * 6).rstrip(", ") + "."
+    lines = bottom_line(picked, Citations()).splitlines()
+    assert sum(len(line.split()) for line in lines) <= 80
+    assert lines[0].endswith("…” (complaint, inferred) ⟦f0⟧") or "”…" in lines[0]
+    assert lines[-1] == f"• Main risk: “{risk}” ⟦r1⟧"
+    # Still too long with the customer's words cut: the risk is cut within its sentence too, not dropped.
+    monkeypatch.setattr(grounded_writer, "BOTTOM_LINE_WORDS", 50)
+    lines = bottom_line(picked, Citations()).splitlines()
+    assert lines[-1] == "• Main risk: “When we then fail to turn up, customers do not see a scheduling problem”… ⟦r1⟧"
