@@ -679,7 +679,8 @@ def risks_section(picked: Picked, cite: Citations) -> str:
     complaints = picked.complaints
     # Where every verbatim found is a complaint (a complaints inbox), a count and an example would read the
     # same under any decision and repeat what "What customers told us" quotes.
-    if complaints and not picked.only_complaints:
+    # Nor when the closest complaint is not clearly about the decision: the count is then of other subjects.
+    if complaints and not picked.only_complaints and complaints[0].score >= CLOSE_VERBATIM:
         first = complaints[0]
         share = (f"{len(complaints)} of the {len(picked.considered)} most relevant verbatims "
                  + ("is a complaint" if len(complaints) == 1 else "are complaints"))

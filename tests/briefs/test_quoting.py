@@ -112,6 +112,11 @@ def test_in_a_complaints_inbox_the_share_of_complaints_is_not_offered_as_a_risk_
     assert not picked.only_complaints
     assert "Main risk" not in bottom_line(picked, cite)
     assert risks_section(picked, cite).startswith("• Today: 7 of the 8 most relevant verbatims are complaints")
+    # Unless the closest complaint is not clearly about the decision: then the count is of other subjects.
+    from briefs.grounded_writer import CLOSE_VERBATIM
+
+    picked.feedback[0].score = CLOSE_VERBATIM - 0.01
+    assert not risks_section(picked, cite).startswith("• Today")
 
 
 def test_the_bottom_line_quote_runs_to_the_end_of_the_sentence_that_carries_its_point() -> None:
