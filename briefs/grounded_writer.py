@@ -534,6 +534,8 @@ def customers_section(picked: Picked, cite: Citations) -> str:
     if lines and all(s.score < CLOSE_VERBATIM for s in picked.shown_feedback()):
         lines.insert(0, "None of the verbatims found is clearly about this decision; the closest, which may not bear "
                         "on it:")
+    if not lines and not picked.evidence.feedback:
+        return "The knowledge base holds no customer feedback yet."  # searched by kind: none found, none held
     return "\n".join(lines) or "No customer feedback in the knowledge base bears on this yet."
 
 
@@ -550,7 +552,8 @@ def affected_section(picked: Picked, cite: Citations) -> str:
         return (f"• No channel, customer segment or tenure band stands out among the {len(picked.considered)} most "
                 "relevant verbatims; who they are is in their own words below.")
     if not lines:
-        return ("No customer feedback bears on this yet, so who is affected is not known from our evidence; "
+        held = "bears on this" if picked.evidence.feedback else "is held"
+        return (f"No customer feedback {held} yet, so who is affected is not known from our evidence; "
                 "the questions below help find out.")
     return "\n".join(lines)
 

@@ -241,3 +241,16 @@ def test_the_main_risk_runs_to_the_end_of_its_sentence_unless_the_bottom_line_wo
     monkeypatch.setattr(grounded_writer, "BOTTOM_LINE_WORDS", 50)
     lines = bottom_line(picked, Citations()).splitlines()
     assert lines[-1] == "• Main risk: “When we then fail to turn up, customers do not see a scheduling problem”… ⟦r1⟧"
+
+
+def test_a_knowledge_base_without_feedback_is_said_to_hold_none() -> None:
+    from briefs.grounded_writer import Citations, affected_section, customers_section
+
+    empty = _complaints_inbox_pick([])
+    assert customers_section(empty, Citations()) == "The knowledge base holds no customer feedback yet."
+    assert affected_section(empty, Citations()).startswith("No customer feedback is held yet")
+    # Feedback held, none close enough to the decision to quote.
+    held = _complaints_inbox_pick(["The router lights blink all night."])
+    held.feedback = []
+    assert customers_section(held, Citations()) == "No customer feedback in the knowledge base bears on this yet."
+    assert affected_section(held, Citations()).startswith("No customer feedback bears on this yet")
