@@ -544,8 +544,8 @@ def affected_section(picked: Picked, cite: Citations) -> str:
     lines += _named_customers(picked.evidence)
     if not lines and picked.considered and not _can_tell_apart(picked):
         # A complaints inbox of one channel, from no customer on record: the line below could never change.
-        return ("• Nothing recorded with these verbatims tells their customers apart: all of them came by one "
-                "channel, from no customer on record; who they are is in their own words below.")
+        return ("• Nothing recorded with these verbatims tells their customers apart: all came by one channel, "
+                "and no segment or tenure is on record for their customers; who they are is in their own words below.")
     if not lines and picked.considered:
         # Only these groupings are measured: "no one group" would deny the seniors or the paper-bill payers a
         # reader can see in the verbatims' own words.

@@ -97,8 +97,8 @@ def test_in_a_complaints_inbox_the_share_of_complaints_is_not_offered_as_a_risk_
     assert "Main risk" not in bottom_line(picked, cite) and "filed a complaint" not in bottom_line(picked, cite)
     # One channel, no customer on record: nothing could single a group out, and the line says why.
     assert affected_section(picked, cite) == (
-        "• Nothing recorded with these verbatims tells their customers apart: all of them came by one channel, "
-        "from no customer on record; who they are is in their own words below.")
+        "• Nothing recorded with these verbatims tells their customers apart: all came by one channel, and no "
+        "segment or tenure is on record for their customers; who they are is in their own words below.")
     # No research was found because the knowledge base holds none: "none bears on this" would imply some was read.
     assert research_section(picked, cite) == "The knowledge base holds no research to weigh this against."
     # One line, not a count and an example that would read the same under any decision.
