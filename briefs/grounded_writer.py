@@ -76,10 +76,11 @@ FURTHER_READING = 5  # research passages listed as sources, quoted or not, in re
 NEAREST_NAMED = 2  # research passages the bottom line names when it can quote none
 FEEDBACK_CONSIDERED = 8  # the most relevant verbatims counted for "who is affected"
 # A channel, segment or tenure band is named only when at least this many of those verbatims are in it and a
-# random draw from the whole would hold that many less than one time in ten: "3 of the 8 answered a survey"
-# names nobody when a third of all feedback comes by survey.
+# random draw from the whole would hold that many less than one time in twenty, the usual level: "3 of the 8
+# answered a survey" names nobody when a third of all feedback comes by survey, and at one in ten two unrelated
+# praise comments of three made a segment stand out (docs/briefs.md).
 MIN_GROUP = 2
-CHANCE_AT_MOST = 0.05  # the usual level: at 0.1, groups stood out by chance (docs/briefs.md)
+CHANCE_AT_MOST = 0.05
 BOTTOM_LINE_WORDS = 80
 MAX_BOTTOM_BULLETS = 3
 BOTTOM_QUOTE_WORDS = 18
@@ -523,15 +524,16 @@ def _nearest_named(picked: Picked, cite: Citations) -> str:
 
 
 def customers_section(picked: Picked, cite: Citations) -> str:
+    shown = picked.shown_feedback()
     lines = [f"• {_verbatim_excerpt(s.source.text, s.best_sentence)} — {_feedback_facts(s)} {cite(s.source)}"
-             for s in picked.shown_feedback()]
+             for s in shown]
     for quote in picked.transcript:
         facts = ", ".join(f for f in (quote.source.date, f"customer {quote.source.customer_id}"
                                       if quote.source.customer_id else "") if f)
         when = f" ({facts})" if facts else ""
         lines.append(f"• From a {quote.source.channel or 'customer'} transcript{when}: {_quote(quote.text)} "
                      f"{cite(quote.source)}")
-    if lines and all(s.score < CLOSE_VERBATIM for s in picked.shown_feedback()):
+    if shown and all(s.score < CLOSE_VERBATIM for s in shown):
         lines.insert(0, "None of the verbatims found is clearly about this decision; the closest, which may not bear "
                         "on it:")
     if not lines and not picked.evidence.feedback:

@@ -254,3 +254,14 @@ def test_a_knowledge_base_without_feedback_is_said_to_hold_none() -> None:
     held.feedback = []
     assert customers_section(held, Citations()) == "No customer feedback in the knowledge base bears on this yet."
     assert affected_section(held, Citations()).startswith("No customer feedback bears on this yet")
+
+
+def test_a_customers_spoken_line_alone_is_not_called_unclear() -> None:
+    from briefs.grounded_writer import Citations, customers_section
+
+    picked = _complaints_inbox_pick(["The router lights blink all night."])
+    picked.feedback = []
+    call = Source(id="t1", kind="transcript", source="calls.md", title="Call", text="", score=0.5, channel="phone")
+    picked.transcript = [Quote(0.5, call, "I was twenty minutes in the menu before I got anyone.")]
+    assert customers_section(picked, Citations()) == (
+        "• From a phone transcript: “I was twenty minutes in the menu before I got anyone.” ⟦t1⟧")
