@@ -171,6 +171,8 @@ CHANNELS_NOT_NAMED_BY_WORD = frozenset(
 # A channel word as the means of a conversation ("while they've got them on the phone") names no customers.
 _AS_THE_MEANS = re.compile(r"\b(?:on|over) the$")
 _WORD = re.compile(r"[a-z0-9]+")
+# A code between triple asterisks closing a verbatim ("***CTR359-phone***"): the filing system's, not the customer's.
+_ROUTING_TAG = re.compile(r"\s*\*{3}\s*[A-Za-z]{1,8}[\s-]?\d[\w -]{0,30}\*{3}\s*$")
 _CHANNEL_PHRASES = {
     "phone": "phone us", "call": "phone us", "email": "email us", "chat": "use chat", "survey": "answered a survey",
     "complaint": "filed a complaint", "store": "visit a store", "social": "post on social media",
@@ -398,8 +400,8 @@ class GroundedWriter:
         wanted = list({id(s): s for s in saids if not s.best_sentence}.values())
         if not wanted:
             return
-        sentences = [[x for x in split_sentences(_clean(s.source.text)) if len(x) >= 25][:12]
-                     or [_clean(s.source.text)] for s in wanted]
+        sentences = [[x for x in split_sentences(_customer_words(s.source.text)) if len(x) >= 25][:12]
+                     or [_customer_words(s.source.text)] for s in wanted]
         closeness = self._sentence_vectors([x for group in sentences for x in group]) @ evidence.vector
         start = 0
         for said, group in zip(wanted, sentences, strict=True):
@@ -936,11 +938,17 @@ def _verbatim(text: str) -> str:
     return " ".join(kept).rstrip(" ,;:—–")
 
 
+def _customer_words(text: str) -> str:
+    """A verbatim's text without a closing routing tag: "…the rate issues. ***CTR359-phone***" was quoted as the
+    customer's words."""
+    return _clean(_ROUTING_TAG.sub("", text))
+
+
 def _verbatim_excerpt(text: str, around: str = "") -> str:
     """A verbatim quoted for "What customers told us": whole when short, else from the sentence `around`
     (the one closest to the decision) or, when that is its first, from its opening, cut at a sentence end
     near VERBATIM_CHARS. Words left out before or after the excerpt are marked outside the quotation marks."""
-    text = _clean(text)
+    text = _customer_words(text)
     start = max(text.find(_clean(around)), 0) if around and len(text) > VERBATIM_CHARS else 0
     excerpt = _verbatim(text[start:])
     if start > 0 and len(excerpt) < VERBATIM_CHARS // 2:
@@ -1005,7 +1013,7 @@ def _said_briefly(said: Said, words: int = BOTTOM_QUOTE_WORDS, *, stretch: int =
     sorting the account." from a thank-you). With `stretch`, a quote may run to a sentence end up to that
     many words rather than be cut inside a sentence or stop short of the next one: "…stated that I would
     not be sent" turned a thirty-day rule into a bill never sent."""
-    whole = _clean(said.source.text)
+    whole = _customer_words(said.source.text)
     if len(whole.split()) <= words + WHOLE_SLACK_WORDS:
         return _quote(whole)
     start = whole.find(_clean(said.best_sentence)) if said.best_sentence else -1

@@ -189,3 +189,15 @@ def test_unscored_words_filed_as_a_complaint_say_so_once() -> None:
                     score=0.5, customer_id="R1", date="2015-06-17", channel="complaint")
     assert _feedback_facts(Said(0.5, source, Tone("complaint", inferred=False))) == (
         "filed as a complaint, 2015-06-17, customer R1")
+
+
+def test_a_routing_tag_closing_a_verbatim_is_not_quoted_as_the_customers_words() -> None:
+    text = ("As a resolution, he would like Comcast to respond about his issues and resolve the rate issues. "
+            "***CTR359-phone***")
+    said = Said(0.5, Source(id="f1", kind="feedback", source="fcc.csv", title="Feedback 1", text=text, score=0.5),
+                Tone("complaint", inferred=True))
+    assert _verbatim_excerpt(text) == ("“As a resolution, he would like Comcast to respond about his issues and "
+                                       "resolve the rate issues.”")
+    assert "CTR359" not in _said_briefly(said)
+    # The customer's own emphasis is their words, and stays.
+    assert "***THIS IS URGENT***" in _verbatim_excerpt("The line is dead again. ***THIS IS URGENT***")
