@@ -747,14 +747,7 @@ def advocate_section(evidence: Evidence) -> str:
 def bottom_line(picked: Picked, cite: Citations) -> str:
     """At most three cited bullets, at most 80 words: who is affected, the strongest customer evidence,
     the main risk. A bullet with nothing behind it is left out."""
-    bullets: list[str] = []
-    groups = affected_groups(picked, cite, limit=1, with_none=False, channels_by_count=False)
-    if groups:
-        bullets.append(f"Who: {groups[0]}")
-    elif picked.evidence.customers:
-        named = _named_customers(picked.evidence)
-        if named:
-            bullets.append("Who: " + named[0].removeprefix("• "))
+    bullets = [who] if (who := _who_bullet(picked, cite)) else []
     shown = picked.shown_feedback()
     said_at = len(bullets)
     if shown:
@@ -763,7 +756,7 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
         bullets.append(f"{said}: {_said_briefly(top, stretch=BOTTOM_QUOTE_STRETCH)} ({_tone_word(top.tone)}) "
                        f"{cite(top.source)}")
     elif picked.definition or picked.research:
-        bullets.append(_document_bullet((picked.definition or picked.research)[0], cite))
+        bullets.append(_document_bullet((picked.definition or picked.research)[0], cite, BOTTOM_QUOTE_STRETCH))
     # Only a sentence that states a harm is a main risk. Complaints near the decision are not one: the
     # decision may be the fix for them, or they may only share its words; "Who" already counts them.
     risk_at = len(bullets)
@@ -779,25 +772,41 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
                 f"still bear on it: {_nearest_named(picked, cite)}. Use the questions below.")
     if not bullets:
         return "• Nothing in the knowledge base bears on this decision yet: use the questions below."
-    if shown and sum(len(b.split()) for b in bullets) > BOTTOM_LINE_WORDS:
-        # The longer quote would push the main risk off the first screen: cut it within its sentence instead.
-        top = shown[0]
-        bullets[said_at] = f"{said}: {_said_briefly(top)} ({_tone_word(top.tone)}) {cite(top.source)}"
+    if sum(len(b.split()) for b in bullets) > BOTTOM_LINE_WORDS:
+        # The longer quotes would push the main risk off the first screen: cut them within their sentence instead.
+        if shown:
+            top = shown[0]
+            bullets[said_at] = f"{said}: {_said_briefly(top)} ({_tone_word(top.tone)}) {cite(top.source)}"
+        else:
+            bullets[said_at] = _document_bullet((picked.definition or picked.research)[0], cite)
     if picked.risks and sum(len(b.split()) for b in bullets) > BOTTOM_LINE_WORDS:
         bullets[risk_at] = f"Main risk: {_short_quote(picked.risks[0].text)} {cite(picked.risks[0].source)}"
     # Room left: research close enough to quote is evidence too. A customer's praise had been the whole bottom
     # line while a pilot's finding on the very proposal sat further down, under "What research says".
     if shown and picked.research and len(bullets) < MAX_BOTTOM_BULLETS:
-        bullets.append(_document_bullet(picked.research[0], cite))  # dropped below if it does not fit
+        research = _document_bullet(picked.research[0], cite, BOTTOM_QUOTE_STRETCH)
+        if sum(len(b.split()) for b in [*bullets, research]) > BOTTOM_LINE_WORDS:
+            research = _document_bullet(picked.research[0], cite)  # dropped below if even this does not fit
+        bullets.append(research)
     return "\n".join(f"• {b}" for b in _within_words(bullets, BOTTOM_LINE_WORDS))
 
 
-def _document_bullet(quote: Quote, cite: Citations) -> str:
+def _who_bullet(picked: Picked, cite: Citations) -> str:
+    """The first group the bottom line names (never a channel standing out by count alone), else the first
+    customer the decision names; empty when there is neither."""
+    groups = affected_groups(picked, cite, limit=1, with_none=False, channels_by_count=False)
+    if groups:
+        return f"Who: {groups[0]}"
+    named = _named_customers(picked.evidence) if picked.evidence.customers else []
+    return "Who: " + named[0].removeprefix("• ") if named else ""
+
+
+def _document_bullet(quote: Quote, cite: Citations, words: int = BOTTOM_QUOTE_WORDS) -> str:
     # The citation names the document; the label says what kind of evidence this is.
     label = "Our definition" if quote.source.kind in OWN_KINDS else "Research says"
     if listed_under := _list_label(quote.source, quote.text):
         label += f" ({listed_under})"
-    return f"{label}: {_short_quote(quote.text)} {cite(quote.source)}"
+    return f"{label}: {_short_quote(quote.text, words)} {cite(quote.source)}"
 
 
 # -- text helpers -----------------------------------------------------------------------------------------

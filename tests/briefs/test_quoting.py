@@ -210,6 +210,12 @@ def test_research_close_enough_to_quote_joins_the_bottom_line_where_there_is_roo
     lines = bottom_line(picked, Citations()).splitlines()
     assert lines[0].startswith("• Customers say: “The engineer never came")
     assert lines[1] == "• Research says: “Missed appointments fell by a third once windows were two hours long.” ⟦r1⟧"
+    # Like the other quotes it runs to its sentence end: cut at a clause, the set-up had read as nothing.
+    longer = ("Before the June update, when the chatbot handed a chat to a person, the adviser had to ask the "
+              "customer everything again, and a third of those customers gave up.")
+    picked.research = [Quote(0.6, pilot, longer)]
+    assert bottom_line(picked, Citations()).splitlines()[1] == f"• Research says: “{longer}” ⟦r1⟧"
+    picked.research = [Quote(0.6, pilot, "Missed appointments fell by a third once windows were two hours long.")]
     # It comes after the main risk, and three bullets are the most: with a "who" as well there is no room.
     picked.risks = [Quote(0.6, pilot, "Customers lose a day's pay when we miss a window.")]
     lines = bottom_line(picked, Citations()).splitlines()
