@@ -746,7 +746,8 @@ def advocate_section(evidence: Evidence) -> str:
 
 def bottom_line(picked: Picked, cite: Citations) -> str:
     """At most three cited bullets, at most 80 words: who is affected, the strongest customer evidence,
-    the main risk. A bullet with nothing behind it is left out."""
+    the main risk, and research the brief quotes where a bullet is left. A bullet with nothing behind it is
+    left out."""
     bullets = [who] if (who := _who_bullet(picked, cite)) else []
     shown = picked.shown_feedback()
     said_at = len(bullets)
