@@ -26,6 +26,10 @@ _TITLE_STOP = re.compile(r"(?:^|[\s(\"“‘])(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|Sr|Jr|v
 _NUMBER_STOP = re.compile(r"(?:^|[\s(])(?:No|Nos|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
 
 
+_LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d+[.)])\s")
+_LIST_LABEL = re.compile(r"[A-Z][\w'’ -]{0,30}:")  # "Off-culture:", "Don't:", at most a few words
+
+
 @dataclass
 class Passage:
     text: str
@@ -88,10 +92,13 @@ def _cut_long(text: str) -> list[str]:
 
 
 def chunk_blocks(blocks: list[Block], *, joiner: str = "\n\n") -> list[Passage]:
-    """Group blocks into passages under the same heading path."""
+    """Group blocks into passages under the same heading path. A passage that opens inside a list under a
+    short label ("Off-culture:") starts with that label again: its items had been quoted as what the
+    organisation stands for."""
     passages: list[Passage] = []
     current: list[str] = []
     current_heading: tuple[str, ...] | None = None
+    label = ""  # the short label the list being read sits under
 
     def flush() -> None:
         if current:
@@ -104,10 +111,16 @@ def chunk_blocks(blocks: list[Block], *, joiner: str = "\n\n") -> list[Passage]:
         if block.headings != current_heading:
             flush()
             current_heading = block.headings
+            label = ""
         for piece in _cut_long(block.text.strip()):
+            item = bool(_LIST_ITEM.match(piece))
             size = sum(len(c) + len(joiner) for c in current)
             if current and size >= MIN_CHARS and size + len(piece) > TARGET_CHARS:
                 flush()
+                if item and label:
+                    current.append(label)
             current.append(piece)
+            if not item:
+                label = piece if _LIST_LABEL.fullmatch(piece) else ""
     flush()
     return passages

@@ -169,6 +169,18 @@ def test_chunks_follow_structure_and_stay_small(tmp_path: Path) -> None:
     assert sum(p.text.count("Sentence number") for p in passages) == 40
 
 
+def test_a_passage_that_opens_inside_a_labelled_list_starts_with_its_label(tmp_path: Path) -> None:
+    items = "\n".join(f"- Example {n} of something we would not want anyone to do to a customer, ever."
+                      for n in range(12))
+    path = tmp_path / "culture.md"
+    path.write_text(f"# Culture\n\n## Plain and honest\n\nOn-culture:\n\n- Saying so.\n\nOff-culture:\n\n{items}\n")
+    passages = chunk_blocks(load_document(path).blocks)
+    assert len(passages) > 1
+    assert all(p.text.startswith(("On-culture:", "Off-culture:")) for p in passages)
+    # Each item once: only the label is repeated.
+    assert sum(p.text.count("- Example") for p in passages) == 12
+
+
 def test_sentences_keep_their_closing_quotation_marks_and_brackets(tmp_path: Path) -> None:
     text = '"Exclusive offer for new customers!" Cool, how about one for us? He said "no." Then (later.) We left.'
     assert split_sentences(text) == [
