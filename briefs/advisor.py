@@ -157,7 +157,8 @@ _ASKING_WORDS = frozenset(
     i you they them it it's this that these those there way lean take react land go down with on of for the a an
     to in about out watch look think see say make sense affect affected effect effects let me us know here and or
     so then from our your their else yes no please before goes going sign off approve approval lt leadership
-    board anyone what's that's there's i'm angle care ahead order move exec execs worried""".split()
+    board anyone what's that's there's i'm angle care ahead order move exec execs worried hit hits mean means
+    if at all""".split()
 )
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=\S)")
 # A decision that is still a question once its framing is gone ("Should long-standing customers get a call…").

@@ -47,11 +47,19 @@ class Brief:
             if body:
                 parts.append(f"{title}\n{body}")
         if self.sources:
-            parts.append("Sources\n" + "\n".join(
-                f"[{n}] {source_label(s)}" + (" (found, not quoted)" if s.id in self.not_quoted else "")
-                for n, s in enumerate(self.sources, 1)
-            ))
+            parts.append("Sources\n" + "\n".join(self._source_lines()))
         return "\n\n".join(parts)
+
+    def _source_lines(self) -> list[str]:
+        lines: list[str] = []
+        seen: set[str] = set()
+        for n, source in enumerate(self.sources, 1):
+            label = source_label(source)
+            # Two passages of one section are two sources: named alike, the second had read as a repeat.
+            again = " (another passage)" if label in seen else ""
+            seen.add(label)
+            lines.append(f"[{n}] {label}{again}" + (" (found, not quoted)" if source.id in self.not_quoted else ""))
+        return lines
 
     def as_json(self) -> dict[str, Any]:
         return {

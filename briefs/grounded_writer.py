@@ -25,7 +25,7 @@ from langchain_core.embeddings import Embeddings
 from briefs.advisor import Evidence
 from briefs.base_rates import chance_of_at_least, tenure_band
 from briefs.brief import SECTION_TITLES, Brief
-from briefs.mentions import named_at
+from briefs.mentions import SELF_DESCRIPTIONS, groups_named_in, named_at
 from briefs.tone import COMPLAINT_CHANNELS, Tone
 from knowledge.chunking import sentence_ends, split_sentences
 from knowledge.embeddings import as_vectors
@@ -80,6 +80,10 @@ FEEDBACK_CONSIDERED = 8  # the most relevant verbatims counted for "who is affec
 # answered a survey" names nobody when a third of all feedback comes by survey, and at one in ten two unrelated
 # praise comments of three made a segment stand out (docs/briefs.md).
 MIN_GROUP = 2
+# How many of the closest verbatims must say the same of themselves ("my kids", "I'm retired") for "who is
+# affected" to name them; with no base to measure against, these are counts only, never in the bottom line.
+MIN_DESCRIBED = 2
+AFFECTED_GROUPS = 2  # groups "who is affected" lists, besides the customers the decision names
 CHANCE_AT_MOST = 0.05
 BOTTOM_LINE_WORDS = 80
 MAX_BOTTOM_BULLETS = 3
@@ -88,6 +92,7 @@ BOTTOM_QUOTE_STRETCH = 34  # words a bottom-line quote may run to, to end where 
 RISK_QUOTE_WORDS = 30
 WHOLE_SLACK_WORDS = 4  # a sentence only this much over a quote's word limit is quoted whole
 LABEL_WORDS = 3  # a list's lead-in this short is a label for its items ("Off-culture:"), not a sentence
+HEADING_WORDS = 6  # a document sentence this short is quoted with the next one, as it heads it
 MIN_CLAUSE_WORDS = 4  # a quote cut at a clause end keeps at least this much of the clause's sentence
 VERBATIM_CHARS = 320
 
@@ -137,7 +142,10 @@ _NOT_A_HARM = re.compile(
     # A count that names losses beside gains ("how many customers we won, kept and lost") reports, it warns of nothing.
     r"\bwon,? (?:kept,? )?(?:and |or )?lost\b|"
     # A condition that sets up what to do ("If a visit is at risk, the scheduler contacts the customer…").
-    r"\bif\b[^,.;]{0,60}\bat risk\b",
+    r"\bif\b[^,.;]{0,60}\bat risk\b|"
+    # Someone leaving a place ("the technician texting the customer when leaving the previous job").
+    r"\b(?:leave|leaves|leaving|left) (?:the|a|their|his|her|your|our) (?:previous |last |next |first )?"
+    r"(?:job|house|home|site|office|premises|property|depot|van|building|room|message|voicemail|note|card)\b",
     re.IGNORECASE,
 )
 # A recommendation says what to do, even when it names what is at stake ("Explain changes in pounds…,
@@ -544,7 +552,12 @@ def customers_section(picked: Picked, cite: Citations) -> str:
 
 
 def affected_section(picked: Picked, cite: Citations) -> str:
-    lines = [f"• {group}" for group in affected_groups(picked, cite)]
+    groups = affected_groups(picked, cite)
+    total = len(picked.considered)
+    groups += [_group_line(label, members, "", total, cite) for label, members in _described(picked)]
+    lines = [f"• {group}" for group in groups[:AFFECTED_GROUPS]]
+    if not any("(named in the decision)" in line for line in lines) and (named := _groups_named_in_words(picked)):
+        lines.insert(0, f"• {named}")
     lines += _named_customers(picked.evidence)
     if not lines and picked.considered and not _can_tell_apart(picked):
         # A complaints inbox of one channel, from no customer on record: the line below could never change.
@@ -562,6 +575,23 @@ def affected_section(picked: Picked, cite: Citations) -> str:
     return "\n".join(lines)
 
 
+def _groups_named_in_words(picked: Picked) -> str:
+    """The customers the decision names in words no record holds ("our business clients", "everyone on the
+    premium tier who barely uses it"), and why the evidence cannot count them; empty when it names none.
+    Where no feedback is held, this had said only that who is affected is not known, beside a decision that
+    named them."""
+    named = groups_named_in(picked.evidence.decision)
+    if not named:
+        return ""
+    if not picked.evidence.feedback:
+        why = "No customer feedback is held, so how this affects them is not known from our evidence."
+    elif not picked.considered:
+        why = "No customer feedback found bears on this decision."
+    else:
+        why = "Our records do not mark who they are, so the verbatims found cannot be counted for them."
+    return f"Named in the decision: {'; '.join(named)}. {why}"
+
+
 def _can_tell_apart(picked: Picked) -> bool:
     """Whether any grouping could single out customers among the verbatims found: more than one channel in
     them or in all feedback, or a customer on record (who has a segment and a tenure)."""
@@ -571,8 +601,8 @@ def _can_tell_apart(picked: Picked) -> bool:
             or any(s.source.customer_id in picked.evidence.facts.heard_from for s in picked.considered))
 
 
-def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2, with_none: bool = True,
-                    channels_by_count: bool = True) -> list[str]:
+def affected_groups(picked: Picked, cite: Citations, *, limit: int = AFFECTED_GROUPS, with_none: bool = True,
+                    channels_by_count: bool = True, refs: int = FEEDBACK_CONSIDERED) -> list[str]:
     """Customer groups the most relevant verbatims point to, with counts: first a segment or channel the
     decision itself names (how many of the verbatims are theirs, even none), then a channel, segment or
     tenure band the verbatims hold more of than the whole knowledge base does. `with_none`: whether a
@@ -622,10 +652,29 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = 2, with_non
         by_kind = [group for group in by_kind if len(group[2]) < total]
     labels = {label for label, _, _ in named}
     groups = [*named, *((label, members, whole) for _, label, members, whole in by_kind if label not in labels)]
-    return [_group_line(label, members, whole, total, cite) for label, members, whole in groups[:limit]]
+    return [_group_line(label, members, whole, total, cite, refs) for label, members, whole in groups[:limit]]
 
 
-def _group_line(label: str, members: list[Said], whole: str, total: int, cite: Citations) -> str:
+def _described(picked: Picked) -> list[tuple[str, list[Said]]]:
+    """Groups the closest verbatims' own words put customers in ("my kids", "I'm retired"), most members
+    first: at least MIN_DESCRIBED of them, not all, and only verbatims clearly about the decision (0.4 or
+    closer): data-cap complaints found for a ballpark sponsorship had made "customers who have no other
+    provider" its affected group. One the decision itself names is left out: its verbatims were found by
+    those very words. Not in the bottom line: there they cited verbatims about their decision less often
+    than the quote beside them (docs/briefs.md)."""
+    total = len(picked.considered)
+    decision = picked.evidence.decision
+    close = [s for s in picked.considered if s.score >= CLOSE_VERBATIM]
+    found = []
+    for label, pattern in SELF_DESCRIPTIONS.items():
+        members = [s for s in close if pattern.search(_customer_words(s.source.text))]
+        if MIN_DESCRIBED <= len(members) < total and not pattern.search(decision):
+            found.append((f"Customers who {label}, in their own words", members))
+    return sorted(found, key=lambda group: -len(group[1]))
+
+
+def _group_line(label: str, members: list[Said], whole: str, total: int, cite: Citations,
+                refs: int = FEEDBACK_CONSIDERED) -> str:
     """One group, its count among the closest verbatims, their tones and citations."""
     against = f" (against {whole})" if whole else ""
     if not members:
@@ -633,8 +682,8 @@ def _group_line(label: str, members: list[Said], whole: str, total: int, cite: C
     tones = Counter(s.tone.label for s in members)
     inferred = " (tone inferred from the text)" if any(s.tone.inferred for s in members) else ""
     tone_text = ", ".join(f"{n} {_plural(tone, n)}" for tone, n in tones.most_common())
-    refs = "".join(cite(s.source) for s in members[:3])
-    return f"{label}: {len(members)} of the {total} most relevant verbatims{against}, {tone_text}{inferred} {refs}"
+    cited = "".join(cite(s.source) for s in members[:refs])
+    return f"{label}: {len(members)} of the {total} most relevant verbatims{against}, {tone_text}{inferred} {cited}"
 
 
 def _groups_the_decision_names(decision: str, groups: dict[str, dict[str, list[Said]]],
@@ -697,9 +746,14 @@ def risks_section(picked: Picked, cite: Citations) -> str:
     if lines:
         return "\n".join(lines)
     # Only what was found and read is known: a passage listed under Sources may still name a risk.
+    if picked.only_complaints and all(s.score < CLOSE_VERBATIM for s in picked.shown_feedback()):
+        return ("No passage found states a risk of this decision directly, and none of the complaints found is "
+                "clearly about it.")
     if picked.only_complaints:
-        return ("No passage found states a risk of this decision directly; the complaints quoted above are the "
-                "closest customers' words found.")
+        # Not "the closest words found": read as the risk, a quoted complaint often is one ("told I had to call to
+        # cancel… 20 to 30 minute wait"); the brief cannot tell which way the decision moves it.
+        return ("No passage found states a risk of this decision directly; the complaints quoted above show what "
+                "customers already go through on this subject, which the decision may add to or ease.")
     return "No passage found states a risk to customers directly; the questions below help find one."
 
 
@@ -709,9 +763,16 @@ def promises_section(picked: Picked) -> str:
         return ""  # no promise is recorded at all: "none touched" would read as checked
     # Promises to the customers the brief names or lists: one to a customer whose words were found but fell
     # below the floor would stand in the brief with nothing to say why it is there.
-    listed = {*picked.evidence.customers, *(s.source.customer_id for s in picked.considered)}
+    # Nor one whose words are not clearly about the decision: "Home move went OK" under home working had put a
+    # quote for a second line at a new unit among the promises the decision touches.
+    listed = {*picked.evidence.customers,
+              *(s.source.customer_id for s in picked.considered if s.score >= CLOSE_VERBATIM)}
     touched = [p for p in facts.open_promises if p.customer_id in listed]
     if not touched:
+        quoted = {s.source.customer_id for s in picked.considered}
+        if any(p.customer_id in quoted for p in facts.open_promises):
+            # Not "or quoted here": a customer quoted as the closest found may hold one.
+            return "• No open promise to the customers named or whose words are clearly about this decision."
         return "• No open promise to the customers named or quoted here."
     now = datetime.now(UTC)
     lines = []
@@ -752,9 +813,11 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
     shown = picked.shown_feedback()
     said_at = len(bullets)
     if shown:
-        top = shown[0]
+        # Retrieval's first, unless it is not clearly about the decision and another shown verbatim is: a 9/10 on
+        # the two-hour slot had sat below "closest customer words found, may not bear on it".
+        top = next((s for s in shown if s.score >= CLOSE_VERBATIM), shown[0])
         said = "Customers say" if top.score >= CLOSE_VERBATIM else "Closest customer words found, may not bear on it"
-        bullets.append(f"{said}: {_said_briefly(top, stretch=BOTTOM_QUOTE_STRETCH)} ({_tone_word(top.tone)}) "
+        bullets.append(f"{said}: {_said_briefly(top, stretch=BOTTOM_QUOTE_STRETCH)} ({_how_they_felt(top)}) "
                        f"{cite(top.source)}")
     elif picked.definition or picked.research:
         bullets.append(_document_bullet((picked.definition or picked.research)[0], cite, BOTTOM_QUOTE_STRETCH))
@@ -776,8 +839,7 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
     if sum(len(b.split()) for b in bullets) > BOTTOM_LINE_WORDS:
         # The longer quotes would push the main risk off the first screen: cut them within their sentence instead.
         if shown:
-            top = shown[0]
-            bullets[said_at] = f"{said}: {_said_briefly(top)} ({_tone_word(top.tone)}) {cite(top.source)}"
+            bullets[said_at] = f"{said}: {_said_briefly(top)} ({_how_they_felt(top)}) {cite(top.source)}"
         else:
             bullets[said_at] = _document_bullet((picked.definition or picked.research)[0], cite)
     if picked.risks and sum(len(b.split()) for b in bullets) > BOTTOM_LINE_WORDS:
@@ -795,7 +857,8 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
 def _who_bullet(picked: Picked, cite: Citations) -> str:
     """The first group the bottom line names (never a channel standing out by count alone), else the first
     customer the decision names; empty when there is neither."""
-    groups = affected_groups(picked, cite, limit=1, with_none=False, channels_by_count=False)
+    # Three citations at most: the bottom line is read in a minute ("5 of the 8" in the section cites all five).
+    groups = affected_groups(picked, cite, limit=1, with_none=False, channels_by_count=False, refs=3)
     if groups:
         return f"Who: {groups[0]}"
     named = _named_customers(picked.evidence) if picked.evidence.customers else []
@@ -807,7 +870,10 @@ def _document_bullet(quote: Quote, cite: Citations, words: int = BOTTOM_QUOTE_WO
     label = "Our definition" if quote.source.kind in OWN_KINDS else "Research says"
     if listed_under := _list_label(quote.source, quote.text):
         label += f" ({listed_under})"
-    return f"{label}: {_short_quote(quote.text, words)} {cite(quote.source)}"
+    said = _with_its_finding(quote)
+    # A short line goes on into what it heads; anything else is one sentence, as the research section quotes it.
+    text = _cut_to_words(said, words) if len(quote.text.split()) <= HEADING_WORDS else _short_quote(quote.text, words)
+    return f"{label}: {text} {cite(quote.source)}"
 
 
 # -- text helpers -----------------------------------------------------------------------------------------
@@ -874,15 +940,18 @@ def _list_label(source: Source, sentence: str) -> str:
 
 def _with_its_finding(quote: Quote) -> str:
     """The quoted sentence, and the sentence after it when that one reports in figures what this one only
-    sets up: "For 400 customers chosen at random, an adviser phoned…" is worth little without "2.9% of
-    this group left…, against 5.8%…"."""
-    if _FINDING.search(quote.text):
+    sets up ("For 400 customers chosen at random, an adviser phoned…" is worth little without "2.9% of
+    this group left…, against 5.8%…"), or when this one is so short that it heads what follows: "Paper-bill
+    charges applied wrongly." had stood alone in a bottom line, above the exempt 81-year-old it introduces."""
+    short = len(quote.text.split()) <= HEADING_WORDS
+    if _FINDING.search(quote.text) and not short:
         return quote.text
     for piece in _pieces(quote.source):
         sentences = split_sentences(_clean(piece))
         if quote.text in sentences:
             after = sentences.index(quote.text) + 1
-            if after < len(sentences) and _FINDING.search(sentences[after]) and len(sentences[after]) <= 400:
+            if (after < len(sentences) and (short or _FINDING.search(sentences[after]))
+                    and len(sentences[after]) <= 400):
                 return f"{quote.text} {sentences[after]}"
             break
     return quote.text
@@ -1003,7 +1072,8 @@ def _cut_to_words(passage: str, words: int) -> str:
     else:
         # A cut between words must not leave the reader on "when I called to" or "we act on the".
         kept = tokens[:words]
-        while len(kept) > words // 2 and _dangles(kept[-1]):
+        # Nor before "of" or a figure: "…listed in the amount" had lost "of 29.95".
+        while len(kept) > words // 2 and (_dangles(kept[-1]) or _completes(tokens[len(kept)])):
             kept.pop()
         head = " ".join(kept)
     return f"{_quote(head.rstrip(' ,;:—–'))}…"
@@ -1014,6 +1084,12 @@ def _dangles(word: str) -> bool:
     number whose unit follows ("…promos that only last around 6")."""
     word = word.lower().strip(",;:—–")
     return word in _DANGLING or bool(_NUMBER.fullmatch(word))
+
+
+def _completes(word: str) -> bool:
+    """Whether the word after a cut completes the one before it ("the amount | of 29.95")."""
+    word = word.lower().strip("(),;:")
+    return word == "of" or bool(_NUMBER.fullmatch(word))
 
 
 def _said_briefly(said: Said, words: int = BOTTOM_QUOTE_WORDS, *, stretch: int = 0) -> str:
@@ -1032,7 +1108,10 @@ def _said_briefly(said: Said, words: int = BOTTOM_QUOTE_WORDS, *, stretch: int =
     opening = "…" if start > 0 else ""
     if stretch:
         reach = " ".join(rest.split()[:stretch])
-        ends = [end for end in sentence_ends(reach) if len(reach[:end].split()) > words // 2]
+        # The verbatim's own end is a sentence end too: without it, "…which was fine." had stood for a
+        # two-sentence comment whose second sentence ("It took a few goes…") was its point.
+        last = [len(reach)] if len(rest.split()) <= stretch else []
+        ends = [end for end in [*sentence_ends(reach), *last] if len(reach[:end].split()) > words // 2]
         if ends:
             head = reach[: ends[-1]]
             return opening + _quote(head) + ("…" if len(head) < len(rest.rstrip()) else "")
@@ -1085,6 +1164,13 @@ def _group_name(grouping: str, key: str) -> str:
 
 def _tone_word(tone: Tone) -> str:
     return f"{tone.label}, inferred" if tone.inferred else tone.label
+
+
+def _how_they_felt(said: Said) -> str:
+    """The customer's own score where they gave one, else the tone: "(complaint)" on a 6/10 that called the
+    two-hour window good read as the opposite of what they said, though 6 is a complaint by the bands."""
+    score = said.source.feedback_score
+    return f"{score}/10" if score is not None and not said.tone.inferred else _tone_word(said.tone)
 
 
 def _feedback_facts(said: Said) -> str:

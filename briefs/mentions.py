@@ -1,4 +1,6 @@
-"""Whether a decision names a customer group: "start with small-business repairs", "close the phone line".
+"""Customer groups in words: a segment or channel the decision names ("start with small-business repairs",
+"close the phone line"), customers it names in its own words ("our business clients"), and what customers
+say of themselves ("I'm retired", "we only stream").
 
 A group the decision names is what its reader asks about first, so "who is affected" reports it whether
 or not the closest verbatims hold more of it than the whole does.
@@ -35,3 +37,108 @@ def named_at(decision: str, group: str, *, inflected: bool = True) -> int | None
     last = words[-1]
     return next((n for n, (word, following) in enumerate(zip(used, used[1:], strict=False))
                  if word == last and stem(following) in _PEOPLE), None)
+
+
+# -- customer groups named in free text ------------------------------------------------------------------
+# Words for the people a decision can be about. Those in _GROUPS_ALONE name a group by themselves; the rest
+# only with a word before them ("business clients") or a clause after ("customers who drop TV").
+_HEADS = ("customers", "clients", "households", "subscribers", "users", "members", "buyers", "callers",
+          "shoppers", "everyone")
+_GROUPS_ALONE = ("homeowners", "renters", "tenants", "families", "cord-cutters", "pensioners", "students",
+                 "small businesses", "new sign-ups", "sign-ups", "prospects")
+_HEAD = re.compile(r"\b(" + "|".join(re.escape(h) for h in sorted(_GROUPS_ALONE + _HEADS, key=len, reverse=True))
+                   + r")\b", re.IGNORECASE)
+# A clause after the head that says which of them: "who barely use it", "on the premium tier", "living with…".
+_WHICH = re.compile(
+    r"\s+((?:who|whose|that|on|with|without|outside|living|using|paying|renting|waiting)"
+    r"(?:\s+(?!(?:to|so|and|but|or|a|an|because|instead|rather|next|this|make|see|take|react|think|feel|say|"
+    r"find|handle|respond|move|can|will|would|could|should|must|may|might|get|go)\b)[^\s,;:?!()—–]+?){1,7})"
+    r"(?=[.,;:?!()—–]?(?:\s|$))", re.IGNORECASE)
+# A product describes a group only beside another word ("long-standing internet customers"): alone
+# ("broadband customers"), at a broadband company it names everyone.
+_PRODUCTS = frozenset("broadband internet mobile tv phone landline fibre cable home".split())
+_MODIFIERS = frozenset("""new existing current former departing leaving returning paying loyal older elderly young
+    younger vulnerable disabled deaf blind upset angry unhappy business residential premium basic rural urban
+    regional west east north south coast coastal power heavy light priority enterprise corporate sme b2b b2c trial
+    prepaid contract monthly annual international overseas local spanish-speaking student retired commercial
+    wholesale retail bereaved""".split())
+_MAX_MODIFIERS = 3
+_DANGLING = frozenset("during for of in on at with to by from the their our".split())
+
+
+def groups_named_in(decision: str) -> list[str]:
+    """Customer groups the decision names in its own words ("our business clients", "long-standing internet
+    customers", "everyone on the premium tier who barely uses it"), as it spells them, in order; a bare
+    "customers" names nobody in particular."""
+    found: list[str] = []
+    for head in _HEAD.finditer(decision):
+        before = decision[: head.start()].split()
+        modifiers: list[str] = []
+        for word in reversed(before):
+            plain = word.strip("\"'“”‘’").lower()
+            if not (plain in _MODIFIERS or plain in _PRODUCTS or (re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)+", plain)
+                                                                  and not plain.endswith("ing")
+                                                                  or plain.startswith("long-"))):
+                break
+            modifiers.insert(0, word.strip("\"'“”‘’"))
+            if len(modifiers) == _MAX_MODIFIERS:
+                break
+        if all(m.lower() in _PRODUCTS for m in modifiers):
+            modifiers = []
+        which = _WHICH.match(decision, head.end())
+        clause = which.group(1).split() if which else []
+        while clause and clause[-1].lower() in _DANGLING:
+            clause.pop()  # "who want 911 calling during" ends where the next word was a stop
+        clause = clause if len(clause) > 1 else []
+        if not (modifiers or clause or head.group(1).lower() in _GROUPS_ALONE):
+            continue
+        phrase = " ".join([*modifiers, head.group(1), *clause])
+        if phrase.lower() not in (f.lower() for f in found):
+            found.append(phrase)
+    return found
+
+
+# -- who customers say they are ----------------------------------------------------------------------------
+# What customers say about themselves in their own words, as "customers who …": how they live and use the
+# service, which no record of a complaints inbox holds. Each is a pattern over the verbatim's text.
+SELF_DESCRIPTIONS: dict[str, re.Pattern[str]] = {
+    label: re.compile(pattern, re.IGNORECASE)
+    for label, pattern in {
+        "are older or retired, or speak for someone who is": (
+            r"\b(?:senior(?: citizen)?s?|elderly|retired|retirees?|pensioners?|OAPs?|"
+            r"(?:i am|i'm|i’m|aged?) (?:6[5-9]|[7-9]\d)\b|(?:6[5-9]|[7-9]\d)[- ]years?[- ]old)\b"),
+        "have a disability": (
+            r"\b(?:disabled|disabilit(?:y|ies)|blind|deaf|wheelchair|hearing[- ]impaired|visually[- ]impaired|"
+            r"handicapped)\b"),
+        "are on a low or fixed income": (
+            r"\b(?:fixed income|low[- ]income|social security|unemployed|on benefits|can(?:no|')t afford|"
+            r"can’t afford)\b"),
+        "run a small business": (
+            r"\b(?:small business(?:es)?|(?:my|our) (?:business|shop|restaurant|salon|practice|office)|"
+            r"self[- ]employed)\b"),
+        "work from home": (
+            r"\b(?:work(?:ing)? (?:from|at) home|home office|telecommut\w*|work(?:ing)? remotely|remote work)\b"),
+        "have children at home": (
+            r"\b(?:(?:my|our) (?:kids|children|son|daughter|sons|daughters)|homework)\b"),
+        "stream video (Netflix and the like)": (
+            r"\b(?:netflix|hulu|streaming|stream|roku|cord[- ]cutt\w*|youtube|amazon prime)\b"),
+        "play games online": r"\b(?:xbox|playstation|ps[345]|gaming|gamers?|online games?)\b",
+        "serve or served in the military": r"\b(?:veterans?|military|deployed|active duty)\b",
+        "have no other provider to turn to": (
+            r"\b(?:no other (?:provider|option|choice|company)|only (?:provider|option) (?:in|available)|"
+            r"no (?:real )?(?:competition|competitors?|alternatives?)|monopoly)\b"),
+        "have moved or are moving home": (
+            r"\b(?:(?:i|we) (?:just |recently |have |had )?moved|"
+            r"(?:moved|moving) (?:house|home|out|to a new|into a new|to another)|relocat\w*|new address)\b"),
+        "say they have been customers for years": (
+            r"\b(?:(?:customer|subscriber|member) (?:for|of) (?:over |more than |almost |nearly )?"
+            r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty) years|"
+            r"loyal (?:customer|subscriber)|long[- ]?(?:time|standing) (?:customer|subscriber))\b"),
+        "live in rural areas": r"\b(?:rural|countryside|farm|village)\b",
+    }.items()
+}
+
+
+def self_descriptions(text: str) -> list[str]:
+    """The SELF_DESCRIPTIONS labels a customer's words match."""
+    return [label for label, pattern in SELF_DESCRIPTIONS.items() if pattern.search(text)]

@@ -357,6 +357,20 @@ def test_sources_follow_retrieval_and_show_no_server_paths(sample_services: Serv
         assert "/" not in source_label(source).split(" — ")[-1] or "://" in source_label(source)
 
 
+def test_two_passages_of_one_section_are_told_apart_in_the_sources() -> None:
+    from knowledge.retrieval import Source
+
+    def passage(n: int) -> Source:
+        return Source(id=f"p{n}", kind="research", source="streams.txt", title="Buying is a Process",
+                      heading="Channel management software", text=f"Passage {n}.", score=0.5)
+
+    brief = Brief(question="q", sections={"decision": "d"}, sources=[passage(1), passage(2)], lenses=[],
+                  writer="grounded", not_quoted={"p2"})
+    assert brief.text.endswith("Sources\n[1] Buying is a Process · Channel management software\n"
+                               "[2] Buying is a Process · Channel management software (another passage) "
+                               "(found, not quoted)")
+
+
 @pytest.mark.parametrize(("kind", "text", "kept"), [
     # Asides, questions to the reader and what a study set out to learn carry no point to weigh.
     ("research", "Let’s leave aside the theory of callback metrics for now. "

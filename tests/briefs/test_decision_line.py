@@ -35,6 +35,11 @@ from briefs.advisor import one_line
      "Start two-hour windows with small-business repairs in Q1, households later"),
     ("HR suggests managers spend two days a year on the support queue. Worth making it mandatory?",
      "HR suggests managers spend two days a year on the support queue. Worth making it mandatory?"),
+    # Typed in a hurry, without capitals.
+    ("ops plan: close the Reno warehouse and ship everything from Ohio. how does this hit customers?",
+     "Ops plan: close the Reno warehouse and ship everything from Ohio"),
+    ("marketing wants $400k/yr for naming rights on the ballpark. how does that affect our customers, if at all?",
+     "Marketing wants $400k/yr for naming rights on the ballpark"),
     # A dash that carries the decision on is kept.
     ("We plan to move billing — and the billing team — to Leeds.", "Move billing — and the billing team — to Leeds"),
 ])

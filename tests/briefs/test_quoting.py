@@ -57,9 +57,10 @@ def test_a_sentence_that_sets_up_a_study_is_quoted_with_the_finding_after_it() -
     assert _with_its_finding(Quote(0.6, research, setup)) == f"{setup} {finding}"
     # A sentence that reports a figure itself stands alone, and so does one followed by no figure.
     assert _with_its_finding(Quote(0.6, research, finding)) == finding
-    plain = Source(id="p", kind="research", source="", title="", text="We phoned them first. They liked it.",
-                   score=0.0)
-    assert _with_its_finding(Quote(0.6, plain, "We phoned them first.")) == "We phoned them first."
+    plain = Source(id="p", kind="research", source="", title="",
+                   text="We phoned all of them before the letter. They liked it.", score=0.0)
+    assert _with_its_finding(Quote(0.6, plain, "We phoned all of them before the letter.")) == (
+        "We phoned all of them before the letter.")
 
 
 def test_a_quote_carrying_its_finding_is_judged_by_the_sentence_that_was_chosen() -> None:
@@ -102,8 +103,9 @@ def test_in_a_complaints_inbox_the_share_of_complaints_is_not_offered_as_a_risk_
     # No research was found because the knowledge base holds none: "none bears on this" would imply some was read.
     assert research_section(picked, cite) == "The knowledge base holds no research to weigh this against."
     # One line, not a count and an example that would read the same under any decision.
-    assert risks_section(picked, cite) == ("No passage found states a risk of this decision directly; the complaints "
-                                           "quoted above are the closest customers' words found.")
+    assert risks_section(picked, cite) == (
+        "No passage found states a risk of this decision directly; the complaints quoted above show what customers "
+        "already go through on this subject, which the decision may add to or ease.")
     # One verbatim read otherwise, and the count says something again in the full brief; never as the main risk,
     # which only a sentence stating a harm can be (the decision may be the fix for those complaints).
     from briefs.tone import Tone
@@ -117,6 +119,12 @@ def test_in_a_complaints_inbox_the_share_of_complaints_is_not_offered_as_a_risk_
 
     picked.feedback[0].score = CLOSE_VERBATIM - 0.01
     assert not risks_section(picked, cite).startswith("• Today")
+    # And in a complaints inbox where none shown is clearly about the decision, they are not said to show it.
+    picked.feedback[5].tone = Tone("complaint", inferred=True)
+    for said in picked.feedback:
+        said.score = CLOSE_VERBATIM - 0.01
+    assert risks_section(picked, cite) == ("No passage found states a risk of this decision directly, and none of "
+                                           "the complaints found is clearly about it.")
 
 
 def test_the_bottom_line_quote_runs_to_the_end_of_the_sentence_that_carries_its_point() -> None:
@@ -195,10 +203,10 @@ def test_verbatims_not_clearly_about_the_decision_are_offered_as_the_closest_fou
     assert bottom_line(picked, cite).startswith("• Closest customer words found, may not bear on it: “The engineer")
     assert customers_section(picked, cite).startswith(
         "None of the verbatims found is clearly about this decision; the closest, which may not bear on it:\n• “")
-    # One shown verbatim close enough, and the section quotes them as before; the bottom line judges its own quote.
+    # One shown verbatim close enough, and the section quotes them as before; the bottom line quotes that one.
     picked.feedback[1].score = CLOSE_VERBATIM
     assert customers_section(picked, cite).startswith("• “The engineer never came")
-    assert bottom_line(picked, cite).startswith("• Closest customer words found")
+    assert bottom_line(picked, cite).startswith("• Customers say: “Nobody told me the price was going up")
 
 
 def test_research_close_enough_to_quote_joins_the_bottom_line_where_there_is_room() -> None:
@@ -271,3 +279,79 @@ def test_a_customers_spoken_line_alone_is_not_called_unclear() -> None:
     picked.transcript = [Quote(0.5, call, "I was twenty minutes in the menu before I got anyone.")]
     assert customers_section(picked, Citations()) == (
         "• From a phone transcript: “I was twenty minutes in the menu before I got anyone.” ⟦t1⟧")
+
+
+def test_a_promise_to_a_customer_whose_words_are_not_clearly_about_the_decision_is_not_touched() -> None:
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from briefs.advisor import CustomerFacts
+    from briefs.grounded_writer import CLOSE_VERBATIM, promises_section
+
+    picked = _complaints_inbox_pick(["Home move went OK, the engineer came on the day.",
+                                     "The line dropped again and nobody rang back."])
+    picked.evidence.facts = CustomerFacts(checked=True, promises_recorded=True, open_promises=[SimpleNamespace(
+        id="P9", customer_id="R0", text="Quote for a second line", owner="zara.ahmed",
+        due_at=datetime.now(UTC) - timedelta(days=1), due_tz="UTC")])
+    assert "P9 to R0" in promises_section(picked) and "overdue" in promises_section(picked)
+    picked.feedback[0].score = CLOSE_VERBATIM - 0.01  # quoted only as the closest found
+    # Not "none to the customers quoted here": R0 is quoted, and holds one.
+    assert promises_section(picked) == (
+        "• No open promise to the customers named or whose words are clearly about this decision.")
+
+
+def test_the_bottom_line_gives_the_customers_own_score_rather_than_the_band_it_falls_in() -> None:
+    from briefs.grounded_writer import Citations, bottom_line
+    from briefs.tone import Tone
+
+    picked = _complaints_inbox_pick(["The 2 hour window was good but the engineer was late. Still better than a day."])
+    picked.feedback[0].source.extra = {"score": 6}
+    picked.feedback[0].tone = Tone("complaint", inferred=False)  # 6 is a complaint by the usual bands
+    assert picked.feedback[0].source.feedback_score == 6
+    assert "Still better than a day.” (6/10) ⟦f0⟧" in bottom_line(picked, Citations())
+    picked.feedback[0].tone = Tone("complaint", inferred=True)  # read from the text: said so
+    assert "(complaint, inferred)" in bottom_line(picked, Citations())
+
+
+def test_someone_leaving_a_place_is_no_risk() -> None:
+    assert not states_a_risk("Every visit was booked into a two-hour window, with the technician texting the "
+                             "customer when leaving the previous job.")
+    assert states_a_risk("Customers leaving the company cite the wait.")
+
+
+def test_a_short_line_that_heads_a_paragraph_is_quoted_with_what_it_heads() -> None:
+    from briefs.grounded_writer import Citations, _document_bullet
+
+    text = ("Paper-bill charges applied wrongly. A colleague's mother, aged 81 and therefore exempt, was charged the "
+            "monthly paper-bill fee for five months. Upgrade offers during a complaint went out too.")
+    study = Source(id="r1", kind="research", source="same-door.docx", title="Same Door", text=text, score=0.5)
+    heading = "Paper-bill charges applied wrongly."
+    both = f"{heading} {text.split('. ')[1]}."
+    assert _with_its_finding(Quote(0.6, study, heading)) == both
+    assert _document_bullet(Quote(0.6, study, heading), Citations(), 34) == f"Research says: “{both}” ⟦r1⟧"
+    # A sentence of more words stands alone.
+    finding = text.split(". ")[1] + "."
+    assert _with_its_finding(Quote(0.6, study, finding)) == finding
+
+
+def test_a_quote_cut_between_words_is_not_cut_before_what_completes_it() -> None:
+    from briefs.grounded_writer import _cut_to_words
+
+    text = ("In the Other Charges and Credits section there is a Video Self Install Kit listed in the amount of 29.95 "
+            "(there was not a video in the shipment) and a visit for 39.95")
+    cut = _cut_to_words(text, 18)
+    assert cut.endswith("…") and not cut.endswith("amount”…") and not cut.endswith("of”…")
+    assert cut == "“In the Other Charges and Credits section there is a Video Self Install Kit listed”…"
+
+
+def test_a_short_verbatim_of_two_sentences_is_quoted_to_its_own_end() -> None:
+    from briefs.grounded_writer import BOTTOM_QUOTE_STRETCH, Said, _said_briefly
+    from briefs.tone import Tone
+
+    text = ("Lark found my bill and explained the extra charge, which was fine. "
+            "It took a few goes to phrase it so it understood.")
+    said = Said(0.5, Source(id="f", kind="feedback", source="chat.csv", title="Feedback", text=text, score=0.5),
+                Tone("complaint", inferred=False), best_sentence=text.split(". ")[0] + ".")
+    # Its last sentence ends where the verbatim does: no sentence break follows it, and it still counts.
+    assert _said_briefly(said, stretch=BOTTOM_QUOTE_STRETCH) == f"“{text}”"
+    assert _said_briefly(said) == "“Lark found my bill and explained the extra charge, which was fine.”…"

@@ -55,7 +55,9 @@ def test_segments_are_measured_against_the_customer_base() -> None:
     lines = affected_groups(picked, Citations())
     # All 8 emailed (against 1 in 5 overall), but a group that holds everyone found singles nobody out.
     assert lines == ["Customers in the small-business segment: 4 of the 8 most relevant verbatims (against 15% of "
-                     "our customers), 4 complaints ⟦f0⟧⟦f1⟧⟦f2⟧"]
+                     "our customers), 4 complaints ⟦f0⟧⟦f1⟧⟦f2⟧⟦f3⟧"]
+    # The section cites every member it counts; the bottom line, read in a minute, three.
+    assert affected_groups(picked, Citations(), refs=3)[0].endswith("4 complaints ⟦f0⟧⟦f1⟧⟦f2⟧")
 
 
 def test_chance_of_at_least() -> None:
@@ -98,7 +100,7 @@ def test_a_segment_the_decision_names_comes_first_whether_or_not_it_stands_out()
         "Customers in the small-business segment (named in the decision): 1 of the 8 most relevant verbatims "
         "(against 16% of our customers), 1 complaint ⟦f0⟧",
         "Customers in the household segment (named in the decision): 7 of the 8 most relevant verbatims "
-        "(against 84% of our customers), 7 complaints ⟦f1⟧⟦f2⟧⟦f3⟧"]
+        "(against 84% of our customers), 7 complaints ⟦f1⟧⟦f2⟧⟦f3⟧⟦f4⟧⟦f5⟧⟦f6⟧⟦f7⟧"]
 
 
 def test_a_channel_the_decision_names_with_no_verbatim_says_none_and_stays_off_the_bottom_line() -> None:
@@ -165,3 +167,89 @@ def test_a_group_stands_out_only_where_chance_gives_as_many_less_than_one_time_i
                      segments=["small-business"] * 5 + ["household"] * 3)
     assert affected_groups(picked, Citations())[0].startswith(
         "Customers in the small-business segment: 5 of the 8 most relevant verbatims")
+
+
+def _with_words(texts: list[str], decision: str) -> Picked:
+    picked = _picked(["complaint"] * len(texts), base={"channel": {"complaint": 1.0}})
+    for said, words in zip(picked.feedback, texts, strict=True):
+        said.source.text = words
+    picked.evidence.decision = decision
+    return picked
+
+
+def test_what_customers_say_of_themselves_is_counted_in_the_section_never_the_bottom_line() -> None:
+    from briefs.grounded_writer import affected_section, bottom_line
+
+    texts = ["We only stream Netflix and the 300GB cap runs out by the 20th.",
+             "My kids do their homework online and we still hit the cap.",
+             "I work from home and the overage fees doubled my bill.",
+             "We use Hulu and Netflix instead of cable, and now we pay for data.",
+             "The cap is a cash grab.", "Billed $30 in overage without warning.",
+             "Streaming on two TVs is all we do.", "They ignored my complaint about the meter."]
+    picked = _with_words(texts, "Roll the 300GB data cap out to every market")
+    section = affected_section(picked, Citations())
+    assert section.startswith("• Customers who stream video (Netflix and the like), in their own words: 3 of the 8 "
+                              "most relevant verbatims, 3 complaints ⟦f0⟧⟦f3⟧⟦f6⟧")
+    # One verbatim saying it ("my kids") is no group; nor one the decision names (its verbatims were found by it).
+    assert "children" not in section and "work from home" not in section
+    assert "Who:" not in bottom_line(picked, Citations())
+    # Only verbatims clearly about the decision count: data-cap complaints found for a sponsorship named nobody.
+    from briefs.grounded_writer import CLOSE_VERBATIM
+
+    picked.feedback[6].score = CLOSE_VERBATIM - 0.01
+    assert affected_section(picked, Citations()).startswith(
+        "• Customers who stream video (Netflix and the like), in their own words: 2 of the 8")
+    picked.feedback[3].score = CLOSE_VERBATIM - 0.01
+    assert "stream video" not in affected_section(picked, Citations())
+    picked.feedback[3].score = picked.feedback[6].score = 0.5
+    picked.evidence.decision = "Throttle streaming video in the evening"
+    assert "stream video" not in affected_section(picked, Citations())
+
+
+def test_customers_the_decision_names_in_its_own_words_are_named_even_with_no_feedback() -> None:
+    from briefs.grounded_writer import affected_section
+
+    picked = _with_words([], "Shorten invoice payment terms for our business clients from 30 days to 14")
+    picked.evidence.complaints = []
+    assert affected_section(picked, Citations()) == (
+        "• Named in the decision: business clients. No customer feedback is held, so how this affects them is not "
+        "known from our evidence.")
+    picked = _with_words(["The engineer never came and I lost a day's pay."] * 2,
+                         "Ship self-install kits to new customers by default")
+    assert affected_section(picked, Citations()).startswith(
+        "• Named in the decision: new customers. Our records do not mark who they are")
+
+
+@pytest.mark.parametrize(("decision", "named"), [
+    ("Email everyone on the premium tier who barely uses it about the cheaper plan",
+     ["everyone on the premium tier who barely uses it"]),
+    ("Move long-standing internet customers onto the 300 GB allowance", ["long-standing internet customers"]),
+    ("Internet-and-TV customers who drop TV move to the standalone rate; what will cord-cutters make of it?",
+     ["Internet-and-TV customers who drop TV", "cord-cutters"]),
+    ("Finance proposes an admin fee for customers who pay by cheque.", ["customers who pay by cheque"]),
+    ("New gateways ship without a battery; customers who want 911 calling during a power cut can buy one",
+     ["customers who want 911 calling"]),
+    # A bare "customers", or a word before it that is a verb or names no one, names nobody in particular.
+    ("How does closing the line affect customers?", []),
+    ("Our survey says customers would pay more", []),
+    ("Stop warm-transferring upset customers to a team leader", ["upset customers"]),
+    # A product alone names everyone a broadband company serves; beside another word it narrows them.
+    ("Launch a SIM-only mobile add-on for broadband customers", []),
+    ("We want to close the phone line on Sundays and point callers to chat.", []),
+])
+def test_groups_named_in_a_decision(decision: str, named: list[str]) -> None:
+    from briefs.mentions import groups_named_in
+
+    assert groups_named_in(decision) == named
+
+
+def test_self_descriptions() -> None:
+    from briefs.mentions import self_descriptions
+
+    assert self_descriptions("I am 84 and I don't have a computer.") == [
+        "are older or retired, or speak for someone who is"]
+    assert self_descriptions("I have been a loyal customer for 12 years.") == [
+        "say they have been customers for years"]
+    assert self_descriptions("Comcast has a monopoly here; I play Xbox Live.") == [
+        "play games online", "have no other provider to turn to"]
+    assert self_descriptions("They moved me to a cheaper plan.") == []  # moved, but not home
