@@ -31,6 +31,8 @@ _FRAMING = re.compile(
     r"^\s*(?:so\s+)?(?:we(?:'re| are)?\s+(?:plan(?:ning)?|think(?:ing)?(?: of| about)?|consider(?:ing)?|"
     r"want(?:ing)?|going|propos(?:e|ing)|intend(?:ing)?|about)\s+(?:to\s+)?|"
     r"should\s+we\s+|what\s+if\s+we\s+|how\s+would\s+|what\s+happens\s+if\s+we\s+|"
+    # Typed in a hurry: "thinking we tie the bonus to NPS", "thinking of dropping the survey".
+    r"thinking\s+(?:of\s+|about\s+|that\s+)?(?:we\s+(?:should\s+|could\s+|might\s+)?)?|"
     r"is\s+it\s+(?:ok|okay|wise|a good idea)\s+to\s+|can\s+we\s+|could\s+we\s+|"
     r"(?:decision|proposal)\s*:\s*)",
     re.IGNORECASE,

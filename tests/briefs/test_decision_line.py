@@ -36,6 +36,8 @@ from briefs.advisor import one_line
     ("HR suggests managers spend two days a year on the support queue. Worth making it mandatory?",
      "HR suggests managers spend two days a year on the support queue. Worth making it mandatory?"),
     # Typed in a hurry, without capitals.
+    ("thinking we tie the support agents' bonus to their own NPS score. how does that land with customers?",
+     "Tie the support agents' bonus to their own NPS score"),
     ("ops plan: close the Reno warehouse and ship everything from Ohio. how does this hit customers?",
      "Ops plan: close the Reno warehouse and ship everything from Ohio"),
     ("marketing wants $400k/yr for naming rights on the ballpark. how does that affect our customers, if at all?",
