@@ -27,7 +27,8 @@ _NUMBER_STOP = re.compile(r"(?:^|[\s(])(?:No|Nos|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep
 
 
 _LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d+[.)])\s")
-_LIST_LABEL = re.compile(r"[A-Z][\w'’ -]{0,30}:")  # "Off-culture:", "Don't:", at most a few words
+# "Off-culture:", "Don't:": at most three words, as the brief reads a list's label (grounded_writer.LABEL_WORDS).
+_LIST_LABEL = re.compile(r"[A-Z][\w'’-]*(?: [\w'’-]+){0,2}:")
 
 
 @dataclass
@@ -116,9 +117,11 @@ def chunk_blocks(blocks: list[Block], *, joiner: str = "\n\n") -> list[Passage]:
             item = bool(_LIST_ITEM.match(piece))
             size = sum(len(c) + len(joiner) for c in current)
             if current and size >= MIN_CHARS and size + len(piece) > TARGET_CHARS:
+                # A label just read goes with its first item rather than close the passage before it.
+                carried = current.pop() if item and label and current[-1] == label and len(current) > 1 else ""
                 flush()
                 if item and label:
-                    current.append(label)
+                    current.append(carried or label)
             current.append(piece)
             if not item:
                 label = piece if _LIST_LABEL.fullmatch(piece) else ""

@@ -181,6 +181,16 @@ def test_a_passage_that_opens_inside_a_labelled_list_starts_with_its_label(tmp_p
     assert sum(p.text.count("- Example") for p in passages) == 12
 
 
+def test_a_label_read_just_before_a_passage_fills_goes_with_its_first_item(tmp_path: Path) -> None:
+    opening = " ".join(["We keep our word to every customer, every time we make a promise."] * 9)
+    item = "- Telling a customer that someone will call back when you know there is no one to do it, again and again."
+    path = tmp_path / "culture.md"
+    path.write_text(f"# Culture\n\n## Keep our word\n\n{opening}\n\nOff-culture:\n\n{item}\n")
+    passages = chunk_blocks(load_document(path).blocks)
+    assert [p.text.count("Off-culture:") for p in passages] == [0, 1]
+    assert passages[1].text.startswith("Off-culture:") and passages[0].text.endswith("promise.")
+
+
 def test_sentences_keep_their_closing_quotation_marks_and_brackets(tmp_path: Path) -> None:
     text = '"Exclusive offer for new customers!" Cool, how about one for us? He said "no." Then (later.) We left.'
     assert split_sentences(text) == [
