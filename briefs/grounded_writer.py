@@ -84,6 +84,8 @@ MIN_GROUP = 2
 # affected" to name them; with no base to measure against, these are counts only, never in the bottom line.
 MIN_DESCRIBED = 2
 AFFECTED_GROUPS = 2  # groups "who is affected" lists, besides the customers the decision names
+NAMED_IN_WORDS = 3  # groups named in the decision's own words that "who is affected" repeats
+NAMED_MARK = "(named in the decision)"
 CHANCE_AT_MOST = 0.05
 BOTTOM_LINE_WORDS = 80
 MAX_BOTTOM_BULLETS = 3
@@ -556,7 +558,8 @@ def affected_section(picked: Picked, cite: Citations) -> str:
     total = len(picked.considered)
     groups += [_group_line(label, members, "", total, cite) for label, members in _described(picked)]
     lines = [f"• {group}" for group in groups[:AFFECTED_GROUPS]]
-    if not any("(named in the decision)" in line for line in lines) and (named := _groups_named_in_words(picked)):
+    # A segment or channel the decision names already answers it; else the customers it names in words.
+    if not any(NAMED_MARK in line for line in lines) and (named := _groups_named_in_words(picked)):
         lines.insert(0, f"• {named}")
     lines += _named_customers(picked.evidence)
     if not lines and picked.considered and not _can_tell_apart(picked):
@@ -580,7 +583,7 @@ def _groups_named_in_words(picked: Picked) -> str:
     premium tier who barely uses it"), and why the evidence cannot count them; empty when it names none.
     Where no feedback is held, this had said only that who is affected is not known, beside a decision that
     named them."""
-    named = groups_named_in(picked.evidence.decision)
+    named = groups_named_in(picked.evidence.decision)[:NAMED_IN_WORDS]
     if not named:
         return ""
     if not picked.evidence.feedback:
@@ -702,7 +705,7 @@ def _groups_the_decision_names(decision: str, groups: dict[str, dict[str, list[S
                     continue
                 share = base.get(name, {}).get(key)
                 whole = _share_of_whole(name, share) if share is not None else ""
-                named.append((at, f"{_group_name(name, key)} (named in the decision)", groups[name].get(key, []),
+                named.append((at, f"{_group_name(name, key)} {NAMED_MARK}", groups[name].get(key, []),
                               whole))
     # In the order the decision names them.
     return [(label, members, whole) for _, label, members, whole in sorted(named, key=lambda group: group[0])]

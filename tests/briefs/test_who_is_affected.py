@@ -218,6 +218,10 @@ def test_customers_the_decision_names_in_its_own_words_are_named_even_with_no_fe
                          "Ship self-install kits to new customers by default")
     assert affected_section(picked, Citations()).startswith(
         "• Named in the decision: new customers. Our records do not mark who they are")
+    # Three at most: a long thread can name many.
+    picked.evidence.decision = "Email new customers, business clients, rural customers and departing customers"
+    assert affected_section(picked, Citations()).startswith(
+        "• Named in the decision: new customers; business clients; rural customers. Our records")
 
 
 @pytest.mark.parametrize(("decision", "named"), [
