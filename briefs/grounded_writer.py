@@ -653,7 +653,7 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = AFFECTED_GR
     if named or any(len(members) < total for _, _, members, _ in by_kind):
         # "8 of the 8 came as complaints" singles nobody out when a narrower group or the decision names who.
         by_kind = [group for group in by_kind if len(group[2]) < total]
-    labels = {label for label, _, _ in named}
+    labels = {label.removesuffix(f" {NAMED_MARK}") for label, _, _ in named}  # named once, marked
     groups = [*named, *((label, members, whole) for _, label, members, whole in by_kind if label not in labels)]
     return [_group_line(label, members, whole, total, cite, refs) for label, members, whole in groups[:limit]]
 

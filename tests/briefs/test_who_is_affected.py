@@ -157,6 +157,13 @@ def test_a_channel_that_is_the_means_of_a_conversation_names_no_customers() -> N
     assert affected_groups(picked, Citations())[0].startswith("Customers who phone us (named in the decision): 2 of")
 
 
+def test_a_named_channel_that_also_stands_out_is_listed_once() -> None:
+    picked = _picked(["phone"] * 4 + ["email"] * 4, base={"channel": {"phone": 0.1, "email": 0.9}})
+    picked.evidence.decision = "Close the phone line on Sundays"
+    lines = affected_groups(picked, Citations())
+    assert [line.split(":")[0] for line in lines] == ["Customers who phone us (named in the decision)"]
+
+
 def test_a_group_stands_out_only_where_chance_gives_as_many_less_than_one_time_in_twenty() -> None:
     # 2 of 3 from a segment that is 16% of customers: chance gives that about 7 times in 100.
     picked = _picked(["email"] * 3, base={"segment": {"small-business": 0.16, "household": 0.84}},
