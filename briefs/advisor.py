@@ -158,7 +158,7 @@ _ASKING_WORDS = frozenset(
     to in about out watch look think see say make sense affect affected effect effects let me us know here and or
     so then from our your their else yes no please before goes going sign off approve approval lt leadership
     board anyone what's that's there's i'm angle care ahead order move exec execs worried hit hits mean means
-    if at all""".split()
+    if at all tell tells data evidence research complaint complaints""".split()
 )
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=\S)")
 # A decision that is still a question once its framing is gone ("Should long-standing customers get a call…").
@@ -269,7 +269,9 @@ class Advisor:
             )
         )
         named = sorted(set(customers or []) | set(_CUSTOMER_ID.findall(context)))
-        guess = self._function(context, function)
+        # The decision's own words first: a closing ask ("does the complaint data tell us anything?") names
+        # what the asker reads, not who owns the decision.
+        guess = self._function(one_line(question, thread), function) or self._function(context, function)
         evidence = Evidence(
             question=question or (thread or [""])[-1],
             decision=one_line(question, thread),

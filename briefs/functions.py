@@ -124,7 +124,7 @@ _OWNER_VERBS = (r"(?:team|teams|department|function|lead|leads|wants?|propos\w*|
 # What only an owner does: a function's word followed by these ("billing wants", "the network team")
 # names the function; "the price is" or "support will" need not.
 _OWNER_ACTS = (r"(?:team|teams|department|function|lead|leads|wants?|propos\w*|plans?|asks?|suggests?|"
-               r"decided|intends?)")
+               r"decided|intends?|(?:is|are) (?:looking|thinking|considering|planning|proposing))")
 
 
 def _named_at(lowered: str, name: str, *, verbs: str = _OWNER_VERBS) -> int | None:

@@ -562,6 +562,9 @@ def affected_section(picked: Picked, cite: Citations) -> str:
     if not any(NAMED_MARK in line for line in lines) and (named := _groups_named_in_words(picked)):
         lines.insert(0, f"• {named}")
     lines += _named_customers(picked.evidence)
+    if not lines and picked.considered and not _any_clearly_about(picked):
+        return ("• None of the verbatims found is clearly about this decision, so they cannot show who it affects; "
+                "the questions below help find out.")
     if not lines and picked.considered and not _can_tell_apart(picked):
         # A complaints inbox of one channel, from no customer on record: the line below could never change.
         return ("• Nothing recorded with these verbatims tells their customers apart: all came by one channel, "
@@ -593,6 +596,11 @@ def _groups_named_in_words(picked: Picked) -> str:
     else:
         why = "Our records do not mark who they are, so the verbatims found cannot be counted for them."
     return f"Named in the decision: {'; '.join(named)}. {why}"
+
+
+def _any_clearly_about(picked: Picked) -> bool:
+    """Whether any of the most relevant verbatims is clearly about the decision (CLOSE_VERBATIM or closer)."""
+    return any(s.score >= CLOSE_VERBATIM for s in picked.considered)
 
 
 def _can_tell_apart(picked: Picked) -> bool:
@@ -650,6 +658,8 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = AFFECTED_GR
             continue  # every verbatim found came this way ("who filed a complaint": all of them)
         by_kind.append((1.0, _group_name(name, key), members, ""))
     by_kind.sort(key=lambda group: group[0])
+    if not _any_clearly_about(picked):
+        by_kind = []  # a group standing out among verbatims about something else says nothing of this decision
     if named or any(len(members) < total for _, _, members, _ in by_kind):
         # "8 of the 8 came as complaints" singles nobody out when a narrower group or the decision names who.
         by_kind = [group for group in by_kind if len(group[2]) < total]

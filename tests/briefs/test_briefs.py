@@ -427,6 +427,17 @@ def test_a_named_function_owns_the_decision() -> None:
     guess = guess_function("Should we give credits for outages when the outage lasts a day?", functions)
     assert guess is not None and guess.function.id == "operations"
     assert guess.words == ["outages"], "outage and outages are one word, counted once"
+    guess = guess_function("HR is looking at letting our phone reps work from home 3 days a week", functions)
+    assert guess is not None and guess.function.id == "people"  # "HR is looking at": the owner, by its usual name
+
+
+def test_the_function_is_read_from_the_decision_not_the_closing_ask(sample_services: Services) -> None:
+    evidence = sample_services.advisor.gather(
+        "Our phone reps could work from home 3 days a week. Does the complaint data tell us anything?")
+    assert evidence.function is not None and evidence.function.function.id == "people"
+    # Without the decision's owner, the whole text is read.
+    evidence = sample_services.advisor.gather("What do complaints say about the phone menu?")
+    assert evidence.function is not None and evidence.function.function.id == "service"
 
 
 def test_words_filed_as_a_complaint_are_a_complaint_whatever_they_sound_like(

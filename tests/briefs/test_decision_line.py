@@ -42,6 +42,8 @@ from briefs.advisor import one_line
      "Ops plan: close the Reno warehouse and ship everything from Ohio"),
     ("marketing wants $400k/yr for naming rights on the ballpark. how does that affect our customers, if at all?",
      "Marketing wants $400k/yr for naming rights on the ballpark"),
+    ("HR is looking at letting our phone reps work from home 3 days a week. Does the complaint data tell us "
+     "anything about customer impact?", "HR is looking at letting our phone reps work from home 3 days a week"),
     # A dash that carries the decision on is kept.
     ("We plan to move billing — and the billing team — to Leeds.", "Move billing — and the billing team — to Leeds"),
 ])

@@ -264,3 +264,18 @@ def test_self_descriptions() -> None:
     assert self_descriptions("Comcast has a monopoly here; I play Xbox Live.") == [
         "play games online", "have no other provider to turn to"]
     assert self_descriptions("They moved me to a cheaper plan.") == []  # moved, but not home
+
+
+def test_verbatims_none_of_which_is_clearly_about_the_decision_single_no_group_out() -> None:
+    from briefs.grounded_writer import CLOSE_VERBATIM, affected_section
+
+    picked = _picked(["chat"] * 3 + ["survey"] * 5, base={"channel": {"chat": 0.04, "survey": 0.33}})
+    assert affected_groups(picked, Citations())  # chat stands out among verbatims about the decision
+    for said in picked.feedback:
+        said.score = CLOSE_VERBATIM - 0.05
+    assert affected_groups(picked, Citations()) == []
+    assert affected_section(picked, Citations()).startswith(
+        "• None of the verbatims found is clearly about this decision, so they cannot show who it affects")
+    # A channel the decision names is still listed, with its share of all feedback.
+    picked.evidence.decision = "Close the chat window at weekends"
+    assert affected_groups(picked, Citations())[0].startswith("Customers who use chat (named in the decision)")
