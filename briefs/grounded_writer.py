@@ -639,6 +639,24 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = AFFECTED_GR
     named = _groups_the_decision_names(picked.evidence.decision, dict(groupings), base)
     if not with_none:
         named = [group for group in named if group[1]]
+    by_kind = _standing_out(picked, groupings, base, channels_by_count=channels_by_count)
+    if named or any(len(members) < total for _, _, members, _ in by_kind):
+        # "8 of the 8 came as complaints" singles nobody out when a narrower group or the decision names who.
+        by_kind = [group for group in by_kind if len(group[2]) < total]
+    labels = {label.removesuffix(f" {NAMED_MARK}") for label, _, _ in named}  # named once, marked
+    groups = [*named, *((label, members, whole) for _, label, members, whole in by_kind if label not in labels)]
+    return [_group_line(label, members, whole, total, cite, refs) for label, members, whole in groups[:limit]]
+
+
+def _standing_out(picked: Picked, groupings: list[tuple[str, dict[str, list[Said]]]],
+                  base: dict[str, dict[str, float]], *, channels_by_count: bool
+                  ) -> list[tuple[float, str, list[Said], str]]:
+    """The group of each kind the closest verbatims hold unexpectedly many of (or, with no base to measure
+    against, the largest), least likely by chance first; none where no verbatim is clearly about the
+    decision: a group standing out among verbatims about something else says nothing of it."""
+    if not _any_clearly_about(picked):
+        return []
+    total = len(picked.considered)
     # (how likely by chance, label, members, what the group is of the whole); chance 1.0 where no base is known.
     by_kind: list[tuple[float, str, list[Said], str]] = []
     for name, groups in groupings:
@@ -657,15 +675,7 @@ def affected_groups(picked: Picked, cite: Citations, *, limit: int = AFFECTED_GR
         if name == "channel" and all(s.source.channel.lower() == key for s in picked.feedback):
             continue  # every verbatim found came this way ("who filed a complaint": all of them)
         by_kind.append((1.0, _group_name(name, key), members, ""))
-    by_kind.sort(key=lambda group: group[0])
-    if not _any_clearly_about(picked):
-        by_kind = []  # a group standing out among verbatims about something else says nothing of this decision
-    if named or any(len(members) < total for _, _, members, _ in by_kind):
-        # "8 of the 8 came as complaints" singles nobody out when a narrower group or the decision names who.
-        by_kind = [group for group in by_kind if len(group[2]) < total]
-    labels = {label.removesuffix(f" {NAMED_MARK}") for label, _, _ in named}  # named once, marked
-    groups = [*named, *((label, members, whole) for _, label, members, whole in by_kind if label not in labels)]
-    return [_group_line(label, members, whole, total, cite, refs) for label, members, whole in groups[:limit]]
+    return sorted(by_kind, key=lambda group: group[0])
 
 
 def _described(picked: Picked) -> list[tuple[str, list[Said]]]:
