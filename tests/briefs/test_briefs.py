@@ -620,6 +620,23 @@ def test_the_closest_of_the_organisations_own_lines_leads_whether_definition_or_
     assert len(own) > 1 and picked.definition[0].score == pytest.approx(max(q.score for q in own), abs=1e-5)
 
 
+def test_an_own_line_not_close_enough_to_the_decision_is_named_not_quoted(sample_services: Services) -> None:
+    from briefs.grounded_writer import OWN_FLOOR
+
+    writer = sample_services.advisor.writer
+    evidence = sample_services.advisor.gather("We're thinking of sponsoring the local football club.")
+    picked = writer.pick(evidence)
+    assert picked.definition == [] and picked.nearest_own is not None and picked.nearest_own.score < OWN_FLOOR
+    section = writer.write(evidence).sections["definition"]
+    assert section.startswith("No line of our definition or culture is close enough to the decision to quote; "
+                              "the nearest is in our "), section
+    assert "“" not in section and re.search(r"\[\d+\]\.$", section)
+    # One close enough is quoted.
+    evidence = sample_services.advisor.gather("Should managers stop phoning long-standing customers to thank them?")
+    assert writer.pick(evidence).definition[0].score >= OWN_FLOOR
+    assert writer.write(evidence).sections["definition"].startswith("• ")
+
+
 def test_a_customers_own_line_from_a_call_is_heard_when_it_bears_on_the_decision(sample_services: Services) -> None:
     brief = sample_services.advisor.brief(
         "We plan to tell customers an engineer will call back within two hours, even though the team often runs late.")
