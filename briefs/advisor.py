@@ -158,7 +158,7 @@ _ASKING_WORDS = frozenset(
     to in about out watch look think see say make sense affect affected effect effects let me us know here and or
     so then from our your their else yes no please before goes going sign off approve approval lt leadership
     board anyone what's that's there's i'm angle care ahead order move exec execs worried hit hits mean means
-    if at all tell tells data evidence research complaint complaints""".split()
+    if at all tell tells data evidence research complaint complaints feel feels get gets hurt hurts badly pov""".split()
 )
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=\S)")
 # A decision that is still a question once its framing is gone ("Should long-standing customers get a call…").

@@ -44,6 +44,12 @@ from briefs.advisor import one_line
      "Marketing wants $400k/yr for naming rights on the ballpark"),
     ("HR is looking at letting our phone reps work from home 3 days a week. Does the complaint data tell us "
      "anything about customer impact?", "HR is looking at letting our phone reps work from home 3 days a week"),
+    ("Ops wants to stop offering Saturday morning engineer slots to cut overtime. Who gets hurt and how badly?",
+     "Ops wants to stop offering Saturday morning engineer slots to cut overtime"),
+    ("Marketing wants a refer-a-friend push: £50 credit for the friend who joins. ok from a customer pov?",
+     "Marketing wants a refer-a-friend push: £50 credit for the friend who joins"),
+    ("Finance is floating a 300GB monthly cap to pay for network upgrades. What will customers feel?",
+     "Finance is floating a 300GB monthly cap to pay for network upgrades"),
     # A dash that carries the decision on is kept.
     ("We plan to move billing — and the billing team — to Leeds.", "Move billing — and the billing team — to Leeds"),
 ])
