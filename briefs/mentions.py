@@ -116,6 +116,10 @@ SELF_DESCRIPTIONS: dict[str, re.Pattern[str]] = {
         "run a small business": (
             r"\b(?:small business(?:es)?|(?:my|our) (?:business|shop|restaurant|salon|practice|office)|"
             r"self[- ]employed)\b"),
+        "take time off work to wait for us": (
+            r"\b(?:(?:took|take|taking|takes|taken) (?:(?:a|the|an|another|half a|two|three|\d) )?"
+            r"(?:whole |full |entire |half )?(?:day|days|morning|afternoon|time) off|"
+            r"(?:day|days|time) off (?:from |of )?work|missed work|lost (?:a )?(?:day'?s? )?(?:pay|wages))\b"),
         "work from home": (
             r"\b(?:work(?:ing)? (?:from|at) home|home office|telecommut\w*|work(?:ing)? remotely|remote work)\b"),
         "have children at home": (

@@ -264,6 +264,10 @@ def test_self_descriptions() -> None:
     assert self_descriptions("Comcast has a monopoly here; I play Xbox Live.") == [
         "play games online", "have no other provider to turn to"]
     assert self_descriptions("They moved me to a cheaper plan.") == []  # moved, but not home
+    for words in ("I took another day off work because the tech said", "I'd already taken the day off.",
+                  "The £30 credit is fine but I lost a day's pay.", "We cannot keep taking days off of work"):
+        assert self_descriptions(words) == ["take time off work to wait for us"], words
+    assert self_descriptions("I took the router off the shelf.") == []
 
 
 def test_verbatims_none_of_which_is_clearly_about_the_decision_single_no_group_out() -> None:
