@@ -767,6 +767,7 @@ def _percent(share: float) -> str:
 
 
 def risks_section(picked: Picked, cite: Citations) -> str:
+    to_check = _lens_risk(picked)
     lines: list[str] = []
     complaints = picked.complaints
     # Where every verbatim found is a complaint (a complaints inbox), a count and an example would read the
@@ -780,17 +781,29 @@ def risks_section(picked: Picked, cite: Citations) -> str:
     for quote in picked.risks:
         lines.append(f"• {_title(quote.source)}: {_quote(quote.text)} {cite(quote.source)}")
     if lines:
-        return "\n".join(lines)
+        return "\n".join([*lines, *to_check] if not picked.risks else lines)
     # Only what was found and read is known: a passage listed under Sources may still name a risk.
     if picked.only_complaints and all(s.score < CLOSE_VERBATIM for s in picked.shown_feedback()):
-        return ("No passage found states a risk of this decision directly, and none of the complaints found is "
-                "clearly about it.")
+        return "\n".join(["No passage found states a risk of this decision directly, and none of the complaints "
+                          "found is clearly about it.", *to_check])
     if picked.only_complaints:
         # Not "the closest words found": read as the risk, a quoted complaint often is one ("told I had to call to
         # cancel… 20 to 30 minute wait"); the brief cannot tell which way the decision moves it.
-        return ("No passage found states a risk of this decision directly; the complaints quoted above show what "
-                "customers already go through on this subject, which the decision may add to or ease.")
+        return "\n".join(["No passage found states a risk of this decision directly; the complaints quoted above "
+                          "show what customers already go through on this subject, which the decision may add to "
+                          "or ease.", *to_check])
+    if to_check:
+        return "\n".join(["No passage found states a risk of this decision directly.", *to_check])
     return "No passage found states a risk to customers directly; the questions below help find one."
+
+
+def _lens_risk(picked: Picked) -> list[str]:
+    """The risk the decision's first lens guards against, offered as one to check (not as evidence) where
+    no passage found states one: readers had found "no passage states a risk" in nearly every brief."""
+    lenses = picked.evidence.lenses
+    if picked.risks or not lenses or not lenses[0].lens.risk:
+        return []
+    return [f"• To check (lens: {lenses[0].lens.title}): {lenses[0].lens.risk}"]
 
 
 def promises_section(picked: Picked) -> str:

@@ -40,6 +40,7 @@ class Lens:
     description: str
     questions: tuple[str, ...]
     signals: tuple[str, ...]
+    risk: str = ""  # what goes wrong for customers when a decision fails this lens; optional in a library
 
     @property
     def summary(self) -> str:
@@ -92,6 +93,8 @@ def load_lenses(path: Path) -> list[Lens]:
         for listed in ("questions", "signals"):
             if not isinstance(entry[listed], list) or not all(isinstance(v, str) and v.strip() for v in entry[listed]):
                 raise LensLibraryError(f"{path}: lens {entry['id']!r}: {listed} must be a list of phrases")
+        if "risk" in entry and not (isinstance(entry["risk"], str) and entry["risk"].strip()):
+            raise LensLibraryError(f"{path}: lens {entry['id']!r}: risk must be a sentence (or left out)")
         if entry["id"] in seen:
             raise LensLibraryError(f"{path}: lens id {entry['id']!r} appears twice")
         seen.add(entry["id"])
@@ -102,6 +105,7 @@ def load_lenses(path: Path) -> list[Lens]:
                 description=" ".join(str(entry["description"]).split()),
                 questions=tuple(str(q) for q in entry["questions"]),
                 signals=tuple(str(s).lower() for s in entry["signals"]),
+                risk=" ".join(str(entry.get("risk", "")).split()),
             )
         )
     return lenses

@@ -46,6 +46,7 @@ def test_the_packaged_library_holds_every_lens_the_product_names() -> None:
         assert len(lens.questions) >= 3 and all(q.endswith("?") for q in lens.questions), lens.id
         assert len(lens.signals) >= 5, lens.id
         assert lens.summary.endswith((".", "?")) and lens.summary in lens.description
+        assert lens.risk.endswith(".") and 8 <= len(lens.risk.split()) <= 30, lens.id  # one sentence, a risk to check
 
 
 def test_an_organisation_brings_its_own_library_without_touching_code(tmp_path: Path) -> None:
@@ -72,6 +73,7 @@ def test_an_organisation_brings_its_own_library_without_touching_code(tmp_path: 
      "lens #1 (accessibility) lacks signals"),
     (OWN_LIBRARY + OWN_LIBRARY.split("lenses:\n", 1)[1], "lens id 'accessibility' appears twice"),
     (OWN_LIBRARY.replace("id: accessibility", "id: Access For All"), "must be one lower-case word"),
+    (OWN_LIBRARY.replace("    questions:", "    risk: \"\"\n    questions:"), "risk must be a sentence (or left out)"),
     (OWN_LIBRARY.replace('      - "Who cannot use the new way, and what do they do instead?"',
                          '      "Who cannot use it?"').replace("questions:\n", "questions: ", 1),
      "questions must be a list of phrases"),

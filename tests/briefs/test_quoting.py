@@ -127,6 +127,29 @@ def test_in_a_complaints_inbox_the_share_of_complaints_is_not_offered_as_a_risk_
                                            "the complaints found is clearly about it.")
 
 
+def test_where_no_passage_states_a_risk_the_first_lens_offers_one_to_check() -> None:
+    from briefs.grounded_writer import Citations, Quote, risks_section
+    from briefs.lenses import Lens, LensMatch
+
+    picked = _complaints_inbox_pick([f"The service dropped for the {n}th time this month and nobody credited me."
+                                     for n in range(8)])
+    cite = Citations()
+    before = risks_section(picked, cite)
+    lens = Lens(id="giving_vs_taking", title="Giving value or taking it", description="Asks who comes out ahead.",
+                questions=("What does the customer get?",), signals=("fee",),
+                risk="Customers come out behind, with nothing in return.")
+    picked.evidence.lenses = [LensMatch(lens, 0.5, 0.5, [])]
+    assert risks_section(picked, cite) == (before + "\n• To check (lens: Giving value or taking it): Customers come "
+                                           "out behind, with nothing in return.")
+    # A library without risks reads as before; and a risk a passage states is the risk, with nothing to check.
+    picked.evidence.lenses = [LensMatch(Lens(**{**lens.__dict__, "risk": ""}), 0.5, 0.5, [])]
+    assert risks_section(picked, cite) == before
+    picked.evidence.lenses = [LensMatch(lens, 0.5, 0.5, [])]
+    stated = picked.feedback[0].source
+    picked.risks = [Quote(0.6, stated, "Customers will leave if refunds stop.")]
+    assert "To check" not in risks_section(picked, cite)
+
+
 def test_the_bottom_line_quote_runs_to_the_end_of_the_sentence_that_carries_its_point() -> None:
     from briefs.grounded_writer import BOTTOM_QUOTE_STRETCH, Said, _said_briefly
     from briefs.tone import Tone
