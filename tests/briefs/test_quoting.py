@@ -138,13 +138,16 @@ def test_where_no_passage_states_a_risk_the_first_lens_offers_one_to_check() -> 
     lens = Lens(id="giving_vs_taking", title="Giving value or taking it", description="Asks who comes out ahead.",
                 questions=("What does the customer get?",), signals=("fee",),
                 risk="Customers come out behind, with nothing in return.")
-    picked.evidence.lenses = [LensMatch(lens, 0.5, 0.5, [])]
+    picked.evidence.lenses = [LensMatch(lens, 0.5, 0.5, ["fee"])]
     assert risks_section(picked, cite) == (before + "\n• To check (lens: Giving value or taking it): Customers come "
                                            "out behind, with nothing in return.")
-    # A library without risks reads as before; and a risk a passage states is the risk, with nothing to check.
-    picked.evidence.lenses = [LensMatch(Lens(**{**lens.__dict__, "risk": ""}), 0.5, 0.5, [])]
-    assert risks_section(picked, cite) == before
+    # Not from a lens matched by meaning alone, which was the labelled one less than half the time.
     picked.evidence.lenses = [LensMatch(lens, 0.5, 0.5, [])]
+    assert risks_section(picked, cite) == before
+    # A library without risks reads as before; and a risk a passage states is the risk, with nothing to check.
+    picked.evidence.lenses = [LensMatch(Lens(**{**lens.__dict__, "risk": ""}), 0.5, 0.5, ["fee"])]
+    assert risks_section(picked, cite) == before
+    picked.evidence.lenses = [LensMatch(lens, 0.5, 0.5, ["fee"])]
     stated = picked.feedback[0].source
     picked.risks = [Quote(0.6, stated, "Customers will leave if refunds stop.")]
     assert "To check" not in risks_section(picked, cite)
