@@ -174,7 +174,8 @@ _DANGLING = frozenset(
     in on at by for from with into onto about over under after before between through during without
     i we you he she they it my our your his her their its this these those is are was were be been being
     am do does did have has had will would can could should may might must not no very more most around nearly
-    almost roughly approximately""".split()
+    almost roughly approximately said says say told tells tell asked asks stated states explained informed claimed
+    replied advised promised assured saying telling""".split()
 )
 # Channels whose name is as often a verb or a topic in a decision ("call them back", "email them an offer",
 # "our customer survey", "a complaints queue"): a decision using the word does not name the customers who

@@ -117,6 +117,13 @@ def test_a_short_quote_cut_between_words_does_not_end_on_a_dangling_word() -> No
     assert _inside_quotes(quoted) == "It occurs to me that when we use scores as a tool for managing people we act"
 
 
+def test_a_short_quote_cut_between_words_does_not_end_on_a_word_that_reports_speech() -> None:
+    sentence = ('The day the 3rd tech was supposed to come out the "tech ops supervisor" called me and said the '
+                "problem isn't inside my house and would have the maintenance crew come out and check the lines")
+    assert _inside_quotes(_short_quote(sentence, words=18)) == (
+        'The day the 3rd tech was supposed to come out the "tech ops supervisor" called me')
+
+
 def test_a_short_quote_cut_between_words_does_not_end_on_a_number_whose_unit_follows() -> None:
     sentence = ("Why can't they just have a better fixed rate instead of the promos that only last around 6 months "
                 "and then jump by forty dollars with no warning at all")
