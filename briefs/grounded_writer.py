@@ -842,7 +842,7 @@ def questions_section(evidence: Evidence) -> str:
     questions: list[tuple[str, str]] = []
     for position, (match, quota) in enumerate(zip(evidence.lenses, QUESTIONS_PER_LENS, strict=False)):
         if position and not match.signals:
-            # A further lens matched by meaning alone was one the labels name about 1 time in 7 (docs/briefs.md):
+            # A further lens matched by meaning alone was one the labels name about 1 time in 6 (docs/briefs.md):
             # its question asked about something else. It is still named, with why, in the terminal and JSON.
             continue
         for question in match.lens.questions[:quota]:
