@@ -25,7 +25,7 @@ from langchain_core.embeddings import Embeddings
 from briefs.advisor import Evidence
 from briefs.base_rates import chance_of_at_least, tenure_band
 from briefs.brief import SECTION_TITLES, Brief
-from briefs.mentions import SELF_DESCRIPTIONS, groups_named_in, named_at
+from briefs.mentions import SELF_DESCRIPTIONS, groups_named_in, named_at, what_the_decision_withdraws
 from briefs.tone import COMPLAINT_CHANNELS, Tone
 from knowledge.chunking import sentence_ends, split_sentences
 from knowledge.embeddings import as_vectors
@@ -600,7 +600,10 @@ def _groups_named_in_words(picked: Picked) -> str:
     premium tier who barely uses it"), and why the evidence cannot count them; empty when it names none.
     Where no feedback is held, this had said only that who is affected is not known, beside a decision that
     named them."""
-    named = groups_named_in(picked.evidence.decision)[:NAMED_IN_WORDS]
+    decision = picked.evidence.decision
+    # Those the decision names, then those who rely on what it withdraws ("…who rely on the phone support").
+    named = [*groups_named_in(decision),
+             *(f"customers who rely on {thing}" for thing in what_the_decision_withdraws(decision))][:NAMED_IN_WORDS]
     if not named:
         return ""
     if not picked.evidence.feedback:

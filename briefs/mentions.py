@@ -43,7 +43,7 @@ def named_at(decision: str, group: str, *, inflected: bool = True) -> int | None
 # Words for the people a decision can be about. Those in _GROUPS_ALONE name a group by themselves; the rest
 # only with a word before them ("business clients") or a clause after ("customers who drop TV").
 _HEADS = ("customers", "clients", "households", "subscribers", "users", "members", "buyers", "callers",
-          "shoppers", "everyone")
+          "shoppers", "everyone", "customer", "client", "household", "subscriber", "user", "member", "caller")
 _GROUPS_ALONE = ("homeowners", "renters", "tenants", "families", "cord-cutters", "pensioners", "students",
                  "small businesses", "new sign-ups", "sign-ups", "prospects")
 _HEAD = re.compile(r"\b(" + "|".join(re.escape(h) for h in sorted(_GROUPS_ALONE + _HEADS, key=len, reverse=True))
@@ -93,6 +93,68 @@ def groups_named_in(decision: str) -> list[str]:
         if not (modifiers or clause or head.group(1).lower() in _GROUPS_ALONE):
             continue
         phrase = " ".join([*modifiers, head.group(1), *clause])
+        if phrase.lower() not in (f.lower() for f in found):
+            found.append(phrase)
+    return found
+
+
+# -- what the decision takes away, and who relies on it ---------------------------------------------------------
+# "Stop offering Saturday morning engineer slots", "retire the old customer webmail", "drop the day-before
+# confirmation call": the customers affected are those who rely on what is withdrawn or cut.
+_WITHDRAWS = re.compile(
+    r"\b(?:stop(?:ping)?(?:\s+\w+ing)?|retir(?:e|ing)|clos(?:e|ing)(?:\s+down)?|shut(?:ting)?(?:\s+down)?|"
+    r"drop(?:ping)?|remov(?:e|ing)|scrap(?:ping)?|withdraw(?:ing)?|end(?:ing)?|cut(?:ting)?|cancel(?:l?ing)?|"
+    r"discontinu(?:e|ing)|phas(?:e|ing) out|switch(?:ing)? off|turn(?:ing)? off)"
+    r"\s+(?:(?:most|all|some|part|much) of\s+)?((?:the|our|its)\s+)?", re.IGNORECASE)
+# Where the thing withdrawn ends: a word that starts what comes after it ("…slots to cut overtime").
+_OBJECT_ENDS = frozenset("""to for from by in on at with and or but so now when if because as after before since
+    unless while once than then which that who across into onto over under during per instead ahead back down up
+    out off only entirely completely altogether automatically immediately early later soon today""".split())
+# "drop", "cut" and "end" are nouns as often as verbs ("no single drop", "a power cut"): a verb here follows the
+# start of a clause, a subject, a modal or a wish.
+_VERB_FOLLOWS = frozenset("""to we i they you and or should shall would could can will must may might wants want
+    plans plan proposes propose proposing suggests suggest is are be of let lets let's q: :""".split())
+_DETERMINERS_OF_EACH = frozenset("every each any".split())
+# Not something a customer relies on: the organisation's own inputs, or people ("calling customers back").
+_INTERNAL = frozenset(stem(word) for word in """budget budgets cost costs overtime headcount target targets bonus
+    bonuses spend spending process processes meeting meetings report reports survey surveys price prices fee fees
+    charge charges project programme program plan plans work job jobs it this that them they loss losses waste
+    error errors delay delays fraud churn complaint complaints number""".split())
+# People as the thing cut ("about 20% of field techs", "calling customers back"), though "engineer slots" and
+# "the customer webmail" are services.
+_PEOPLE_CUT = frozenset(stem(word) for word in """tech techs technician technicians engineer engineers crew crews
+    worker workers staff team teams agent agents adviser advisers advisor advisors rep reps employee employees
+    customer customers client clients people""".split())
+_MAX_OBJECT_WORDS = 6
+
+
+def what_the_decision_withdraws(decision: str) -> list[str]:
+    """What a decision stops, closes, drops or cuts that customers may rely on ("Saturday morning engineer
+    slots", "the old customer webmail"), as it spells it; nothing for what is the organisation's own (a team's
+    budget, overtime) or people."""
+    found: list[str] = []
+    for verb in _WITHDRAWS.finditer(decision):
+        before = decision[: verb.start()].split()
+        if before and before[-1].lower().strip(",;—–") not in _VERB_FOLLOWS and not before[-1].endswith((",", ":")):
+            continue
+        words: list[str] = []
+        rest = decision[verb.end():].split()
+        for word in rest:
+            bare = word.strip("\"'“”‘’()")
+            if bare.lower() in _OBJECT_ENDS or not bare:
+                break
+            words.append(bare.rstrip(".,;:?!—–"))
+            if bare != bare.rstrip(".,;:?!—–") or len(words) == _MAX_OBJECT_WORDS + 1:
+                break
+        stems = [stem(w.lower().removesuffix("'s")) for w in words]
+        if (not words or len(words) > _MAX_OBJECT_WORDS or any(s in _INTERNAL for s in stems)
+                or stems[-1] in _PEOPLE_CUT or stems[0] in _PEOPLE_CUT or words[0].lower() in _DETERMINERS_OF_EACH
+                or not any(re.search(r"[a-z]{3}", w.lower()) for w in words)):
+            continue
+        # "cut weekend and overtime repair shifts": a lone word before "and" is half of what is cut.
+        if len(words) == 1 and len(rest) > 1 and rest[1].lower() in ("and", "or"):
+            continue
+        phrase = f"{verb.group(1) or ''}{' '.join(words)}"
         if phrase.lower() not in (f.lower() for f in found):
             found.append(phrase)
     return found

@@ -225,6 +225,10 @@ def test_customers_the_decision_names_in_its_own_words_are_named_even_with_no_fe
                          "Ship self-install kits to new customers by default")
     assert affected_section(picked, Citations()).startswith(
         "• Named in the decision: new customers. Our records do not mark who they are")
+    # Those who rely on what the decision withdraws are named too.
+    picked.evidence.decision = "Ops wants to stop offering Saturday morning engineer slots to cut overtime"
+    assert affected_section(picked, Citations()).startswith(
+        "• Named in the decision: customers who rely on Saturday morning engineer slots. Our records")
     # Three at most: a long thread can name many.
     picked.evidence.decision = "Email new customers, business clients, rural customers and departing customers"
     assert affected_section(picked, Citations()).startswith(
@@ -283,3 +287,33 @@ def test_verbatims_none_of_which_is_clearly_about_the_decision_single_no_group_o
     # A channel the decision names is still listed, with its share of all feedback.
     picked.evidence.decision = "Close the chat window at weekends"
     assert affected_groups(picked, Citations())[0].startswith("Customers who use chat (named in the decision)")
+
+
+@pytest.mark.parametrize(("decision", "withdrawn"), [
+    ("Ops wants to stop offering Saturday morning engineer slots to cut overtime", ["Saturday morning engineer slots"]),
+    ("IT wants to retire the old customer webmail and migrate everyone's mailboxes", ["the old customer webmail"]),
+    ("Ops is proposing we shut most of the phone support and push everyone to the portal", ["the phone support"]),
+    ("Drop the callback request form entirely and route everything through chat", ["the callback request form"]),
+    ("Product is thinking of cutting the standard warranty on our devices", ["the standard warranty"]),
+    # The organisation's own inputs, people, nouns that only look like verbs, and what is not withdrawn.
+    ("Finance wants to cut the CX team's budget by a third", []),
+    ("Ops wants to cut about 20% of field techs", []),
+    ("We want to stop letting customers pause their contract when they go abroad", []),
+    ("Should technicians stop calling ahead when running late?", []),
+    ("Our on-time rate has slipped. No single drop looked alarming.", []),
+    ("Customers who want 911 calling during a power cut can buy one", []),
+    ("Advisers must end every call within eight minutes", []),
+    ("Field ops wants to cut weekend and overtime repair shifts", []),
+])
+def test_what_the_decision_withdraws(decision: str, withdrawn: list[str]) -> None:
+    from briefs.mentions import what_the_decision_withdraws
+
+    assert what_the_decision_withdraws(decision) == withdrawn
+
+
+def test_a_single_customer_with_a_clause_names_a_group() -> None:
+    from briefs.mentions import groups_named_in
+
+    assert groups_named_in("£50 for the friend who joins, nothing for the existing customer who referred them") == [
+        "existing customer who referred them"]
+    assert groups_named_in("Tell the customer about it first") == []
