@@ -251,6 +251,10 @@ def test_customers_the_decision_names_in_its_own_words_are_named_even_with_no_fe
     # A product alone names everyone a broadband company serves; beside another word it narrows them.
     ("Launch a SIM-only mobile add-on for broadband customers", []),
     ("We want to close the phone line on Sundays and point callers to chat.", []),
+    # One customer, described, names a group too; alone, nobody.
+    ("£50 for the friend who joins, nothing for the existing customer who referred them",
+     ["existing customer who referred them"]),
+    ("Tell the customer about it first", []),
 ])
 def test_groups_named_in_a_decision(decision: str, named: list[str]) -> None:
     from briefs.mentions import groups_named_in
@@ -309,11 +313,3 @@ def test_what_the_decision_withdraws(decision: str, withdrawn: list[str]) -> Non
     from briefs.mentions import what_the_decision_withdraws
 
     assert what_the_decision_withdraws(decision) == withdrawn
-
-
-def test_a_single_customer_with_a_clause_names_a_group() -> None:
-    from briefs.mentions import groups_named_in
-
-    assert groups_named_in("£50 for the friend who joins, nothing for the existing customer who referred them") == [
-        "existing customer who referred them"]
-    assert groups_named_in("Tell the customer about it first") == []
