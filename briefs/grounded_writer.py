@@ -785,7 +785,7 @@ def risks_section(picked: Picked, cite: Citations) -> str:
     for quote in picked.risks:
         lines.append(f"• {_title(quote.source)}: {_quote(quote.text)} {cite(quote.source)}")
     if lines:
-        return "\n".join([*lines, *to_check] if not picked.risks else lines)
+        return "\n".join([*lines, *to_check])
     # Only what was found and read is known: a passage listed under Sources may still name a risk.
     if picked.only_complaints and all(s.score < CLOSE_VERBATIM for s in picked.shown_feedback()):
         return "\n".join(["No passage found states a risk of this decision directly, and none of the complaints "
