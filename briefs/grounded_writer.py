@@ -861,9 +861,9 @@ def advocate_section(evidence: Evidence) -> str:
 
 
 def bottom_line(picked: Picked, cite: Citations) -> str:
-    """At most three cited bullets, at most 80 words: who is affected, the strongest customer evidence,
-    the main risk, and research the brief quotes where a bullet is left. A bullet with nothing behind it is
-    left out."""
+    """At most three bullets, at most 80 words: who is affected, the strongest customer evidence, the main
+    risk, research the brief quotes where a bullet is left, and else the first lens's risk to check. Each
+    cites its source, but the lens's risk, which names its lens. A bullet with nothing behind it is left out."""
     bullets = [who] if (who := _who_bullet(picked, cite)) else []
     shown = picked.shown_feedback()
     said_at = len(bullets)
@@ -906,6 +906,11 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
         if sum(len(b.split()) for b in [*bullets, research]) > BOTTOM_LINE_WORDS:
             research = _document_bullet(picked.research[0], cite)  # dropped below if even this does not fit
         bullets.append(research)
+    # Still room and no passage states a risk: the first lens's, as under Risks. It names its lens rather than
+    # citing a source, as it is the organisation's library speaking; a reader preferred the bottom line with it
+    # in 10 of 13 briefs (docs/briefs.md).
+    if (to_check := _lens_risk(picked)) and len(bullets) < MAX_BOTTOM_BULLETS:
+        bullets.append(to_check[0].removeprefix("• ").replace("To check", "Risk to check", 1))
     return "\n".join(f"• {b}" for b in _within_words(bullets, BOTTOM_LINE_WORDS))
 
 

@@ -82,7 +82,7 @@ def _complaints_inbox_pick(texts: list[str]):  # type: ignore[no-untyped-def]
 
     sources = [Source(id=f"f{n}", kind="feedback", source="inbox.csv", title=f"Feedback {n}", text=text,
                       score=0.5, channel="complaint", customer_id=f"R{n}") for n, text in enumerate(texts)]
-    evidence = Evidence(question="Stop refunds for short outages?", decision="Stop refunds for short outages",
+    evidence = Evidence(question="Halve refunds for short outages?", decision="Halve refunds for short outages",
                         vector=np.zeros(3), lenses=[], definition=[], culture=[], research=[], transcripts=[],
                         complaints=[], praise=[], middle=[], unscored=sources, function=None, customers=[])
     return Picked(evidence=evidence, feedback=[Said(0.5, s, Tone("complaint", inferred=True)) for s in sources])
@@ -151,6 +151,25 @@ def test_where_no_passage_states_a_risk_the_first_lens_offers_one_to_check() -> 
     stated = picked.feedback[0].source
     picked.risks = [Quote(0.6, stated, "Customers will leave if refunds stop.")]
     assert "To check" not in risks_section(picked, cite)
+
+
+def test_the_bottom_line_offers_the_lens_risk_to_check_where_there_is_room() -> None:
+    from briefs.grounded_writer import Citations, Quote, bottom_line
+    from briefs.lenses import Lens, LensMatch
+
+    picked = _complaints_inbox_pick([f"The service dropped for the {n}th time this month and nobody credited me."
+                                     for n in range(8)])
+    assert "risk" not in bottom_line(picked, Citations()).lower()
+    lens = Lens(id="giving_vs_taking", title="Giving value or taking it", description="Asks who comes out ahead.",
+                questions=("What does the customer get?",), signals=("fee",),
+                risk="Customers come out behind, with nothing in return.")
+    picked.evidence.lenses = [LensMatch(lens, 0.5, 0.5, [])]
+    lines = bottom_line(picked, Citations()).splitlines()
+    assert lines[-1] == ("• Risk to check (lens: Giving value or taking it): Customers come out behind, with "
+                         "nothing in return.")
+    # A risk a passage states is the main risk instead.
+    picked.risks = [Quote(0.6, picked.feedback[0].source, "Customers will leave if refunds stop.")]
+    assert "Risk to check" not in bottom_line(picked, Citations())
 
 
 def test_the_bottom_line_quote_runs_to_the_end_of_the_sentence_that_carries_its_point() -> None:
