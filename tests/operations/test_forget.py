@@ -30,7 +30,9 @@ from tests.databases import fresh_postgres_schema
 from tests.slack_api_server import SlackApiServer
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-FORGET = "C10001"
+# Not all hex digits: the traces search finds an id by its bytes, and "C10001" had turned up inside an export
+# manifest's sha256 digest ("…b5ac10001e1e…"), by chance.
+FORGET = "K10001"
 NAME = "Margaret Hale"
 VERBATIM = ("I waited in all Saturday for the engineer with my granddaughter's birthday cake melting on the side, "
             "and the chatbot kept telling me my callback was booked.")
