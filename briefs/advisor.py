@@ -271,10 +271,11 @@ class Advisor:
         named = sorted(set(customers or []) | set(_CUSTOMER_ID.findall(context)))
         # The decision's own words first: a closing ask ("does the complaint data tell us anything?") names
         # what the asker reads, not who owns the decision.
-        guess = self._function(one_line(question, thread), function) or self._function(context, function)
+        decision = one_line(question, thread)
+        guess = self._function(decision, function) or self._function(context, function)
         evidence = Evidence(
             question=question or (thread or [""])[-1],
-            decision=one_line(question, thread),
+            decision=decision,
             vector=vectors[0],
             lenses=fitting_lenses(self.lenses.match(
                 context,

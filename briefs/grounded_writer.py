@@ -771,7 +771,7 @@ def _percent(share: float) -> str:
 
 
 def risks_section(picked: Picked, cite: Citations) -> str:
-    to_check = _lens_risk(picked)
+    to_check = [f"• To check {risk}"] if (risk := _lens_risk(picked)) else []
     lines: list[str] = []
     complaints = picked.complaints
     # Where every verbatim found is a complaint (a complaints inbox), a count and an example would read the
@@ -801,15 +801,15 @@ def risks_section(picked: Picked, cite: Citations) -> str:
     return "No passage found states a risk to customers directly; the questions below help find one."
 
 
-def _lens_risk(picked: Picked) -> list[str]:
+def _lens_risk(picked: Picked) -> str:
     """The risk the decision's first lens guards against, offered as one to check (not as evidence) where
     no passage found states one: readers had found "no passage states a risk" in nearly every brief. Under any
     first lens: a blind reader found those of lenses matched by meaning alone apt as often as those of lenses
-    the decision's words signal (docs/briefs.md)."""
+    the decision's words signal (docs/briefs.md). "(lens: title): risk", or empty where a passage states one."""
     lenses = picked.evidence.lenses
     if picked.risks or not lenses or not lenses[0].lens.risk:
-        return []
-    return [f"• To check (lens: {lenses[0].lens.title}): {lenses[0].lens.risk}"]
+        return ""
+    return f"(lens: {lenses[0].lens.title}): {lenses[0].lens.risk}"
 
 
 def promises_section(picked: Picked) -> str:
@@ -910,7 +910,7 @@ def bottom_line(picked: Picked, cite: Citations) -> str:
     # citing a source, as it is the organisation's library speaking; a reader preferred the bottom line with it
     # in 10 of 13 briefs (docs/briefs.md).
     if (to_check := _lens_risk(picked)) and len(bullets) < MAX_BOTTOM_BULLETS:
-        bullets.append(to_check[0].removeprefix("• ").replace("To check", "Risk to check", 1))
+        bullets.append(f"Risk to check {to_check}")
     return "\n".join(f"• {b}" for b in _within_words(bullets, BOTTOM_LINE_WORDS))
 
 

@@ -111,9 +111,9 @@ _OBJECT_ENDS = frozenset("""to for from by in on at with and or but so now when 
     unless while once than then which that who across into onto over under during per instead ahead back down up
     out off only entirely completely altogether automatically immediately early later soon today""".split())
 # "drop", "cut" and "end" are nouns as often as verbs ("no single drop", "a power cut"): a verb here follows the
-# start of a clause, a subject, a modal or a wish.
+# start of a clause (or a comma or colon), a subject, a modal or a wish.
 _VERB_FOLLOWS = frozenset("""to we i they you and or should shall would could can will must may might wants want
-    plans plan proposes propose proposing suggests suggest is are be of let lets let's q: :""".split())
+    plans plan proposes propose proposing suggests suggest is are be of let lets let's""".split())
 _DETERMINERS_OF_EACH = frozenset("every each any".split())
 # Not something a customer relies on: the organisation's own inputs, or people ("calling customers back").
 _INTERNAL = frozenset(stem(word) for word in """budget budgets cost costs overtime headcount target targets bonus
