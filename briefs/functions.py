@@ -38,7 +38,7 @@ def load_functions(path: Path) -> list[Function]:
     try:
         functions = [
             Function(id=str(f["id"]).strip(), title=str(f["title"]).strip(),
-                     words=tuple(str(w).lower() for w in f["words"]))
+                     words=tuple(_as_written(str(w)) for w in f["words"]))
             for f in data["functions"]
         ]
     except (TypeError, KeyError) as exc:
@@ -50,7 +50,7 @@ def load_functions(path: Path) -> list[Function]:
 def configured_functions(setting: str, *, packaged: Path) -> list[Function]:
     """The organisation's functions from the ADVOCATE_FUNCTIONS setting.
 
-    - empty: the packaged file (service, sales, marketing, finance, product, operations, people);
+    - empty: the packaged file (service, sales, marketing, finance, product, operations, people, IT);
     - a path to a .yaml / .yml file: that file, in the packaged file's format (own words per function);
     - names, comma-separated (e.g. `service, sales, customer success`): those functions. A name the
       packaged file knows (by id or title) keeps its words; a new one is recognised by its own name.
@@ -72,7 +72,9 @@ def configured_functions(setting: str, *, packaged: Path) -> list[Function]:
         function = by_name.get(name.lower())
         if function is None:
             function_id = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-            words = tuple(dict.fromkeys([" ".join(name.lower().split()), function_id.replace("-", " ")]))
+            spelled = [_as_written(" ".join(name.split()))]
+            words = tuple(dict.fromkeys(spelled if _is_acronym(spelled[0]) else
+                                        [*spelled, function_id.replace("-", " ")]))
             function = Function(id=function_id, title=name, words=words)
         chosen.append(function)
     _check(chosen, where="the list")
@@ -98,14 +100,13 @@ def guess_function(text: str, functions: list[Function]) -> FunctionGuess | None
     A function named outright ("Finance proposes…", "for the service team") is the owner of the
     decision, whatever else it mentions; otherwise the function whose words the text uses most.
     """
-    lowered = text.lower()
     best: FunctionGuess | None = None
     best_key: tuple[bool, int, int] = (False, 0, 0)
     for function in functions:
-        found = list({w.removesuffix("s"): w for w in function.words if _says(lowered, w)}.values())
-        where = [_named_at(lowered, name) for name in {function.id.replace("-", " "), function.title.lower()}]
+        found = list({w.removesuffix("s"): w for w in function.words if _says(text, w)}.values())
+        where = [_named_at(text, name) for name in _names(function)]
         # "Billing wants…", "the network team…": one of its words at the head of the decision names it too.
-        where += [_named_at(lowered, word, verbs=_OWNER_ACTS) for word in found]
+        where += [_named_at(text, word, verbs=_OWNER_ACTS) for word in found]
         named_at = min((at for at in where if at is not None), default=None)
         # Named outright beats words; of two named, the one named first is the decision's subject.
         key = (named_at is not None, -(named_at or 0), len(found))
@@ -127,12 +128,35 @@ _OWNER_ACTS = (r"(?:team|teams|department|function|lead|leads|wants?|propos\w*|p
                r"decided|intends?|(?:is|are) (?:looking|thinking|considering|planning|proposing))")
 
 
-def _named_at(lowered: str, name: str, *, verbs: str = _OWNER_VERBS) -> int | None:
+def _as_written(word: str) -> str:
+    """An acronym ("IT", "HR") is kept in capitals and matched so: "it is" and "24 hr" name nobody."""
+    word = word.strip()
+    return word if _is_acronym(word) else word.lower()
+
+
+def _is_acronym(word: str) -> bool:
+    return 2 <= len(word) <= 5 and word.isupper() and word.isalpha()
+
+
+def _names(function: Function) -> set[str]:
+    """How a decision names the function outright: its title, and its id unless the title is an acronym."""
+    if _is_acronym(function.title):
+        return {function.title}
+    return {function.id.replace("-", " "), function.title.lower()}
+
+
+def _named_at(text: str, name: str, *, verbs: str = _OWNER_VERBS) -> int | None:
     """Where the text names this function as an owner, or None."""
-    pattern = r"(?<![a-z0-9])" + re.escape(name) + r"(?![a-z0-9])\s+" + verbs + r"(?![a-z0-9])"
-    found = re.search(pattern, lowered) if name else None
+    pattern = _whole(name) + r"\s+(?i:" + verbs + r")(?![A-Za-z0-9])"
+    found = re.search(pattern, text) if name else None
     return found.start() if found else None
 
 
-def _says(lowered: str, phrase: str) -> bool:
-    return bool(phrase) and re.search(r"(?<![a-z0-9])" + re.escape(phrase) + r"s?(?![a-z0-9])", lowered) is not None
+def _says(text: str, phrase: str) -> bool:
+    return bool(phrase) and re.search(_whole(phrase, plural=True), text) is not None
+
+
+def _whole(phrase: str, *, plural: bool = False) -> str:
+    """A pattern for the phrase as a whole word (or phrase): an acronym in capitals, anything else in any case."""
+    body = re.escape(phrase) + ("s?" if plural else "")
+    return r"(?<![A-Za-z0-9])" + (body if _is_acronym(phrase) else f"(?i:{body})") + r"(?![A-Za-z0-9])"

@@ -123,7 +123,9 @@ _RECORD_KEEPING = re.compile(
 )
 # What a finding reports and a set-up does not: a share or a rate ("2.9%", "one in five", "half as many").
 _FINDING = re.compile(
-    r"\d\s?%|\bper ?cent\b|\b(?:one|two|three|four|\d+) in (?:\w+)\b|\b(?:half|twice|double|a third|a quarter)\b",
+    r"\d\s?%|\bper ?cent\b|\b(?:one|two|three|four|\d+) in (?:\w+)\b|\b(?:half|twice|double|a third|a quarter)\b|"
+    # A change in figures: "rose from 7.6 to 8.2", "fell by 12".
+    r"\bfrom [£$€]?\d[\d.,]* to [£$€]?\d|\b(?:rose|fell|dropped|grew|increased|decreased|doubled|halved)\b[^.]{0,20}\d",
     re.IGNORECASE,
 )
 # A transcript turn: who speaks, then what they said ("CUSTOMER: …", "Agent: …").
@@ -260,9 +262,12 @@ class Picked:
             if wanted.get(said.tone.label, 0) > 0:
                 wanted[said.tone.label] -= 1
                 shown.append(said)
-        # The closest complaint and the closest praise are always among them, so both are heard.
-        first_of_each = {id(next(s for s in shown if s.tone.label == tone))
-                         for tone in ("complaint", "praise") if any(s.tone.label == tone for s in shown)}
+        # The closest complaint and the closest praise are always among them, so both are heard, where they are
+        # clearly about the decision: a 10/10 on an engineer's punctuality had displaced a closer complaint under
+        # a new-customers-only offer.
+        first_of_each = {id(first) for tone in ("complaint", "praise")
+                         if (first := next((s for s in shown if s.tone.label == tone and s.score >= CLOSE_VERBATIM),
+                                           None))}
         others = [id(s) for s in shown if id(s) not in first_of_each][:MAX_VERBATIMS - len(first_of_each)]
         kept = first_of_each | set(others)
         return [s for s in shown if id(s) in kept]

@@ -119,7 +119,8 @@ _DETERMINERS_OF_EACH = frozenset("every each any".split())
 _INTERNAL = frozenset(stem(word) for word in """budget budgets cost costs overtime headcount target targets bonus
     bonuses spend spending process processes meeting meetings report reports survey surveys price prices fee fees
     charge charges project programme program plan plans work job jobs it this that them they loss losses waste
-    error errors delay delays fraud churn complaint complaints number""".split())
+    error errors delay delays fraud churn complaint complaints number tray trays packaging plastic plastics
+    cardboard wrapping""".split())
 # People as the thing cut ("about 20% of field techs", "calling customers back"), though "engineer slots" and
 # "the customer webmail" are services.
 _PEOPLE_CUT = frozenset(stem(word) for word in """tech techs technician technicians engineer engineers crew crews

@@ -47,9 +47,10 @@ def test_a_functions_file_of_the_organisations_own(tmp_path: Path) -> None:
     assert [(f.id, f.title) for f in functions] == [("care", "Customer Care"), ("field", "Field Engineering")]
 
 
-def test_unset_means_the_seven_packaged_functions(tmp_path: Path) -> None:
+def test_unset_means_the_eight_packaged_functions(tmp_path: Path) -> None:
     functions = build_services(load_settings(data_dir=tmp_path), embedder=DeterministicFakeEmbedding(size=8)).functions
-    assert [f.id for f in functions] == ["service", "sales", "marketing", "finance", "product", "operations", "people"]
+    assert [f.id for f in functions] == ["service", "sales", "marketing", "finance", "product", "operations", "people",
+                                          "it"]
 
 
 @pytest.mark.parametrize(("value", "reason"), [

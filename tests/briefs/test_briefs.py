@@ -46,7 +46,9 @@ def test_grounded_brief_has_every_section_and_sound_citations(sample_services: S
 
 
 def test_verbatims_are_quoted_exactly_with_praise_and_complaints(sample_services: Services) -> None:
-    brief = sample_services.advisor.brief(CHATBOT)
+    # Praise clearly about the decision is heard beside the complaints (the sample pack's two-hour window pilot).
+    brief = sample_services.advisor.brief("We plan to drop the Tarnside two-hour appointment windows and go back to "
+                                          "morning and afternoon slots. How does this affect customers?")
     said = brief.sections["customers_said"]
     feedback = {s.text: s for s in brief.sources if s.kind == "feedback"}
     quoted = [q for q in QUOTE.findall(said) if q in feedback]
@@ -430,6 +432,26 @@ def test_a_named_function_owns_the_decision() -> None:
     assert guess.words == ["outages"], "outage and outages are one word, counted once"
     guess = guess_function("HR is looking at letting our phone reps work from home 3 days a week", functions)
     assert guess is not None and guess.function.id == "people"  # "HR is looking at": the owner, by its usual name
+    guess = guess_function("IT wants to force two-factor login on the customer portal next month", functions)
+    assert guess is not None and guess.function.id == "it"
+    guess = guess_function("Extend the evening overflow partner to every call after 6pm and weekends", functions)
+    assert guess is not None and guess.function.id == "service"  # contact-centre calls, though run by a partner
+
+
+def test_an_acronym_names_a_function_only_in_capitals() -> None:
+    from briefs.functions import configured_functions, guess_function, load_functions
+    from prompts import PROMPTS_DIR
+
+    functions = load_functions(PROMPTS_DIR / "functions.yaml")
+    # "it is", "is it" and "24 hr" are not IT's or HR's: the pronoun would otherwise own every decision.
+    guess = guess_function("Is it worth it? It is a 24 hr support line we would close", functions)
+    assert guess is not None and guess.function.id == "service"
+    assert guess_function("Is it worth it if it is cheaper?", functions) is None
+    # A function named only in the setting, as an acronym, is matched in capitals too.
+    named = configured_functions("service, QA", packaged=PROMPTS_DIR / "functions.yaml")
+    assert [f.words for f in named if f.id == "qa"] == [("QA",)]
+    assert guess_function("QA wants a week's freeze before each release", named).function.id == "qa"
+    assert guess_function("should qa be done by the agents?", named).function.id == "service"
 
 
 def test_the_function_is_read_from_the_decision_not_the_closing_ask(sample_services: Services) -> None:

@@ -61,6 +61,13 @@ def test_a_sentence_that_sets_up_a_study_is_quoted_with_the_finding_after_it() -
                    text="We phoned all of them before the letter. They liked it.", score=0.0)
     assert _with_its_finding(Quote(0.6, plain, "We phoned all of them before the letter.")) == (
         "We phoned all of them before the letter.")
+    # A change in figures is a finding too.
+    bonus = Source(id="b", kind="research", source="", title="",
+                   text="Since July advisers have had a bonus tied to their score. Over six months the average "
+                        "score rose from 7.6 to 8.2. Complaints did not fall.", score=0.0)
+    assert _with_its_finding(Quote(0.6, bonus, "Since July advisers have had a bonus tied to their score.")) == (
+        "Since July advisers have had a bonus tied to their score. Over six months the average score rose from 7.6 "
+        "to 8.2.")
 
 
 def test_a_quote_carrying_its_finding_is_judged_by_the_sentence_that_was_chosen() -> None:

@@ -308,8 +308,25 @@ def test_verbatims_none_of_which_is_clearly_about_the_decision_single_no_group_o
     ("Customers who want 911 calling during a power cut can buy one", []),
     ("Advisers must end every call within eight minutes", []),
     ("Field ops wants to cut weekend and overtime repair shifts", []),
+    ("Ops idea: switch the kit boxes to recycled cardboard and drop the plastic trays", []),
 ])
 def test_what_the_decision_withdraws(decision: str, withdrawn: list[str]) -> None:
     from briefs.mentions import what_the_decision_withdraws
 
     assert what_the_decision_withdraws(decision) == withdrawn
+
+
+def test_the_closest_praise_is_kept_in_only_where_it_is_clearly_about_the_decision() -> None:
+    picked = _picked(["phone"] * 4, base={})
+    # Three complaints and a neutral verbatim closer than any praise: the fourth place is the praise's only when
+    # the praise is clearly about the decision, else the closer neutral keeps it.
+    for said, score in zip(picked.feedback, (0.6, 0.55, 0.5, 0.45), strict=True):
+        said.score = score
+    picked.feedback[3].tone = Tone("neutral", inferred=False)
+    praise = Source(id="p", kind="feedback", source="feedback.csv", title="Feedback p",
+                    text="The engineer was there at nine sharp.", score=0.3, channel="phone", extra={"score": 10})
+    for closeness, heard in ((0.30, False), (0.42, True)):
+        feedback = [*picked.feedback[:4], Said(closeness, praise, Tone("praise", inferred=False))]
+        shown = Picked(evidence=picked.evidence, feedback=feedback).shown_feedback()
+        assert len(shown) == 4
+        assert (praise in [s.source for s in shown]) is heard, closeness
