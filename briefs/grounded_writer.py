@@ -25,7 +25,7 @@ from langchain_core.embeddings import Embeddings
 from briefs.advisor import Evidence
 from briefs.base_rates import chance_of_at_least, tenure_band
 from briefs.brief import SECTION_TITLES, Brief
-from briefs.mentions import SELF_DESCRIPTIONS, groups_named_in, named_at, what_the_decision_withdraws
+from briefs.mentions import SELF_DESCRIPTIONS, groups_named_in, left_out_by, named_at, what_the_decision_withdraws
 from briefs.tone import COMPLAINT_CHANNELS, Tone
 from knowledge.chunking import sentence_ends, split_sentences
 from knowledge.embeddings import as_vectors
@@ -45,6 +45,13 @@ RELATIVE_OWN = 0.5
 # An own line is quoted only as close as research must be: on the sample pack's tuning part, 5 of the 29
 # lines below it bore on their decision, 14 of the 29 above it (0.4 to 0.55 tried: docs/briefs.md).
 OWN_FLOOR = RESEARCH_FLOOR
+# Below it, an own line is still quoted when it is at least this close to the decision and at least
+# LENS_OWN_FLOOR close to the first lens, where the decision's own words name that lens (such a lens is the
+# labels' 24 times in 29): the line then speaks to what the decision is about in the lens's terms ("choose a
+# time that suits them" under dropping two-hour appointment windows). Chosen on the sample pack's tuning
+# part (0.2–0.35 and 0.45–0.55 tried): docs/briefs.md.
+OWN_NEAR_FLOOR = 0.3
+LENS_OWN_FLOOR = 0.5
 OWN_KINDS = ("definition", "culture")
 # How much the brief shows at most, per section (the first screen in Slack shows only the bottom line).
 MAX_DEFINITION = 1  # the second line bore on its decision half as often as the first (docs/briefs.md)
@@ -231,6 +238,7 @@ class Picked:
     evidence: Evidence
     definition: list[Quote] = field(default_factory=list)
     nearest_own: Quote | None = None  # the own line closest to the decision when none is close enough to quote
+    through_lens: str = ""  # the lens whose title is named when the own line was quoted for its closeness to it
     research: list[Quote] = field(default_factory=list)
     risks: list[Quote] = field(default_factory=list)
     transcript: list[Quote] = field(default_factory=list)
@@ -384,6 +392,7 @@ class GroundedWriter:
                 else:
                     used.discard(found.text)
                     picked.nearest_own = picked.nearest_own or found
+        self._own_line_through_lens(picked, [q for q in quotes if q.source.kind in OWN_KINDS], used)
         # The risk first: a sentence that states a harm is worth more under "Risks" than under research. It
         # must be as close to the decision as research that is quoted: the organisation's own principles
         # use the same words ("nobody should have to threaten to leave"), and the cue words alone made
@@ -418,6 +427,24 @@ class GroundedWriter:
                 break
             picked.repeated |= repeats
         return picked
+
+    def _own_line_through_lens(self, picked: Picked, own_quotes: list[Quote], used: set[str]) -> None:
+        """Where no own line is close enough to quote: the one closest to the first lens, when the decision's
+        words name that lens and the line is near the decision and the lens (OWN_NEAR_FLOOR, LENS_OWN_FLOOR)."""
+        lenses = picked.evidence.lenses
+        near = [q for q in own_quotes if q.score >= OWN_NEAR_FLOOR and q.text not in used]
+        if picked.definition or not (near and lenses and lenses[0].signals):
+            return
+        lens = lenses[0].lens
+        sentences = [q.text for q in near]
+        vectors = self._sentence_vectors([f"{lens.title}. {lens.summary}", *sentences])
+        closeness = vectors[1:] @ vectors[0]
+        best = int(np.argmax(closeness))
+        if closeness[best] >= LENS_OWN_FLOOR:
+            picked.definition.append(near[best])
+            picked.through_lens = lens.title
+            picked.nearest_own = None
+            used.add(near[best].text)
 
     def _find_closest_sentences(self, saids: list[Said], evidence: Evidence) -> None:
         """Each verbatim's sentence closest to the decision (the first dozen are read), in one embedding pass."""
@@ -516,7 +543,8 @@ def definition_section(picked: Picked, cite: Citations) -> str:
     for quote in picked.definition:
         where = "Our culture" if quote.source.kind == "culture" else (quote.source.heading or "Our definition")
         label = _list_label(quote.source, quote.text)
-        lines.append(f"• {where}{f' ({label})' if label else ''}: {_quote(quote.text)} {cite(quote.source)}")
+        lens = f" (lens: {picked.through_lens})" if picked.through_lens else ""
+        lines.append(f"• {where}{f' ({label})' if label else ''}: {_quote(quote.text)} {cite(quote.source)}{lens}")
     if lines or not picked.evidence.definition:
         return "\n".join(lines)
     if picked.nearest_own:
@@ -580,6 +608,8 @@ def affected_section(picked: Picked, cite: Citations) -> str:
     # A segment or channel the decision names already answers it; else the customers it names in words.
     if not any(NAMED_MARK in line for line in lines) and (named := _groups_named_in_words(picked)):
         lines.insert(0, f"• {named}")
+    # Those a newcomers-only offer leaves out: "new customers" alone had read as the group a reader should weigh.
+    lines += [f"• {left_out}" for left_out in left_out_by(picked.evidence.decision)]
     lines += _named_customers(picked.evidence)
     if not lines and picked.considered and not _any_clearly_about(picked):
         return ("• None of the verbatims found is clearly about this decision, so they cannot show who it affects; "

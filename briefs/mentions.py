@@ -98,6 +98,25 @@ def groups_named_in(decision: str) -> list[str]:
     return found
 
 
+# -- who an offer for newcomers leaves out -------------------------------------------------------------------------
+# "Fibre 150 for £25, new customers only", "only for new sign-ups": the decision names the newcomers, but the
+# customers it touches most are those it leaves out, who see the offer and cannot have it.
+_NEW_ONLY = re.compile(
+    r"\b(?:new|first-time)\s+(?:customers|clients|subscribers|members|sign-ups|users|joiners)\s+only\b|"
+    r"\bnewcomers\s+only\b|"
+    r"\b(?:only|exclusively)\s+(?:for|to|open to)\s+(?:new\s+(?:customers|clients|subscribers|members|sign-ups|users|"
+    r"joiners)|newcomers)\b",
+    re.IGNORECASE)
+
+
+def left_out_by(decision: str) -> list[str]:
+    """The customers a newcomers-only offer leaves out, as a line of "who is affected"; nothing for any other
+    decision."""
+    if not _NEW_ONLY.search(decision):
+        return []
+    return ["Left out by it: existing customers, who see an offer for new customers only and cannot have it."]
+
+
 # -- what the decision takes away, and who relies on it ---------------------------------------------------------
 # "Stop offering Saturday morning engineer slots", "retire the old customer webmail", "drop the day-before
 # confirmation call": the customers affected are those who rely on what is withdrawn or cut.

@@ -670,3 +670,19 @@ def test_a_customers_own_line_from_a_call_is_heard_when_it_bears_on_the_decision
     unrelated = sample_services.advisor.brief(
         "Should we launch a SIM-only mobile plan for broadband customers in 2027?")
     assert "transcript" not in unrelated.sections.get("customers_said", "")
+
+
+def test_an_own_line_near_the_lens_the_decision_names_is_quoted_with_that_lens(sample_services: Services) -> None:
+    # No line of the definition is 0.45 close to the decision itself; the one on choosing a time is close to the
+    # lens the decision's words name ("slots"), and near enough to the decision.
+    brief = sample_services.advisor.brief(
+        "thinking we drop the 2-hour appointment windows from the Tarnside pilot and go back to the standard "
+        "morning/afternoon slots everywhere, travel costs are up. customer impact?")
+    definition = brief.sections["definition"]
+    assert "choose a time that suits them" in definition, definition
+    assert definition.endswith("(lens: Customers stay in control)")
+    # A decision whose words name no lens gets no line through one: the nearest is named, not quoted.
+    evidence = sample_services.advisor.gather("Fleet wants electric vans for the technicians next summer")
+    assert not evidence.lenses[0].signals
+    definition = sample_services.advisor.writer.write(evidence).sections["definition"]
+    assert "close enough to the decision to quote" in definition and "(lens:" not in definition

@@ -330,3 +330,21 @@ def test_the_closest_praise_is_kept_in_only_where_it_is_clearly_about_the_decisi
         shown = Picked(evidence=picked.evidence, feedback=feedback).shown_feedback()
         assert len(shown) == 4
         assert (praise in [s.source for s in shown]) is heard, closeness
+
+
+@pytest.mark.parametrize(("decision", "left_out"), [
+    ("Marketing wants to rerun the 'Fibre 150 for £25, new customers only' campaign", True),
+    ("A spring price cut only for new sign-ups", True),
+    ("A referral credit for newcomers only", True),
+    ("Give new customers a welcome call", False),
+    ("Only existing customers get the loyalty discount", False),
+])
+def test_a_newcomers_only_offer_names_the_customers_it_leaves_out(decision: str, left_out: bool) -> None:
+    from briefs.grounded_writer import affected_section
+    from briefs.mentions import left_out_by
+
+    assert bool(left_out_by(decision)) is left_out
+    picked = _picked(["phone"], base={})
+    picked.evidence.decision = decision
+    section = affected_section(picked, Citations())
+    assert ("Left out by it: existing customers, who see an offer for new customers only" in section) is left_out
