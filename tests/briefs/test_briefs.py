@@ -686,3 +686,22 @@ def test_an_own_line_near_the_lens_the_decision_names_is_quoted_with_that_lens(s
     assert not evidence.lenses[0].signals
     definition = sample_services.advisor.writer.write(evidence).sections["definition"]
     assert "close enough to the decision to quote" in definition and "(lens:" not in definition
+
+
+def test_the_sample_packs_check_part_keeps_its_definition_and_verbatim_precision(sample_services: Services) -> None:
+    # Floors a little under the check part's figures (docs/briefs.md): the own line chosen through the lens,
+    # and the praise forced in only where it is clearly about the decision, must not cost what they measured.
+    from briefs.evaluation import EvidenceLabels, evaluate_briefs
+    from knowledge.evaluation import load_cases
+    from tests.conftest import REPO, SAMPLE_PACK
+
+    cases_file = REPO / "bench" / "cases" / "sample_verbatims.jsonl"
+    cases = load_cases(cases_file, documents=SAMPLE_PACK, split="check")
+    labels = EvidenceLabels.load(REPO / "bench" / "cases" / "sample_definition_labels.jsonl", documents=SAMPLE_PACK)
+    report = evaluate_briefs(cases, advisor=sample_services.advisor, retriever=sample_services.retriever,
+                             labels=labels)
+    precision = report["evidence_precision"]
+    print(precision["definition"], precision["customers_said"])
+    assert len(cases) == 22
+    assert precision["definition"]["precision"] >= 0.5
+    assert precision["customers_said"]["precision"] >= 0.42
