@@ -11,7 +11,9 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from advocate.services import build_services
 from advocate.settings import SettingsError, load_settings
+from briefs.functions import configured_functions, guess_function, load_functions
 from knowledge.embeddings import SentenceTransformerEmbeddings
+from prompts import PROMPTS_DIR
 from tests.bot import payloads
 from tests.bot.conftest import ADMIN, ASKER, GENERAL, Slack, bot_settings, briefs, ingest_small_pack, make_slack
 from tests.bot.test_asking import mention
@@ -111,3 +113,18 @@ def test_the_slack_app_uses_the_configured_functions(own_functions_slack: Slack)
     assert "This looks like a Customer Success decision" in section and "<@U0CSADV001>" in section
     [decision] = slack.services.records.slack.decisions()
     assert decision.function == "customer-success" and decision.advocates == ["U0CSADV001"]
+
+
+def test_an_acronym_names_a_function_only_in_capitals() -> None:
+    functions = load_functions(PROMPTS_DIR / "functions.yaml")
+    # "it is", "is it" and "24 hr" are not IT's or HR's: the pronoun would otherwise own every decision.
+    guess = guess_function("Is it worth it? It is a 24 hr support line we would close", functions)
+    assert guess is not None and guess.function.id == "service"
+    assert guess_function("Is it worth it if it is cheaper?", functions) is None
+    guess = guess_function("IT wants to force two-factor login on the customer portal", functions)
+    assert guess is not None and guess.function.id == "it"
+    # A function named only in the setting, as an acronym, is matched in capitals too.
+    named = configured_functions("service, QA", packaged=PROMPTS_DIR / "functions.yaml")
+    assert [f.words for f in named if f.id == "qa"] == [("QA",)]
+    assert guess_function("QA wants a week's freeze before each release", named).function.id == "qa"
+    assert guess_function("should qa be done by the agents?", named).function.id == "service"

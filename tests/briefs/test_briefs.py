@@ -438,22 +438,6 @@ def test_a_named_function_owns_the_decision() -> None:
     assert guess is not None and guess.function.id == "service"  # contact-centre calls, though run by a partner
 
 
-def test_an_acronym_names_a_function_only_in_capitals() -> None:
-    from briefs.functions import configured_functions, guess_function, load_functions
-    from prompts import PROMPTS_DIR
-
-    functions = load_functions(PROMPTS_DIR / "functions.yaml")
-    # "it is", "is it" and "24 hr" are not IT's or HR's: the pronoun would otherwise own every decision.
-    guess = guess_function("Is it worth it? It is a 24 hr support line we would close", functions)
-    assert guess is not None and guess.function.id == "service"
-    assert guess_function("Is it worth it if it is cheaper?", functions) is None
-    # A function named only in the setting, as an acronym, is matched in capitals too.
-    named = configured_functions("service, QA", packaged=PROMPTS_DIR / "functions.yaml")
-    assert [f.words for f in named if f.id == "qa"] == [("QA",)]
-    assert guess_function("QA wants a week's freeze before each release", named).function.id == "qa"
-    assert guess_function("should qa be done by the agents?", named).function.id == "service"
-
-
 def test_the_function_is_read_from_the_decision_not_the_closing_ask(sample_services: Services) -> None:
     evidence = sample_services.advisor.gather(
         "Our phone reps could work from home 3 days a week. Does the complaint data tell us anything?")
